@@ -1,0 +1,42 @@
+# The daily commands. `make run` and `make test` work on a fresh machine.
+VENV := .venv
+PY := $(VENV)/bin/python
+DEV_ENV := DEBUG=1
+TEST_ENV := SECRET_KEY=insecure-key-for-tests-only DEBUG=0
+
+.PHONY: run test lint format check migrate demo clean
+
+$(VENV)/installed: pyproject.toml
+	@python=$$(bin/find-python) && echo "Using $$python" && "$$python" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+run: $(VENV)/installed  ## the app with demo data on http://127.0.0.1:8000
+	$(DEV_ENV) $(PY) manage.py migrate --noinput
+	$(DEV_ENV) $(PY) manage.py load_demo
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+test: $(VENV)/installed  ## the whole test suite (DATABASE_URL picks the database)
+	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/installed
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+check: $(VENV)/installed  ## Django's deployment checks with production settings
+	SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') HTTPS=1 \
+		ALLOWED_HOSTS=openspaces.example.org $(PY) manage.py check --deploy --fail-level WARNING
+
+migrate: $(VENV)/installed
+	$(DEV_ENV) $(PY) manage.py migrate
+
+demo: $(VENV)/installed  ## reset the demo conference around today
+	$(DEV_ENV) $(PY) manage.py load_demo --reset
+
+clean:
+	rm -rf $(VENV) staticfiles

@@ -1,0 +1,114 @@
+"""What hosts type: validated, cleaned, and never lost."""
+
+import unicodedata
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from boards.handles import Handle, InvalidHandle
+from boards.models import Card, Slot
+
+
+KEPT_CONTROLS = {"\n", "\x00"}
+BIDI_OVERRIDES = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def strip_control_characters(value: str) -> str:
+    """Drop control characters and bidi overrides; keep line breaks.
+
+    Right-to-left marks and emoji joiners are format characters people do use, so
+    only the bidi *overrides*, which can disguise text, are dropped. NUL is kept for
+    Django's own validator to reject with a message, rather than silently changed.
+    """
+    return "".join(
+        char
+        for char in value
+        if char in KEPT_CONTROLS
+        or (unicodedata.category(char) != "Cc" and char not in BIDI_OVERRIDES)
+    )
+
+
+class CleanCharField(forms.CharField):
+    """A CharField that strips control characters before validating length."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return strip_control_characters(value).strip() if value else value
+
+
+class CardTextForm(forms.Form):
+    """The text of a card: shared by claiming and editing."""
+
+    title = CleanCharField(
+        max_length=80, help_text="What you want to talk about. Up to 80 characters."
+    )
+    description = CleanCharField(
+        required=False,
+        max_length=400,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Optional: a line or two. Up to 400 characters.",
+    )
+    host_name = CleanCharField(
+        label="Your name", max_length=60, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    host_handle = CleanCharField(
+        label="Social handle",
+        required=False,
+        max_length=120,
+        help_text="Optional: @you@mastodon.social, you.bsky.social, github.com/you or x.com/you.",
+        widget=forms.TextInput(
+            attrs={"autocapitalize": "none", "autocorrect": "off", "spellcheck": "false"}
+        ),
+    )
+
+    def clean_host_handle(self) -> str:
+        raw = self.cleaned_data["host_handle"]
+        if not raw:
+            return ""
+        try:
+            return Handle.parse(raw).text
+        except InvalidHandle as error:
+            raise ValidationError(str(error), code="invalid_handle") from error
+
+
+class ClaimForm(CardTextForm):
+    email = forms.EmailField(
+        required=False,
+        max_length=254,
+        help_text="Optional and private: we only use it to send you the link to edit your card.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    # A honeypot: hidden from people by CSS and aria-hidden, filled in by naive bots.
+    website = forms.CharField(
+        required=False,
+        label="Leave this field empty",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def clean_website(self) -> str:
+        if self.cleaned_data["website"]:
+            raise ValidationError("Leave this field empty.", code="honeypot")
+        return ""
+
+
+class CardEditForm(CardTextForm):
+    pass
+
+
+class MoveForm(forms.Form):
+    to_slot = forms.ModelChoiceField(
+        queryset=Slot.objects.none(), label="Move to", empty_label=None
+    )
+
+    def __init__(self, *args, free_slots, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_slot"].queryset = free_slots
+
+
+def card_text(card: Card) -> dict[str, str]:
+    return {
+        "title": card.title,
+        "description": card.description,
+        "host_name": card.host_name,
+        "host_handle": card.host_handle,
+    }

@@ -1,0 +1,196 @@
+"""The boards' domain: conference days, rooms, hour-long slots and the cards hosts pin."""
+
+import datetime as dt
+import hashlib
+import hmac
+from functools import cached_property
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from boards.handles import Handle
+
+SLOT_LENGTH = dt.timedelta(hours=1)
+
+
+class Day(models.Model):
+    date = models.DateField(unique=True)
+    board_opens_at = models.DateTimeField(
+        help_text="From when this day's board accepts claims. The first day's board "
+        "opens at the opening reception; later boards when the previous day begins."
+    )
+    # Bumped in the same transaction as every write that changes the board; it is
+    # the board's ETag and the key of its cached rendering.
+    version = models.PositiveBigIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return self.date.strftime("%A %-d %B %Y")
+
+    def get_absolute_url(self) -> str:
+        return reverse("boards:day", kwargs={"date": self.date})
+
+    def is_open(self, now: dt.datetime) -> bool:
+        return now >= self.board_opens_at
+
+    def starts_at(self) -> dt.datetime:
+        """Local midnight at the start of this day."""
+        return timezone.make_aware(dt.datetime.combine(self.date, dt.time.min))
+
+
+class Room(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    capacity = models.PositiveIntegerField(null=True, blank=True, help_text="Seats.")
+    location = models.CharField(
+        max_length=120, blank=True, help_text="Where to find it, e.g. “Level 2, north wing”."
+    )
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Rooms are shown in this order, then by name."
+    )
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SlotQuerySet(models.QuerySet):
+    def on(self, day: Day) -> "SlotQuerySet":
+        return self.filter(day=day)
+
+    def with_cards(self) -> "SlotQuerySet":
+        """Slots with their room and their active card, in two queries in all."""
+        return self.select_related("day", "room").prefetch_related(
+            models.Prefetch(
+                "cards", queryset=Card.objects.active(), to_attr="active_cards"
+            )
+        )
+
+    def free(self) -> "SlotQuerySet":
+        return self.filter(blocked_reason="").exclude(cards__status=Card.Status.ACTIVE)
+
+    def claimable(self, now: dt.datetime) -> "SlotQuerySet":
+        return self.free().filter(starts_at__gt=now, day__board_opens_at__lte=now)
+
+
+class Slot(models.Model):
+    day = models.ForeignKey(Day, on_delete=models.CASCADE, related_name="slots")
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="slots")
+    starts_at = models.DateTimeField()
+    blocked_reason = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="Fill in to block the slot (lunch, sponsor use); the board shows it.",
+    )
+
+    objects = SlotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "room__position", "room__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "room", "starts_at"], name="slot_one_per_room_hour"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        start = timezone.localtime(self.starts_at)
+        return f"{self.room} {start:%a %-d %b %H:%M}"
+
+    @property
+    def ends_at(self) -> dt.datetime:
+        return self.starts_at + SLOT_LENGTH
+
+    @property
+    def is_blocked(self) -> bool:
+        return bool(self.blocked_reason)
+
+    @cached_property
+    def active_card(self) -> "Card | None":
+        """The card pinned on this slot, from `with_cards()` when prefetched."""
+        if hasattr(self, "active_cards"):
+            return self.active_cards[0] if self.active_cards else None
+        return self.cards.active().first()
+
+    def unavailable_reason(self, now: dt.datetime) -> str:
+        """Why the slot cannot be claimed at `now`, in words; empty when it can."""
+        if self.is_blocked:
+            return f"This slot is blocked: {self.blocked_reason}."
+        if self.active_card is not None:
+            return "Someone else has just taken this slot."
+        if now >= self.starts_at:
+            return "This slot has already started."
+        if not self.day.is_open(now):
+            opens = timezone.localtime(self.day.board_opens_at)
+            return f"This board opens {opens:%A at %H:%M}; claims are not open yet."
+        return ""
+
+    def is_claimable(self, now: dt.datetime) -> bool:
+        return not self.unavailable_reason(now)
+
+
+class CardQuerySet(models.QuerySet):
+    def active(self) -> "CardQuerySet":
+        return self.filter(status=Card.Status.ACTIVE)
+
+
+class Card(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "On the board"
+        RELEASED = "released", "Released by the host"
+        REMOVED = "removed", "Removed by the chair"
+
+    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="cards")
+    title = models.CharField(max_length=80)
+    description = models.CharField(max_length=400, blank=True)
+    host_name = models.CharField(max_length=60)
+    host_handle = models.CharField(max_length=120, blank=True)
+    email = models.EmailField(blank=True, help_text="Private: only used to send the manage link.")
+    status = models.CharField(max_length=10, choices=Status, default=Status.ACTIVE)
+    removed_reason = models.CharField(max_length=200, blank=True)
+    # Only a hash of the manage token is stored: a leaked database dump cannot edit cards.
+    manage_token_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CardQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["slot__starts_at", "slot__room__position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slot"],
+                condition=Q(status="active"),
+                name="card_one_active_per_slot",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "released", "removed"]),
+                name="card_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("boards:card", kwargs={"pk": self.pk})
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def handle(self) -> Handle | None:
+        return Handle.parse(self.host_handle) if self.host_handle else None
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def token_matches(self, token: str) -> bool:
+        return hmac.compare_digest(self.manage_token_hash, self.hash_token(token))

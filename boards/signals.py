@@ -1,0 +1,26 @@
+"""Changes to days, rooms and slots (from the admin or a command) refresh the boards.
+
+Card writes go through boards.services, which bump the version themselves; the
+chair's edits of the grid come through many admin paths, so they are caught here.
+"""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from boards.models import Day, Room, Slot
+from boards.services import boards_changed
+
+
+@receiver([post_save, post_delete], sender=Day)
+def day_changed(sender, instance: Day, **kwargs) -> None:
+    boards_changed(instance.pk)
+
+
+@receiver([post_save, post_delete], sender=Slot)
+def slot_changed(sender, instance: Slot, **kwargs) -> None:
+    boards_changed(instance.day_id)
+
+
+@receiver([post_save, post_delete], sender=Room)
+def room_changed(sender, instance: Room, **kwargs) -> None:
+    boards_changed(*Day.objects.values_list("pk", flat=True))
