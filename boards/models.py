@@ -66,9 +66,7 @@ class SlotQuerySet(models.QuerySet):
     def with_cards(self) -> "SlotQuerySet":
         """Slots with their room and their active card, in two queries in all."""
         return self.select_related("day", "room").prefetch_related(
-            models.Prefetch(
-                "cards", queryset=Card.objects.active(), to_attr="active_cards"
-            )
+            models.Prefetch("cards", queryset=Card.objects.active(), to_attr="active_cards")
         )
 
     def free(self) -> "SlotQuerySet":

@@ -17,5 +17,6 @@ def send_manage_link(*, card: Card, manage_url: str) -> None:
         message=render_to_string("boards/email/manage_link.txt", context),
         from_email=None,
         recipient_list=[card.email],
-        fail_silently=True,  # the link is on the page as well; a mail outage must not lose the claim
+        # The link is on the page as well; a mail outage must not lose the claim.
+        fail_silently=True,
     )

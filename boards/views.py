@@ -152,7 +152,9 @@ def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         elif not form.is_valid():
             status = 422
         else:
-            fields = {name: value for name, value in form.cleaned_data.items() if name != "website"}
+            fields = {
+                name: value for name, value in form.cleaned_data.items() if name != "website"
+            }
             try:
                 card, token = services.card_claim(slot=slot, now=now, **fields)
             except services.SlotUnavailable as unavailable:
