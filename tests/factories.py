@@ -55,7 +55,8 @@ def conference(
     reception: dt.datetime | None = None,
 ) -> list[Day]:
     """A small conference set up as setup_boards does it."""
-    reception = reception or local(first_day.year, first_day.month, first_day.day - 1, 17, 30)
+    eve = first_day - dt.timedelta(days=1)
+    reception = reception or local(eve.year, eve.month, eve.day, 17, 30)
     services.conference_setup(
         first_day=first_day,
         days=days,
