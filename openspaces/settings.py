@@ -159,24 +159,25 @@ STORAGES = {
     },
 }
 
-# Email: the manage link goes to hosts who gave an address. Printed to the console
-# unless EMAIL_HOST names an SMTP server.
-if email_host := os.environ.get("EMAIL_HOST"):
+# Email: the manage link goes to hosts who gave an address (it is shown on the page
+# too, so mail is a convenience). Printed to the console in development; sent over
+# SMTP (a local MTA unless EMAIL_HOST says otherwise) in production.
+if DEBUG and not os.environ.get("EMAIL_HOST"):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+else:
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
-                "host": email_host,
-                "port": int(os.environ.get("EMAIL_PORT", "587")),
+                "host": os.environ.get("EMAIL_HOST", "localhost"),
+                "port": int(os.environ.get("EMAIL_PORT", "25")),
                 "username": os.environ.get("EMAIL_HOST_USER", ""),
                 "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
-                "use_tls": env_flag("EMAIL_USE_TLS", default=True),
+                "use_tls": env_flag("EMAIL_USE_TLS"),
                 "timeout": 10,
             },
         }
     }
-else:
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "openspaces@localhost")
 
 # Security headers. The policy allows nothing inline: htmx is configured through a
