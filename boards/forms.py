@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from boards.handles import Handle, InvalidHandle
 from boards.models import Card, Slot
 
-
 KEPT_CONTROLS = {"\n", "\x00"}
 BIDI_OVERRIDES = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
