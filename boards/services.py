@@ -7,8 +7,8 @@ transaction (`_board_changed`), so cached boards and ETags follow at once.
 import datetime as dt
 import secrets
 
-from django.db import IntegrityError, transaction
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 

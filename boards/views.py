@@ -9,23 +9,22 @@ import secrets
 import zlib
 
 import segno
-
 from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
-from django.utils.http import urlencode
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from django_htmx.middleware import HtmxDetails
 from django_ratelimit.core import is_ratelimited
 
-from boards import calendar, caching, services, timeline
+from boards import caching, calendar, services, timeline
 from boards.board import build_board, normalise_query
 from boards.context_processors import conference
 from boards.forms import CardEditForm, ClaimForm, MoveForm, card_text
@@ -327,6 +326,7 @@ def card_release(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
 BROWSER_COOKIE = "os_browser"
 BROWSER_COOKIE_AGE = 60 * 60 * 24 * 365
 DISPLAY_HOURS = 8
+EPSILON = dt.timedelta(microseconds=1)
 
 
 def _today_state(states, now):
@@ -335,13 +335,16 @@ def _today_state(states, now):
 
 
 def _now_and_next(date: dt.date, now: dt.datetime) -> tuple[list[Card], list[Card]]:
-    """The cards on `date` under way at `now`, and those starting within the next hour."""
+    """The cards on `date` under way at `now`, and those starting within the next hour.
+
+    At 11:00 the 11:00 cards are on now and the 12:00 ones are next.
+    """
     cards = list(
         Card.objects.active()
         .with_place()
         .with_interest()
         .filter(slot__day__date=date)
-        .starting_between(now - SLOT_LENGTH + dt.timedelta(microseconds=1), now + SLOT_LENGTH)
+        .starting_between(now - SLOT_LENGTH + EPSILON, now + SLOT_LENGTH + EPSILON)
         .order_by("slot__starts_at", "slot__room__position", "slot__room__name")
     )
     return (
@@ -424,7 +427,11 @@ def _interest_rate_limited(request, browser_key: str) -> bool:
         )
     if not limited and (per_minute := settings.OPENSPACES_INTEREST_IP_RATE):
         limited = is_ratelimited(
-            request, group="interest-ip", key="ip", rate=f"{per_minute}/m", method="POST",
+            request,
+            group="interest-ip",
+            key="ip",
+            rate=f"{per_minute}/m",
+            method="POST",
             increment=True,
         )
     return limited
@@ -544,7 +551,9 @@ def day_calendar(request, date: dt.date) -> HttpResponse:
 def conference_calendar(request) -> HttpResponse:
     """A feed of every open space of the conference, to subscribe to."""
     states = caching.board_states()
-    versions = zlib.crc32(repr([(s.date, s.version) for s in states] + [_domain(request)]).encode())
+    versions = zlib.crc32(
+        repr([(s.date, s.version) for s in states] + [_domain(request)]).encode()
+    )
     return _feed_response(
         request,
         etag=f'"ics-all-{versions:x}"',
