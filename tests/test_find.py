@@ -84,10 +84,13 @@ def test_find_query_is_normalised_into_one_cache_entry(client, board_with_cards)
     assert _board(client, "django async", if_none_match=first["ETag"]).status_code == 304
 
 
-def test_find_changes_when_a_matching_card_is_pinned(client, board_with_cards):
+def test_find_changes_when_a_matching_card_is_pinned(
+    client, board_with_cards, django_capture_on_commit_callbacks
+):
     etag = _board(client, "testing")["ETag"]
     slot = Slot.objects.filter(day=board_with_cards, cards__isnull=True).first()
-    make_card(slot=slot, title="Testing at scale")
+    with django_capture_on_commit_callbacks(execute=True):
+        make_card(slot=slot, title="Testing at scale")
     response = _board(client, "testing", if_none_match=etag)
     assert response.status_code == 200
     assert _titles(response) == ["Testing at scale"]
