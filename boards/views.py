@@ -7,6 +7,7 @@ session or the CSRF token, so that they can be cached whole and answered 304.
 import datetime as dt
 import secrets
 import zlib
+from urllib.parse import quote, urlencode
 
 import segno
 from django.conf import settings
@@ -16,7 +17,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
-from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -410,7 +410,9 @@ def _share_context(request, card: Card) -> dict:
     return {
         "share_url": url,
         "share_text": text,
-        "share_mailto": "mailto:?" + urlencode({"subject": card.title, "body": f"{text}\n{url}"}),
+        # RFC 6068: spaces as %20 (a "+" would show as a plus in mail programs).
+        "share_mailto": "mailto:?"
+        + urlencode({"subject": card.title, "body": f"{text}\n{url}"}, quote_via=quote),
     }
 
 

@@ -20,7 +20,7 @@ def test_share_card_page_has_web_share_button_mail_link_and_text(client, card):
     html = client.get(card.get_absolute_url()).content.decode()
     assert "data-share" in html and 'data-share-url="http://testserver/card/' in html
     assert "hidden>Share…</button>" in html  # revealed by boards.js where navigator.share exists
-    assert 'href="mailto:?subject=Django+async&amp;body=' in html
+    assert 'href="mailto:?subject=Django%20async&amp;body=Open%20space%3A%20' in html
     assert "#PyConOpenSpace" in html
 
 
