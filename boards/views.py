@@ -219,7 +219,7 @@ def card_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             if token
             else ""
         ),
-        **_interest_context(request, card),
+        **_interest_context(card, _browser_key(request)),
         **_share_context(request, card),
     }
     status = 200 if card.is_active else 410
@@ -392,8 +392,8 @@ def _browser_key(request) -> str:
     return key if 20 <= len(key) <= 64 and key.isascii() else ""
 
 
-def _interest_context(request, card: Card) -> dict:
-    key = _browser_key(request)
+def _interest_context(card: Card, key: str) -> dict:
+    """The count for everyone, and whether this browser (by its cookie's key) is in it."""
     return {
         "interest_count": card.interest_count,
         "interested": bool(key) and Interest.objects.filter(card=card, browser_key=key).exists(),
@@ -417,12 +417,13 @@ def _share_context(request, card: Card) -> dict:
 
 
 def _interest_rate_limited(request, browser_key: str) -> bool:
+    """A limit per browser, and a generous one per address (a browser can drop its cookie)."""
     limited = False
     if per_minute := settings.OPENSPACES_INTEREST_RATE:
         limited = is_ratelimited(
             request,
             group="interest",
-            key=lambda group, request: browser_key or request.META.get("REMOTE_ADDR", ""),
+            key=lambda group, request: browser_key,
             rate=f"{per_minute}/m",
             method="POST",
             increment=True,
@@ -459,7 +460,7 @@ def card_interest(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         )
     if request.htmx:
         card = Card.objects.with_interest().with_place().get(pk=pk)
-        context = {"card": card, "rate_limited": limited, **_interest_context_for(card, key)}
+        context = {"card": card, "rate_limited": limited, **_interest_context(card, key)}
         response = render(request, "boards/card.html#interest", context, status=status)
     elif status == 200:
         response = see_other(card.get_absolute_url() + "#interest")
@@ -481,13 +482,6 @@ def card_interest(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     )
     never_cache_headers(response)
     return response
-
-
-def _interest_context_for(card: Card, key: str) -> dict:
-    return {
-        "interest_count": card.interest_count,
-        "interested": Interest.objects.filter(card=card, browser_key=key).exists(),
-    }
 
 
 # Calendars
