@@ -41,6 +41,13 @@ def _locked_slot(slot_id: int) -> Slot:
     return Slot.objects.select_for_update().select_related("day", "room").get(pk=slot_id)
 
 
+def _check_claimable(slot: Slot, now: dt.datetime) -> None:
+    if slot.active_card is not None:
+        raise SlotTaken()
+    if reason := slot.unavailable_reason(now):
+        raise SlotUnavailable(reason)
+
+
 def _pin(*, card: Card, slot: Slot) -> None:
     """Save `card` as the active card of `slot`, or raise SlotTaken if the database says no."""
     card.slot = slot
@@ -73,8 +80,7 @@ def card_claim(
     Raises SlotUnavailable (or SlotTaken) with the reason when the slot cannot be claimed.
     """
     slot = _locked_slot(slot.pk)
-    if reason := slot.unavailable_reason(now):
-        raise SlotTaken(reason) if slot.active_card else SlotUnavailable(reason)
+    _check_claimable(slot, now)
     token = secrets.token_urlsafe(32)
     card = Card(
         title=title,
@@ -107,8 +113,7 @@ def card_update(
 def card_move(*, card: Card, to_slot: Slot, now: dt.datetime) -> Card:
     """Move an active card to another slot that can be claimed now."""
     to_slot = _locked_slot(to_slot.pk)
-    if reason := to_slot.unavailable_reason(now):
-        raise SlotTaken(reason) if to_slot.active_card else SlotUnavailable(reason)
+    _check_claimable(to_slot, now)
     from_day_id = card.slot.day_id
     _pin(card=card, slot=to_slot)
     boards_changed(from_day_id, to_slot.day_id)
