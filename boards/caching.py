@@ -4,6 +4,10 @@ The cache is an optimisation, never a dependency: every read falls back to the
 database when the cache has nothing (or is down, which django-redis reports as a miss).
 """
 
+import zlib
+from pathlib import Path
+
+from django.conf import settings
 from django.core.cache import cache
 
 from boards.models import SLOT_LENGTH, Day, Slot
@@ -11,6 +15,23 @@ from boards.timeline import BoardState
 
 STATE_KEY = "boards:state"
 STATE_TIMEOUT = 60 * 60  # a safety net; every write deletes the key at commit
+
+
+def _release_stamp() -> str:
+    """A short hash of the templates and static files: it changes with every deploy that
+    changes what a page looks like, so cached renderings and ETags from before are not reused."""
+    stamp = 0
+    for folder in ("templates", "static"):
+        for path in sorted((Path(settings.BASE_DIR) / folder).rglob("*")):
+            if path.is_file() and path.suffix in {".html", ".css", ".js", ".svg"}:
+                stamp = zlib.crc32(
+                    path.read_bytes(),
+                    zlib.crc32(path.relative_to(settings.BASE_DIR).as_posix().encode(), stamp),
+                )
+    return f"{stamp:08x}"
+
+
+RELEASE = _release_stamp()
 
 
 def board_states() -> list[BoardState]:

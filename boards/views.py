@@ -89,7 +89,10 @@ def _cached_page(request, etag: str, render_html, vary: tuple[str, ...] = ("HX-R
     """A page that is the same for everyone who sends the same URL: 304, cached, or rendered.
 
     `etag` must change whenever the page would: it is also the key of the rendering.
+    The release stamp is added so that a deploy that changes the markup (or the static
+    files it names) is never answered with a rendering or a 304 from before it.
     """
+    etag = f'"{caching.RELEASE}-{etag.strip(chr(34))}"'
     response = get_conditional_response(request, etag=etag)
     if response is None:
         html = caching.rendered(etag)
