@@ -8,7 +8,7 @@ import datetime as dt
 import zlib
 
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +19,7 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from django_htmx.middleware import HtmxDetails
 from django_ratelimit.core import is_ratelimited
 
-from boards import caching, services, timeline
+from boards import caching, exports, services, timeline
 from boards.board import build_board
 from boards.context_processors import conference
 from boards.forms import CardEditForm, ClaimForm, MoveForm, card_text
@@ -28,6 +28,7 @@ from boards.notifications import send_manage_link
 
 ALTERNATIVES_SHOWN = 5
 CLAIMED_SESSION_KEY = "claimed_cards"
+FLAGGED_SESSION_KEY = "flagged_cards"
 
 
 class HtmxHttpRequest:  # for type hints only: django-htmx's middleware adds .htmx
@@ -152,7 +153,9 @@ def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         elif not form.is_valid():
             status = 422
         else:
-            fields = {name: value for name, value in form.cleaned_data.items() if name != "website"}
+            fields = {
+                name: value for name, value in form.cleaned_data.items() if name != "website"
+            }
             try:
                 card, token = services.card_claim(slot=slot, now=now, **fields)
             except services.SlotUnavailable as unavailable:
@@ -185,6 +188,7 @@ def card_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         request.session.modified = True
     context = {
         "card": card,
+        "flagged": card.pk in request.session.get(FLAGGED_SESSION_KEY, []),
         "manage_url": (
             request.build_absolute_uri(
                 reverse("boards:card_manage", kwargs={"pk": card.pk, "token": token})
@@ -200,6 +204,37 @@ def card_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         never_cache_headers(response)
         # The board behind an in-place claim form refreshes itself.
         trigger_client_event(response, "board-changed")
+    return response
+
+
+@require_POST
+def card_flag(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """An attendee reports a card as inappropriate: once per browser, rate-limited."""
+    card = get_object_or_404(Card.objects.select_related("slot__day", "slot__room"), pk=pk)
+    flagged = request.session.get(FLAGGED_SESSION_KEY, [])
+    per_minute = settings.OPENSPACES_FLAG_RATE
+    if per_minute > 0 and is_ratelimited(
+        request, group="flag", key="ip", rate=f"{per_minute}/m", method="POST", increment=True
+    ):
+        context = {"card": card, "flagged": False, "flag_rate_limited": True}
+        return render(request, "boards/card.html", context, status=429)
+    if card.pk not in flagged:
+        services.card_flag(card=card)
+        request.session[FLAGGED_SESSION_KEY] = [*flagged, card.pk]
+    return redirect(card.get_absolute_url(), status=303)
+
+
+@require_GET
+def schedule_json(request: HtmxHttpRequest) -> HttpResponse:
+    """The whole schedule as JSON (see the README). The same for everyone, like the boards."""
+    states = caching.board_states()
+    etag = f'"schedule-{zlib.crc32(repr([(s.date, s.version) for s in states]).encode()):x}"'
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        response = JsonResponse(exports.schedule(build_url=request.build_absolute_uri))
+    response["ETag"] = etag
+    patch_cache_control(response, public=True, no_cache=True)
+    response["Access-Control-Allow-Origin"] = "*"
     return response
 
 
