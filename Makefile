@@ -18,6 +18,7 @@ run: $(VENV)/installed  ## the app with demo data on http://127.0.0.1:8000
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
 test: $(VENV)/installed  ## the whole test suite (DATABASE_URL picks the database)
+	$(TEST_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/installed

@@ -5,6 +5,7 @@ import itertools
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.test import TestCase
 
 from boards import services
 from boards.models import Card, Day, Room, Slot
@@ -39,11 +40,20 @@ def make_card(*, slot: Slot | None = None, title: str = "Django async", **fields
     """An active card pinned directly (claim rules are for tests of the claim itself)."""
     slot = slot or make_slot()
     fields.setdefault("host_name", "Ada")
-    card = Card.objects.create(
-        slot=slot, title=title, manage_token_hash=Card.hash_token("token"), **fields
-    )
-    services.boards_changed(slot.day_id)
+    with committed():
+        card = Card.objects.create(
+            slot=slot, title=title, manage_token_hash=Card.hash_token("token"), **fields
+        )
+        services.boards_changed(slot.day_id)
     return card
+
+
+def committed():
+    """Run on-commit callbacks (the cache forgetting old boards) as a real commit would.
+
+    Tests run inside a transaction that is rolled back, so they never commit.
+    """
+    return TestCase.captureOnCommitCallbacks(execute=True)
 
 
 def conference(
@@ -55,12 +65,14 @@ def conference(
     reception: dt.datetime | None = None,
 ) -> list[Day]:
     """A small conference set up as setup_boards does it."""
-    reception = reception or local(first_day.year, first_day.month, first_day.day - 1, 17, 30)
-    services.conference_setup(
-        first_day=first_day,
-        days=days,
-        rooms=[f"Room {chr(65 + index)}" for index in range(rooms)],
-        hours=hours,
-        reception=reception,
-    )
+    eve = first_day - dt.timedelta(days=1)
+    reception = reception or local(eve.year, eve.month, eve.day, 17, 30)
+    with committed():
+        services.conference_setup(
+            first_day=first_day,
+            days=days,
+            rooms=[f"Room {chr(65 + index)}" for index in range(rooms)],
+            hours=hours,
+            reception=reception,
+        )
     return list(Day.objects.order_by("date"))

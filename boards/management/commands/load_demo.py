@@ -23,53 +23,184 @@ ROOMS = [
 LUNCH_ROOM = "Room 310"
 
 CARDS = [
-    ("Django async in production", "War stories and patterns for ASGI views and ORM calls.", "Carlton G.", "@carlton@fosstodon.org"),
-    ("Packaging: uv, pip and the lockfile future", "Bring your pyproject.toml pains.", "Priya N.", "priya.bsky.social"),
-    ("Mentoring first-time contributors", "How we run sprints for newcomers.", "Sam O.", "github.com/samo"),
-    ("Type hints in big codebases", "Gradual typing, mypy vs pyright, stubs.", "Lukas W.", "@lukasw@hachyderm.io"),
-    ("Python in astronomy", "Astropy users and the curious welcome.", "Aiko T.", "aiko.bsky.social"),
-    ("Women in Python meetup", "Everyone who supports the cause is welcome.", "Maria F.", "@mariaf"),
-    ("Teaching Python to kids", "Curricula, tools, and what actually works.", "Daniel R.", "github.com/drteach"),
-    ("Rust extensions with PyO3", "Share benchmarks and pitfalls.", "Ines K.", "@ines@mastodon.social"),
-    ("Data engineering with DuckDB", "Local-first analytics, Parquet, Arrow.", "Omar H.", "x.com/omarh"),
-    ("Open source maintainers' circle", "Burnout, funding, saying no.", "Jess P.", "jess.bsky.social"),
-    ("Accessibility in web apps", "Screen readers, keyboard use, WCAG 2.2.", "Noor A.", "@noor@a11y.info"),
-    ("Free-threaded Python (no GIL)", "Who has tried 3.13t? What broke?", "Victor S.", "github.com/vstinner-fan"),
+    (
+        "Django async in production",
+        "War stories and patterns for ASGI views and ORM calls.",
+        "Carlton G.",
+        "@carlton@fosstodon.org",
+    ),
+    (
+        "Packaging: uv, pip and the lockfile future",
+        "Bring your pyproject.toml pains.",
+        "Priya N.",
+        "priya.bsky.social",
+    ),
+    (
+        "Mentoring first-time contributors",
+        "How we run sprints for newcomers.",
+        "Sam O.",
+        "github.com/samo",
+    ),
+    (
+        "Type hints in big codebases",
+        "Gradual typing, mypy vs pyright, stubs.",
+        "Lukas W.",
+        "@lukasw@hachyderm.io",
+    ),
+    (
+        "Python in astronomy",
+        "Astropy users and the curious welcome.",
+        "Aiko T.",
+        "aiko.bsky.social",
+    ),
+    (
+        "Women in Python meetup",
+        "Everyone who supports the cause is welcome.",
+        "Maria F.",
+        "@mariaf",
+    ),
+    (
+        "Teaching Python to kids",
+        "Curricula, tools, and what actually works.",
+        "Daniel R.",
+        "github.com/drteach",
+    ),
+    (
+        "Rust extensions with PyO3",
+        "Share benchmarks and pitfalls.",
+        "Ines K.",
+        "@ines@mastodon.social",
+    ),
+    (
+        "Data engineering with DuckDB",
+        "Local-first analytics, Parquet, Arrow.",
+        "Omar H.",
+        "x.com/omarh",
+    ),
+    (
+        "Open source maintainers' circle",
+        "Burnout, funding, saying no.",
+        "Jess P.",
+        "jess.bsky.social",
+    ),
+    (
+        "Accessibility in web apps",
+        "Screen readers, keyboard use, WCAG 2.2.",
+        "Noor A.",
+        "@noor@a11y.info",
+    ),
+    (
+        "Free-threaded Python (no GIL)",
+        "Who has tried 3.13t? What broke?",
+        "Victor S.",
+        "github.com/vstinner-fan",
+    ),
     ("Job hunting and hiring", "Share leads, CV tips, interview stories.", "Grace L.", ""),
-    ("Home automation with Python", "Home Assistant, MicroPython, sensors.", "Tomás M.", "@tomas@fosstodon.org"),
-    ("Scientific Python ecosystem", "NumPy 2, SciPy, array API standard.", "Ralf G.", "ralfg.bsky.social"),
-    ("Testing strategies that scale", "pytest plugins, fixtures, flaky tests.", "Hannah B.", "github.com/hannahb"),
-    ("Python on the BEAM? Interop chat", "Calling other runtimes from Python.", "Kofi A.", "@kofi"),
-    ("Django Girls coaches meetup", "Plan the next workshops.", "Ola S.", "@ola@djangogirls.social"),
+    (
+        "Home automation with Python",
+        "Home Assistant, MicroPython, sensors.",
+        "Tomás M.",
+        "@tomas@fosstodon.org",
+    ),
+    (
+        "Scientific Python ecosystem",
+        "NumPy 2, SciPy, array API standard.",
+        "Ralf G.",
+        "ralfg.bsky.social",
+    ),
+    (
+        "Testing strategies that scale",
+        "pytest plugins, fixtures, flaky tests.",
+        "Hannah B.",
+        "github.com/hannahb",
+    ),
+    (
+        "Python on the BEAM? Interop chat",
+        "Calling other runtimes from Python.",
+        "Kofi A.",
+        "@kofi",
+    ),
+    (
+        "Django Girls coaches meetup",
+        "Plan the next workshops.",
+        "Ola S.",
+        "@ola@djangogirls.social",
+    ),
     ("Static sites and docs tooling", "Sphinx, MkDocs, and friends.", "Eric H.", "x.com/erich"),
     ("LLMs for code review", "Useful or noise? Bring examples.", "Yuki N.", "yuki.bsky.social"),
     ("Python in finance", "Pandas, Polars, and regulators.", "Arjun P.", "github.com/arjunp"),
     ("Quiet coffee for introverts", "Low-key chat, no agenda.", "Mei L.", ""),
-    ("CPython core dev Q&A", "Ask anything about contributing to CPython.", "Pablo G.", "@pablogsal@fosstodon.org"),
-    ("Game development with Pygame", "Show and tell your game.", "Ben C.", "github.com/benc-games"),
-    ("Security: supply chain and PyPI", "Trusted publishing, attestations.", "Seth L.", "seth.bsky.social"),
-    ("Spanish-speaking Pythonistas", "¡Hablemos de Python en español!", "Lucía R.", "@lucia@mastodon.social"),
+    (
+        "CPython core dev Q&A",
+        "Ask anything about contributing to CPython.",
+        "Pablo G.",
+        "@pablogsal@fosstodon.org",
+    ),
+    (
+        "Game development with Pygame",
+        "Show and tell your game.",
+        "Ben C.",
+        "github.com/benc-games",
+    ),
+    (
+        "Security: supply chain and PyPI",
+        "Trusted publishing, attestations.",
+        "Seth L.",
+        "seth.bsky.social",
+    ),
+    (
+        "Spanish-speaking Pythonistas",
+        "¡Hablemos de Python en español!",
+        "Lucía R.",
+        "@lucia@mastodon.social",
+    ),
     ("Hiring juniors well", "Onboarding that works for everyone.", "Chris W.", "x.com/chrisw"),
     ("Geospatial Python", "GeoPandas, Shapely 2, rasters.", "Fatima Z.", "github.com/fatimaz"),
     ("Python for hardware testing", "Labs, instruments, pytest.", "Jonas E.", "@jonase"),
     ("Remote work and focus", "Tools and habits for deep work.", "Olga V.", "olga.bsky.social"),
-    ("HTMX and server-rendered apps", "Less JavaScript, more hypermedia.", "Adam J.", "@adamchainz@fosstodon.org"),
-    ("Community organising: PyCon next year", "Volunteer with us!", "Kelly T.", "github.com/kellyt"),
+    (
+        "HTMX and server-rendered apps",
+        "Less JavaScript, more hypermedia.",
+        "Adam J.",
+        "@adamchainz@fosstodon.org",
+    ),
+    (
+        "Community organising: PyCon next year",
+        "Volunteer with us!",
+        "Kelly T.",
+        "github.com/kellyt",
+    ),
     ("Machine learning in production", "Monitoring, drift, rollbacks.", "Ravi S.", "x.com/ravis"),
     ("Jupyter power users", "Extensions, kernels, JupyterLite.", "Sofia D.", "sofia.bsky.social"),
-    ("Writing technical books", "Publishers, self-publishing, tooling.", "Michael K.", "@michaelk@hachyderm.io"),
+    (
+        "Writing technical books",
+        "Publishers, self-publishing, tooling.",
+        "Michael K.",
+        "@michaelk@hachyderm.io",
+    ),
     ("Python and music", "Sound synthesis, MIDI, live coding.", "Leo B.", "github.com/leob-music"),
     ("Parents in tech", "Juggling conferences and kids.", "Nadia H.", ""),
-    ("Embedded: MicroPython and CircuitPython", "Bring your boards.", "Kattni R.", "@kattni@mastodon.social"),
-    ("Database migrations without downtime", "Postgres locks, backfills, Django.", "Paolo M.", "github.com/pauloxnet"),
+    (
+        "Embedded: MicroPython and CircuitPython",
+        "Bring your boards.",
+        "Kattni R.",
+        "@kattni@mastodon.social",
+    ),
+    (
+        "Database migrations without downtime",
+        "Postgres locks, backfills, Django.",
+        "Paolo M.",
+        "github.com/pauloxnet",
+    ),
     ("Board games after hours", "Plan tonight's game night.", "Emma W.", "emma.bsky.social"),
 ]
 
 
 class Command(BaseCommand):
     help = (
-        "Fill a demo conference around today: three days from today (tomorrow, late in the day), eight rooms, hours "
-        "10-18, a room blocked over lunch and about forty cards. Skips if days exist."
+        "Fill a demo conference around today: three days from today (from tomorrow late "
+        "in the day), eight rooms, hours 10-18, a room blocked over lunch and forty cards. "
+        "Skips if days exist."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -26,7 +26,7 @@ def parse_hours(value: str) -> tuple[int, int]:
 
 def parse_reception(value: str) -> dt.datetime:
     try:
-        naive = dt.datetime.strptime(value.strip(), "%Y-%m-%d %H:%M")
+        naive = dt.datetime.strptime(value.strip(), "%Y-%m-%d %H:%M")  # noqa: DTZ007 made aware below
     except ValueError as error:
         raise CommandError(
             f"--reception: “{value}” is not a local time like “2027-05-13 17:30”."
