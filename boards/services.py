@@ -67,6 +67,12 @@ def _record(*, card: Card, actor: str, action: str, before: dict | None = None) 
     )
 
 
+def _lock_and_refresh(card: Card) -> None:
+    """Lock the card's row and read its current state: a chair's screen may be stale."""
+    Card.objects.select_for_update().filter(pk=card.pk).values_list("pk").first()
+    card.refresh_from_db()
+
+
 def _locked_slot(slot_id: int) -> Slot:
     # select_for_update serialises claimers on PostgreSQL; on SQLite the IMMEDIATE
     # transaction mode does. Either way the partial unique constraint has the last word.
@@ -192,6 +198,7 @@ def card_release(*, card: Card) -> Card:
 @transaction.atomic
 def card_remove(*, card: Card, reason: str, actor: str) -> Card:
     """The chair takes a card down with a reason the host sees; the slot is free again."""
+    _lock_and_refresh(card)
     if card.status not in Card.HOLDING:
         raise CardNotOnBoard(f"“{card}” is not on the board ({card.get_status_display()}).")
     before = card_snapshot(card)
@@ -211,6 +218,7 @@ def card_restore(*, card: Card, actor: str) -> Card:
     A hidden card still holds its slot. A removed card's slot may have been taken or
     blocked meanwhile: then SlotUnavailable says so, and the chair can move it instead.
     """
+    _lock_and_refresh(card)
     before = card_snapshot(card)
     if card.status == Card.Status.HIDDEN:
         card.status = Card.Status.ACTIVE
@@ -255,6 +263,7 @@ def card_flag(*, card: Card) -> Card:
 @transaction.atomic
 def card_flags_clear(*, card: Card, actor: str) -> Card:
     """The chair answers the flags: the card stays (or goes back) on the board."""
+    _lock_and_refresh(card)
     if card.status == Card.Status.HIDDEN:
         return card_restore(card=card, actor=actor)
     if _clear_flags(card):

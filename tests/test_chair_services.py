@@ -238,7 +238,7 @@ def test_card_move_by_chair_racing_a_host_claim_books_the_slot_once():
         lambda: services.card_claim(slot=target, title="Mine", host_name="Bo", now=CLAIM_TIME),
     )
 
-    assert sum(isinstance(result, services.SlotTaken) for result in results) == 1
+    assert sum(isinstance(result, services.SlotTaken) for result in results) == 1, results
     assert Card.objects.holding().filter(slot=target).count() == 1
 
 
