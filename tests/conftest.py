@@ -25,6 +25,12 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
         database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.db")
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Logins in tests need no protection against cracking; the default hasher is slow."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def chair_client(client, django_user_model):
     """A client logged in as a staff member of the Chair group, not a superuser."""

@@ -126,7 +126,12 @@ def test_block_action_with_reason_blocks_and_the_board_shows_it(admin_client):
     slots = _slots(day)[:2]
 
     response = _action(
-        admin_client, "slot", "block_slots", slots, apply="1", reason="Sponsor workshop until 14:00"
+        admin_client,
+        "slot",
+        "block_slots",
+        slots,
+        apply="1",
+        reason="Sponsor workshop until 14:00",
     )
 
     assert response.status_code == 302
