@@ -12,10 +12,11 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from boards import exports, services
 from boards.forms import ChairMoveForm, ConferenceSetupForm, ReasonForm
@@ -36,6 +37,10 @@ def _action_form(request, *, modeladmin, queryset, action: str, title: str, form
         "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
     }
     return TemplateResponse(request, "admin/boards/action_form.html", context)
+
+
+def _slots(count: int, noun: str = "slot") -> str:
+    return f"{count} {noun}{pluralize(count)}"
 
 
 # Days ---------------------------------------------------------------------------------
@@ -167,13 +172,15 @@ class RoomAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if not change and form.cleaned_data.get("create_slots"):
             created = services.room_slots_create(room=obj)
-            self.message_user(request, f"{obj} has {created} new slots.", messages.SUCCESS)
+            self.message_user(
+                request, f"{obj} has {_slots(created, 'new slot')}.", messages.SUCCESS
+            )
 
     @admin.action(description="Create slots for the existing days", permissions=["add"])
     def create_slots(self, request, queryset):
         for room in queryset:
             created = services.room_slots_create(room=room)
-            self.message_user(request, f"{room}: {created} new slots.", messages.SUCCESS)
+            self.message_user(request, f"{room}: {_slots(created, 'new slot')}.", messages.SUCCESS)
 
 
 # Slots --------------------------------------------------------------------------------
@@ -196,7 +203,7 @@ class BlockedFilter(admin.SimpleListFilter):
 
 @admin.register(Slot)
 class SlotAdmin(admin.ModelAdmin):
-    list_display = ["starts_at", "room", "day", "blocked_reason", "card"]
+    list_display = ["when", "room", "blocked_reason", "card"]
     list_filter = ["day", "room", BlockedFilter]
     list_per_page = 200
     actions = ["block_slots", "unblock_slots"]
@@ -209,6 +216,10 @@ class SlotAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ["day", "room", "starts_at", "card"] if obj else []
+
+    @admin.display(description="When", ordering="starts_at")
+    def when(self, slot: Slot) -> str:
+        return timezone.localtime(slot.starts_at).strftime("%a %-d %b %H:%M")
 
     @admin.display(description="Card")
     def card(self, slot: Slot) -> str:
@@ -230,7 +241,7 @@ class SlotAdmin(admin.ModelAdmin):
                 reason=form.cleaned_data["reason"],
             )
             blocked = queryset.count() - len(refused)
-            self.message_user(request, f"Blocked {blocked} slots.", messages.SUCCESS)
+            self.message_user(request, f"Blocked {_slots(blocked)}.", messages.SUCCESS)
             if refused:
                 names = ", ".join(str(slot) for slot in refused)
                 self.message_user(
@@ -252,7 +263,7 @@ class SlotAdmin(admin.ModelAdmin):
     @admin.action(description="Unblock the selected slots", permissions=["change"])
     def unblock_slots(self, request, queryset):
         services.slots_block(slot_ids=list(queryset.values_list("pk", flat=True)), reason="")
-        self.message_user(request, f"Unblocked {queryset.count()} slots.", messages.SUCCESS)
+        self.message_user(request, f"Unblocked {_slots(queryset.count())}.", messages.SUCCESS)
 
 
 # Cards --------------------------------------------------------------------------------
@@ -273,28 +284,15 @@ class FlaggedFilter(admin.SimpleListFilter):
         return queryset
 
 
-class CardEventInline(admin.TabularInline):
-    model = CardEvent
-    verbose_name_plural = "History: who changed what, and when"
-    fields = ["at", "actor", "action", "changes"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="What changed")
-    def changes(self, event: CardEvent) -> str:
-        changed = [
-            f"{key}: “{event.before.get(key, '')}” → “{value}”"
-            for key, value in event.after.items()
-            if key != "slot_id" and event.before and event.before.get(key) != value
-        ]
-        return "; ".join(changed)
+def _changes(event: CardEvent) -> str:
+    """What an event changed, as “field: before → after” pairs."""
+    if not event.before:
+        return ""
+    return "; ".join(
+        f"{key}: “{event.before.get(key, '')}” → “{value}”"
+        for key, value in event.after.items()
+        if key != "slot_id" and event.before.get(key) != value
+    )
 
 
 @admin.register(Card)
@@ -324,6 +322,7 @@ class CardAdmin(admin.ModelAdmin):
         "open_flag_count",
         "created_at",
         "updated_at",
+        "history",
     ]
     readonly_fields = [
         "email",
@@ -333,8 +332,8 @@ class CardAdmin(admin.ModelAdmin):
         "open_flag_count",
         "created_at",
         "updated_at",
+        "history",
     ]
-    inlines = [CardEventInline]
     actions = ["remove_cards", "restore_cards", "move_card", "clear_flags", "export_csv"]
     change_list_template = "admin/boards/card/change_list.html"
 
@@ -358,6 +357,27 @@ class CardAdmin(admin.ModelAdmin):
     @admin.display(description="Open flags", ordering="open_flags")
     def open_flag_count(self, card: Card) -> int:
         return card.open_flags
+
+    @admin.display(description="History: who changed what, and when")
+    def history(self, card: Card) -> str:
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    timezone.localtime(event.at).strftime("%a %-d %b %H:%M:%S"),
+                    event.actor,
+                    event.get_action_display(),
+                    _changes(event),
+                )
+                for event in card.events.all()
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>When</th><th>Who</th><th>What</th><th>Changed</th></tr>"
+            "</thead><tbody>{}</tbody></table>",
+            rows,
+        )
 
     def save_model(self, request, obj, form, change):
         # The chair's edits of the text go through the service, so they are in the history.
@@ -444,13 +464,14 @@ class CardAdmin(admin.ModelAdmin):
             self.message_user(request, "Select exactly one card to move.", messages.WARNING)
             return None
         card = queryset.select_related("slot__room", "slot__day").get()
-        form = ChairMoveForm(request.POST if "apply" in request.POST else None)
+        now = timezone.now()
+        form = ChairMoveForm(request.POST if "apply" in request.POST else None, now=now)
         if form.is_valid():
             try:
                 services.card_move(
                     card=card,
                     to_slot=form.cleaned_data["to_slot"],
-                    now=timezone.now(),
+                    now=now,
                     actor=services.chair_actor(request.user),
                 )
             except (services.SlotUnavailable, services.CardNotOnBoard) as error:

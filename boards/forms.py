@@ -1,12 +1,13 @@
 """What hosts type: validated, cleaned, and never lost."""
 
+import datetime as dt
 import unicodedata
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from boards.handles import Handle, InvalidHandle
-from boards.models import Card, Slot
+from boards.models import SLOT_LENGTH, Card, Slot
 
 KEPT_CONTROLS = {"\n", "\x00"}
 BIDI_OVERRIDES = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -156,11 +157,18 @@ class ReasonForm(forms.Form):
 
 class ChairMoveForm(forms.Form):
     to_slot = forms.ModelChoiceField(
-        queryset=Slot.objects.none(), label="Move to", help_text="Free, unblocked slots."
+        queryset=Slot.objects.none(),
+        label="Move to",
+        help_text="Free, unblocked slots that have not ended yet.",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, now: dt.datetime, **kwargs):
         super().__init__(*args, **kwargs)
+        # The chair is not bound by the hosts' time rules, but a slot that is over
+        # would only surprise the host.
         self.fields["to_slot"].queryset = (
-            Slot.objects.free().select_related("room").order_by("starts_at", "room__position")
+            Slot.objects.free()
+            .filter(starts_at__gt=now - SLOT_LENGTH)
+            .select_related("room")
+            .order_by("starts_at", "room__position", "room__name")
         )
