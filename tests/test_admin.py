@@ -513,3 +513,10 @@ def test_card_change_page_runs_constant_queries(
         response = admin_client.get(reverse("admin:boards_card_change", args=[card.pk]))
 
     assert response.text.count("<td>host</td>") == edits
+
+
+@pytest.mark.django_db
+def test_admin_index_links_to_flagged_cards_for_a_chair(chair_client):
+    response = chair_client.get(reverse("admin:index"))
+
+    assert reverse("admin:boards_card_changelist") + "?flagged=yes" in response.text
