@@ -164,3 +164,17 @@ def test_remove_action_on_a_hidden_card_frees_its_slot(admin_client, settings):
 
     card.refresh_from_db()
     assert (card.status, card.removed_reason) == (Card.Status.REMOVED, "Spam")
+
+
+@pytest.mark.django_db
+def test_manage_page_of_a_hidden_card_tells_the_host(client, settings):
+    settings.OPENSPACES_FLAG_LIMIT = 1
+    card = make_card()
+    card.manage_token_hash = Card.hash_token("secret-token")
+    card.save()
+    _flag(Client(), card)
+
+    response = client.get(reverse("boards:card_manage", args=[card.pk, "secret-token"]))
+
+    assert "hidden from the board until the Open Spaces chair" in response.text
+    assert "Save changes" not in response.text
