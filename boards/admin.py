@@ -96,7 +96,8 @@ class DayAdmin(admin.ModelAdmin):
 
     def setup_view(self, request: HttpRequest) -> HttpResponse:
         """Create a conference's days, rooms and slots, as `setup_boards` does."""
-        if not (self.has_add_permission(request) and request.user.has_perm("boards.add_slot")):
+        needed = ["boards.add_day", "boards.add_room", "boards.add_slot"]
+        if not request.user.has_perms(needed):
             raise PermissionDenied
         form = ConferenceSetupForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
@@ -410,9 +411,11 @@ class CardAdmin(admin.ModelAdmin):
         return response
 
     def export_view(self, request: HttpRequest) -> HttpResponse:
+        """The cards the changelist shows with the same filters and search, all pages."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        return self._csv_response(exports.cards_queryset())
+        shown = self.get_changelist_instance(request).get_queryset(request)
+        return self._csv_response(exports.cards_queryset().filter(pk__in=shown.values("pk")))
 
     @admin.action(description="Export the selected cards as CSV", permissions=["view"])
     def export_csv(self, request, queryset):

@@ -133,3 +133,20 @@ def test_schedule_json_runs_constant_queries(client, django_assert_max_num_queri
         response = client.get(reverse("boards:schedule_json"))
 
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_cards_csv_button_keeps_the_changelist_filters(admin_client):
+    conference(days=1)
+    first, second = Slot.objects.order_by("starts_at", "pk")[:2]
+    make_card(slot=first, title="Kept")
+    services.card_remove(card=make_card(slot=second, title="Gone"), reason="x", actor="c")
+    changelist = admin_client.get(
+        reverse("admin:boards_card_changelist"), {"status__exact": "active"}
+    )
+    export_url = reverse("admin:boards_card_export") + "?status__exact=active"
+
+    response = admin_client.get(export_url)
+
+    assert f'href="{export_url}">Export these cards as CSV' in changelist.text
+    assert [row["title"] for row in _rows(response)] == ["Kept"]
