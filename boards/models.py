@@ -129,7 +129,7 @@ class Slot(models.Model):
         if self.is_blocked:
             return f"This slot is blocked: {self.blocked_reason}."
         if self.holding_card is not None:
-            return "Someone else has just taken this slot."
+            return "This slot is already taken."
         if now >= self.starts_at:
             return "This slot has already started."
         if not self.day.is_open(now):

@@ -79,6 +79,13 @@ def _locked_slot(slot_id: int) -> Slot:
     return Slot.objects.select_for_update().select_related("day", "room").get(pk=slot_id)
 
 
+def _check_claimable(slot: Slot, now: dt.datetime) -> None:
+    if slot.holding_card is not None:
+        raise SlotTaken()
+    if reason := slot.unavailable_reason(now):
+        raise SlotUnavailable(reason)
+
+
 def _pin(*, card: Card, slot: Slot, status: str = Card.Status.ACTIVE) -> None:
     """Save `card` as the card holding `slot`, or raise SlotTaken if the database says no."""
     card.slot = slot
@@ -111,8 +118,7 @@ def card_claim(
     Raises SlotUnavailable (or SlotTaken) with the reason when the slot cannot be claimed.
     """
     slot = _locked_slot(slot.pk)
-    if reason := slot.unavailable_reason(now):
-        raise SlotTaken(reason) if slot.holding_card else SlotUnavailable(reason)
+    _check_claimable(slot, now)
     token = secrets.token_urlsafe(32)
     card = Card(
         title=title,
@@ -169,8 +175,9 @@ def card_move(*, card: Card, to_slot: Slot, now: dt.datetime, actor: str = HOST)
     if card.status == Card.Status.RELEASED:
         raise CardNotOnBoard(f"“{card}” was released by its host; it cannot be moved.")
     to_slot = _locked_slot(to_slot.pk)
-    reason = to_slot.unavailable_reason(now) if actor == HOST else _chair_refusal(to_slot)
-    if reason:
+    if actor == HOST:
+        _check_claimable(to_slot, now)
+    elif reason := _chair_refusal(to_slot):
         raise SlotTaken(reason) if to_slot.holding_card else SlotUnavailable(reason)
     before = card_snapshot(card)
     from_day_id = card.slot.day_id

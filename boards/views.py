@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+from django_htmx.http import trigger_client_event
 from django_htmx.middleware import HtmxDetails
 from django_ratelimit.core import is_ratelimited
 
@@ -254,19 +254,31 @@ def _managed_card(pk: int, token: str) -> Card:
     return card
 
 
-def _manage_context(card: Card, token: str, now: dt.datetime, **forms) -> dict:
+def _render_manage(
+    request, card: Card, token: str, *, status: int = 200, **forms_and_errors
+) -> HttpResponse:
     free_slots = (
-        Slot.objects.claimable(now).select_related("day", "room").order_by("starts_at")
+        Slot.objects.claimable(timezone.now())
+        .select_related("day", "room")
+        .order_by("starts_at", "room__position")
         if card.is_active
         else Slot.objects.none()
     )
-    return {
+    context = {
         "card": card,
         "token": token,
-        "edit_form": forms.get("edit_form") or CardEditForm(initial=card_text(card)),
-        "move_form": forms.get("move_form") or MoveForm(free_slots=free_slots),
-        "free_slots_exist": free_slots.exists() if card.is_active else False,
+        "done": request.GET.get("done", ""),
+        "edit_form": CardEditForm(initial=card_text(card)),
+        "move_form": MoveForm(free_slots=free_slots),
+        "free_slots_exist": card.is_active and free_slots.exists(),
+        **forms_and_errors,
     }
+    return render(request, "boards/manage.html", context, status=status)
+
+
+def _back_to_manage(card: Card, token: str, done: str) -> HttpResponse:
+    url = reverse("boards:card_manage", kwargs={"pk": card.pk, "token": token})
+    return see_other(f"{url}?done={done}")
 
 
 @never_cache
@@ -274,53 +286,35 @@ def _manage_context(card: Card, token: str, now: dt.datetime, **forms) -> dict:
 def card_manage(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
     """The host's private page: edit the text (POST here), move or release."""
     card = _managed_card(pk, token)
-    now = timezone.now()
-    status = 200
-    edit_form = None
-    if request.method == "POST":
-        if not card.is_active:
-            return see_other(request.path)
+    if request.method == "POST" and card.is_active:
         edit_form = CardEditForm(request.POST)
         if edit_form.is_valid():
             services.card_update(card=card, **edit_form.cleaned_data)
-            return _back_to_manage(request, card, token, "saved")
-        status = 422
-    context = _manage_context(card, token, now, edit_form=edit_form)
-    context["done"] = request.GET.get("done", "")
-    return render(request, "boards/manage.html", context, status=status)
-
-
-def _back_to_manage(request, card: Card, token: str, done: str) -> HttpResponse:
-    url = reverse("boards:card_manage", kwargs={"pk": card.pk, "token": token}) + f"?done={done}"
-    if request.htmx:
-        return HttpResponseClientRedirect(url)
-    return see_other(url)
+            return _back_to_manage(card, token, "saved")
+        return _render_manage(request, card, token, status=422, edit_form=edit_form)
+    return _render_manage(request, card, token)
 
 
 @never_cache
 @require_POST
 def card_move(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
     card = _managed_card(pk, token)
-    now = timezone.now()
-    context = _manage_context(card, token, now)
     if not card.is_active:
-        return see_other(reverse("boards:card_manage", kwargs={"pk": pk, "token": token}))
+        return _render_manage(request, card, token)
+    # Any slot may be asked for: one taken since the page loaded is a 409 from the
+    # service, with the reason, rather than a bare "invalid choice".
     move_form = MoveForm(request.POST, free_slots=Slot.objects.select_related("day", "room"))
-    status = 422
-    if move_form.is_valid():
-        try:
-            services.card_move(card=card, to_slot=move_form.cleaned_data["to_slot"], now=now)
-        except services.SlotUnavailable as unavailable:
-            status = 409
-            context["move_error"] = unavailable.reason
-        else:
-            return _back_to_manage(request, card, token, "moved")
-    else:
-        context["move_error"] = "Pick a free slot to move to."
-    context["move_form"] = MoveForm(
-        request.POST, free_slots=context["move_form"].fields["to_slot"].queryset
-    )
-    return render(request, "boards/manage.html", context, status=status)
+    if not move_form.is_valid():
+        return _render_manage(
+            request, card, token, status=422, move_error="Pick a free slot to move to."
+        )
+    try:
+        services.card_move(
+            card=card, to_slot=move_form.cleaned_data["to_slot"], now=timezone.now()
+        )
+    except services.SlotUnavailable as unavailable:
+        return _render_manage(request, card, token, status=409, move_error=unavailable.reason)
+    return _back_to_manage(card, token, "moved")
 
 
 @never_cache
@@ -329,4 +323,4 @@ def card_release(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
     card = _managed_card(pk, token)
     if card.is_active:
         services.card_release(card=card)
-    return _back_to_manage(request, card, token, "released")
+    return _back_to_manage(card, token, "released")

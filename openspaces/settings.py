@@ -117,6 +117,9 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": BASE_DIR / "db.sqlite3",
             "OPTIONS": SQLITE_OPTIONS,
+            # A file, not the in-memory default, so that tests with threads see the
+            # same locking as production (shared-cache memory databases lock by table).
+            "TEST": {"NAME": BASE_DIR / "test-db.sqlite3"},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -242,3 +242,13 @@ def test_claim_htmx_success_is_303_and_the_card_fragment_refreshes_the_board(cli
     assert "<html" not in card.content.decode()
     assert "/manage/" in card.content.decode()
     assert json.loads(card["HX-Trigger"]) == {"board-changed": {}}
+
+
+def test_claim_form_of_a_taken_slot_says_so_and_links_free_slots_nearby(client, slots):
+    make_card(slot=slots[0], title="Got there first")
+    response = client.get(f"/slot/{slots[0].pk}/claim/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "This slot is already taken." in html
+    assert f'<a href="/slot/{slots[1].pk}/claim/">' in html
+    assert 'name="title"' not in html
