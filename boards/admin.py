@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from boards import exports, services
-from boards.forms import ChairMoveForm, ConferenceSetupForm, ReasonForm
+from boards.forms import CardAdminForm, ChairMoveForm, ConferenceSetupForm, ReasonForm
 from boards.glance import build_glance
 from boards.models import Card, CardEvent, Day, Flag, Room, Slot
 
@@ -298,6 +298,7 @@ def _changes(event: CardEvent) -> str:
 
 @admin.register(Card)
 class CardAdmin(admin.ModelAdmin):
+    form = CardAdminForm
     list_display = [
         "title",
         "starts_at",

@@ -172,3 +172,22 @@ class ChairMoveForm(forms.Form):
             .select_related("room")
             .order_by("starts_at", "room__position", "room__name")
         )
+
+
+class CardAdminForm(forms.ModelForm):
+    """The chair edits a card's text by the same rules as its host (a bad handle would
+    break the board)."""
+
+    title = CardTextForm.base_fields["title"]
+    description = CardTextForm.base_fields["description"]
+    host_name = CardTextForm.base_fields["host_name"]
+    host_handle = CardTextForm.base_fields["host_handle"]
+    clean_host_handle = CardTextForm.clean_host_handle
+
+    class Meta:
+        model = Card
+        fields = ["title", "description", "host_name", "host_handle"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["host_name"].label = "Host name"

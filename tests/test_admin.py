@@ -520,3 +520,19 @@ def test_admin_index_links_to_flagged_cards_for_a_chair(chair_client):
     response = chair_client.get(reverse("admin:index"))
 
     assert reverse("admin:boards_card_changelist") + "?flagged=yes" in response.text
+
+
+@pytest.mark.django_db
+def test_card_change_with_a_bad_handle_shows_the_error_and_keeps_the_card(admin_client):
+    card = make_card(title="Django async", host_handle="")
+
+    response = admin_client.post(
+        reverse("admin:boards_card_change", args=[card.pk]),
+        {"title": "Django async", "description": "", "host_name": "Ada",
+         "host_handle": "not a handle at all!"},
+    )  # fmt: skip
+
+    card.refresh_from_db()
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["host_handle"]
+    assert card.host_handle == ""
