@@ -381,6 +381,11 @@ class CardAdmin(admin.ModelAdmin):
             rows,
         )
 
+    def history_view(self, request, object_id, extra_context=None):
+        # Django's own history lists admin log entries, which the services do not write;
+        # the card's real history (hosts' changes included) is on its page.
+        return HttpResponseRedirect(reverse("admin:boards_card_change", args=[object_id]))
+
     def save_model(self, request, obj, form, change):
         # The chair's edits of the text go through the service, so they are in the history.
         card = Card.objects.select_related("slot").get(pk=obj.pk)

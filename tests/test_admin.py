@@ -536,3 +536,13 @@ def test_card_change_with_a_bad_handle_shows_the_error_and_keeps_the_card(admin_
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["host_handle"]
     assert card.host_handle == ""
+
+
+@pytest.mark.django_db
+def test_card_history_button_leads_to_the_card_page_with_its_history(admin_client):
+    card = make_card()
+
+    response = admin_client.get(reverse("admin:boards_card_history", args=[card.pk]))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:boards_card_change", args=[card.pk])
