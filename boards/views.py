@@ -5,10 +5,11 @@ session or the CSRF token, so that they can be cached whole and answered 304.
 """
 
 import datetime as dt
+import json
 import zlib
 
 from django.conf import settings
-from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -236,7 +237,13 @@ def schedule_json(request: HtmxHttpRequest) -> HttpResponse:
     etag = f'"schedule-{zlib.crc32(repr([(s.date, s.version) for s in states]).encode()):x}"'
     response = get_conditional_response(request, etag=etag)
     if response is None:
-        response = JsonResponse(exports.schedule(build_url=request.build_absolute_uri))
+        # Cached like the boards, under the version (and the host its links name).
+        key = f"{etag}-{request.get_host()}"
+        body = caching.rendered(key)
+        if body is None:
+            body = json.dumps(exports.schedule(build_url=request.build_absolute_uri))
+            caching.remember_rendered(key, body)
+        response = HttpResponse(body, content_type="application/json")
     response["ETag"] = etag
     patch_cache_control(response, public=True, no_cache=True)
     response["Access-Control-Allow-Origin"] = "*"

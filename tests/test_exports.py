@@ -150,3 +150,14 @@ def test_cards_csv_button_keeps_the_changelist_filters(admin_client):
 
     assert f'href="{export_url}">Export these cards as CSV' in changelist.text
     assert [row["title"] for row in _rows(response)] == ["Kept"]
+
+
+@pytest.mark.django_db
+def test_schedule_json_served_again_from_the_cache(client, django_assert_max_num_queries):
+    conference(days=1)
+    first = client.get(reverse("boards:schedule_json"))
+
+    with django_assert_max_num_queries(0):
+        again = client.get(reverse("boards:schedule_json"))
+
+    assert again.content == first.content
