@@ -218,6 +218,17 @@ class SlotAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ["day", "room", "starts_at", "card"] if obj else []
 
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+        # Blocking from the slot's own page follows the action's rule: not over a card.
+        elif services.slots_block(slot_ids=[obj.pk], reason=obj.blocked_reason):
+            self.message_user(
+                request,
+                f"{obj} was not blocked: a card is on it (move or remove it first).",
+                messages.WARNING,
+            )
+
     @admin.display(description="When", ordering="starts_at")
     def when(self, slot: Slot) -> str:
         return timezone.localtime(slot.starts_at).strftime("%a %-d %b %H:%M")

@@ -546,3 +546,18 @@ def test_card_history_button_leads_to_the_card_page_with_its_history(admin_clien
 
     assert response.status_code == 302
     assert response["Location"] == reverse("admin:boards_card_change", args=[card.pk])
+
+
+@pytest.mark.django_db
+def test_slot_change_page_blocks_but_not_over_a_card(admin_client):
+    (day, *_) = conference(days=1)
+    taken, free = _slots(day)[:2]
+    make_card(slot=taken)
+
+    for slot in (taken, free):
+        admin_client.post(
+            reverse("admin:boards_slot_change", args=[slot.pk]), {"blocked_reason": "Lunch"}
+        )
+
+    assert Slot.objects.get(pk=taken.pk).blocked_reason == ""
+    assert Slot.objects.get(pk=free.pk).blocked_reason == "Lunch"
