@@ -32,6 +32,8 @@ def _load_states() -> list[BoardState]:
             opens_at=day.board_opens_at,
             version=day.version,
             moments=tuple(sorted(starts.get(day.pk, ()))),
+            interest_epoch=day.interest_epoch,
+            interest_pending=day.interest_pending,
         )
         for day in Day.objects.order_by("date")
     ]

@@ -24,6 +24,11 @@ class Day(models.Model):
     # Bumped in the same transaction as every write that changes the board; it is
     # the board's ETag and the key of its cached rendering.
     version = models.PositiveBigIntegerField(default=1, editable=False)
+    # Interest counts reach the board in time windows rather than at every click
+    # (see boards.timeline.interest_mark): the window whose counts the board shows,
+    # and the window at which newer counts become visible (0: none pending).
+    interest_epoch = models.PositiveBigIntegerField(default=0, editable=False)
+    interest_pending = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["date"]
@@ -66,7 +71,11 @@ class SlotQuerySet(models.QuerySet):
     def with_cards(self) -> "SlotQuerySet":
         """Slots with their room and the card holding each, in two queries in all."""
         return self.select_related("day", "room").prefetch_related(
-            models.Prefetch("cards", queryset=Card.objects.holding(), to_attr="holding_cards")
+            models.Prefetch(
+                "cards",
+                queryset=Card.objects.holding().with_interest(),
+                to_attr="holding_cards",
+            )
         )
 
     def free(self) -> "SlotQuerySet":
@@ -154,6 +163,21 @@ class CardQuerySet(models.QuerySet):
             open_flags=models.Count("flags", filter=Q(flags__cleared_at__isnull=True))
         )
 
+    def with_interest(self) -> "CardQuerySet":
+        """Each card with `interest_count`, counted by the database in the same query."""
+        return self.annotate(interest_count=models.Count("interests", distinct=True))
+
+    def with_place(self) -> "CardQuerySet":
+        return self.select_related("slot__day", "slot__room")
+
+    def starting_between(self, start: dt.datetime, end: dt.datetime) -> "CardQuerySet":
+        """Cards whose slot starts at or after `start` and before `end`."""
+        return self.filter(slot__starts_at__gte=start, slot__starts_at__lt=end)
+
+    def for_calendar(self) -> "CardQuerySet":
+        """Every card, cancelled ones included (a feed must tell calendars to drop them)."""
+        return self.with_place().order_by("slot__starts_at", "slot__room__position", "pk")
+
 
 class Card(models.Model):
     class Status(models.TextChoices):
@@ -215,6 +239,21 @@ class Card(models.Model):
     def token_matches(self, token: str) -> bool:
         return hmac.compare_digest(self.manage_token_hash, self.hash_token(token))
 
+    @property
+    def sequence(self) -> int:
+        """The iCalendar SEQUENCE: seconds from creation to the last change, so it only grows.
+
+        Every edit, move, release and removal saves the card (updated_at is auto_now).
+        """
+        return max(0, int((self.updated_at - self.created_at).total_seconds()))
+
+    def matches(self, words: list[str]) -> bool:
+        """True when every word is in the title, description, host or handle (casefolded)."""
+        text = " ".join(
+            (self.title, self.description, self.host_name, self.host_handle)
+        ).casefold()
+        return all(word in text for word in words)
+
 
 class CardEvent(models.Model):
     """One change to a card: who did what, when, and the card before and after.
@@ -262,3 +301,21 @@ class Flag(models.Model):
 
     def __str__(self) -> str:
         return f"Flag on “{self.card}”"
+
+
+class Interest(models.Model):
+    """One browser saying "I'm interested" in one card; no account, a cookie's key."""
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="interests")
+    browser_key = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["card", "browser_key"], name="interest_one_per_browser"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.browser_key[:6]}… → {self.card}"

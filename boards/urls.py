@@ -31,4 +31,12 @@ urlpatterns = [
     path("card/<int:pk>/manage/<str:token>/", views.card_manage, name="card_manage"),
     path("card/<int:pk>/manage/<str:token>/move/", views.card_move, name="card_move"),
     path("card/<int:pk>/manage/<str:token>/release/", views.card_release, name="card_release"),
+    # Attendees: now and next, interest, calendars, the big screen.
+    path("now/", views.now_next, name="now"),
+    path("card/<int:pk>/interest/", views.card_interest, name="card_interest"),
+    path("card/<int:pk>/calendar.ics", views.card_calendar, name="card_calendar"),
+    path("day/<date:date>/calendar.ics", views.day_calendar, name="day_calendar"),
+    path("calendar.ics", views.conference_calendar, name="calendar"),
+    path("display/", views.current_display, name="display"),
+    path("day/<date:date>/display/", views.day_display, name="day_display"),
 ]

@@ -226,6 +226,13 @@ OPENSPACES_HASHTAG = os.environ.get("OPENSPACES_HASHTAG", "#PyConOpenSpace")
 # Claims a minute from one client address. A conference venue often puts
 # hundreds of phones behind one NAT address, so the default is generous.
 OPENSPACES_CLAIM_RATE = int(os.environ.get("OPENSPACES_CLAIM_RATE", "30"))
+# "I'm interested" clicks a minute allowed from one browser, and from one address
+# (many phones share a venue's NAT address); `0` turns a limit off.
+OPENSPACES_INTEREST_RATE = int(os.environ.get("OPENSPACES_INTEREST_RATE", "20"))
+OPENSPACES_INTEREST_IP_RATE = int(os.environ.get("OPENSPACES_INTEREST_IP_RATE", "600"))
+# Interest counts reach the boards at most this many seconds late; a busy board
+# changes at most once per window because of them.
+OPENSPACES_INTEREST_WINDOW = int(os.environ.get("OPENSPACES_INTEREST_WINDOW", "60"))
 
 # Flags from attendees: past this many open flags a card is hidden until the chair looks.
 OPENSPACES_FLAG_LIMIT = int(os.environ.get("OPENSPACES_FLAG_LIMIT", "3"))
