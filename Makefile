@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 DEV_ENV := DEBUG=1
 TEST_ENV := SECRET_KEY=insecure-key-for-tests-only DEBUG=0
 
-.PHONY: run test lint format check migrate demo clean
+.PHONY: run test lint format check migrate demo clean serve bench faults
 
 $(VENV)/installed: pyproject.toml
 	@python=$$(bin/find-python) && echo "Using $$python" && "$$python" -m venv $(VENV)
@@ -41,3 +41,14 @@ demo: $(VENV)/installed  ## reset the demo conference around today
 
 clean:
 	rm -rf $(VENV) staticfiles
+
+serve: $(VENV)/installed  ## production: migrate, collectstatic, gunicorn (needs SECRET_KEY etc.)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(VENV)/bin/gunicorn -c openspaces/gunicorn.conf.py openspaces.wsgi
+
+bench: $(VENV)/installed  ## measured speed: board, static ceiling, 304 polls, claims (bench/README)
+	bench/run.sh
+
+faults: $(VENV)/installed  ## behaviour under faults: PostgreSQL restart, Redis down, worker killed, two servers
+	bench/faults.sh

@@ -4,6 +4,7 @@ The cache is an optimisation, never a dependency: every read falls back to the
 database when the cache has nothing (or is down, which django-redis reports as a miss).
 """
 
+from django.conf import settings
 from django.core.cache import cache
 
 from boards.models import SLOT_LENGTH, Day, Slot
@@ -11,6 +12,14 @@ from boards.timeline import BoardState
 
 STATE_KEY = "boards:state"
 STATE_TIMEOUT = 60 * 60  # a safety net; every write deletes the key at commit
+# A per-process cache (local memory, the default without REDIS_URL) is only cleared in
+# the worker that wrote; the other gunicorn workers re-read the state after this long.
+LOCAL_STATE_TIMEOUT = 2
+
+
+def _state_timeout() -> int:
+    backend = settings.CACHES["default"]["BACKEND"]
+    return LOCAL_STATE_TIMEOUT if backend.endswith("LocMemCache") else STATE_TIMEOUT
 
 
 def board_states() -> list[BoardState]:
@@ -18,7 +27,7 @@ def board_states() -> list[BoardState]:
     states = cache.get(STATE_KEY)
     if states is None:
         states = _load_states()
-        cache.set(STATE_KEY, states, STATE_TIMEOUT)
+        cache.set(STATE_KEY, states, _state_timeout())
     return states
 
 

@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "openspaces.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "openspaces.urls"
@@ -199,6 +200,8 @@ CSRF_COOKIE_HTTPONLY = False  # htmx sends the token from the form, never from J
 SESSION_COOKIE_HTTPONLY = True
 if HTTPS:
     SECURE_SSL_REDIRECT = True
+    # Load balancers probe over plain HTTP; the health check must not be redirected.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
