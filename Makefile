@@ -30,7 +30,7 @@ format: $(VENV)/installed
 	$(VENV)/bin/ruff check --fix .
 
 check: $(VENV)/installed  ## Django's deployment checks with production settings
-	SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') HTTPS=1 \
+	SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') HTTPS=1 DEBUG=0 EMAIL_HOST=smtp.example.org \
 		ALLOWED_HOSTS=openspaces.example.org $(PY) manage.py check --deploy --fail-level WARNING
 
 migrate: $(VENV)/installed
