@@ -64,10 +64,7 @@ class Claimer(threading.Thread):
             connection.close()
         except Exception as error:  # reported, never hidden
             self.error = repr(error)
-            try:
-                self.barrier.abort()
-            except threading.BrokenBarrierError:
-                pass
+            self.barrier.abort()
 
 
 def run(base: str, slots: list[int], claimers: int) -> dict:

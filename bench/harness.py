@@ -112,9 +112,7 @@ def start_gunicorn(env: dict, log: Path, *args: str) -> subprocess.Popen:
 
 
 def worker_pids(process: subprocess.Popen) -> list[int]:
-    out = subprocess.run(
-        ["pgrep", "-P", str(process.pid)], capture_output=True, text=True
-    ).stdout
+    out = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout
     return [int(pid) for pid in out.split()]
 
 

@@ -48,7 +48,10 @@ def database_url(kind: str) -> str:
 def claims(base: str, slots: list[int]) -> dict:
     out = subprocess.run(
         [harness.PYTHON, "bench/claims.py", "--base", base, "--slots", *map(str, slots)],
-        cwd=harness.ROOT, capture_output=True, text=True, check=True,
+        cwd=harness.ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return json.loads(out)
 
@@ -56,7 +59,10 @@ def claims(base: str, slots: list[int]) -> dict:
 def fixed_rate(url: str) -> dict:
     out = subprocess.run(
         [harness.PYTHON, "bench/fixed_rate.py", url, "--rate", "200", "--seconds", str(SECONDS)],
-        cwd=harness.ROOT, capture_output=True, text=True, check=True,
+        cwd=harness.ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return json.loads(out)
 
@@ -150,7 +156,9 @@ def main() -> None:
     names = sys.argv[1:] or list(CONFIGS)
     unknown = set(names) - set(CONFIGS)
     if unknown:
-        sys.exit(f"unknown configuration(s): {', '.join(sorted(unknown))}; pick from {list(CONFIGS)}")
+        sys.exit(
+            f"unknown configuration(s): {', '.join(sorted(unknown))}; pick from {list(CONFIGS)}"
+        )
     env = harness.base_env(database_url="sqlite:////tmp/os_production_bench/static.sqlite3")
     harness.manage(env, "collectstatic", "--noinput", "-v0")
     results = []
@@ -159,7 +167,10 @@ def main() -> None:
         results.append(measure(name))
         print(json.dumps(results[-1]), flush=True)
     print()
-    print(f"board: {results[0]['board_bytes']} bytes; wrk -t1 -c16 -d{SECONDS}s; 2 cores shared with wrk")
+    print(
+        f"board: {results[0]['board_bytes']} bytes; wrk -t1 -c16 -d{SECONDS}s; "
+        "2 cores shared with wrk"
+    )
     print(table(results))
     harness.RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S")
