@@ -4,6 +4,8 @@ The cache is an optimisation, never a dependency: every read falls back to the
 database when the cache has nothing (or is down, which django-redis reports as a miss).
 """
 
+import secrets
+
 from django.conf import settings
 from django.core.cache import cache
 
@@ -11,10 +13,17 @@ from boards.models import SLOT_LENGTH, Day, Slot
 from boards.timeline import BoardState
 
 STATE_KEY = "boards:state"
-STATE_TIMEOUT = 60 * 60  # a safety net; every write deletes the key at commit
-# A per-process cache (local memory, the default without REDIS_URL) is only cleared in
-# the worker that wrote; the other gunicorn workers re-read the state after this long.
+GENERATION_KEY = "boards:generation"
+# A safety net: every write changes the generation at commit. It also bounds how long
+# a board can stay stale if a write happened while the cache was unreachable.
+STATE_TIMEOUT = 5 * 60
+# A per-process cache (local memory, the default without REDIS_URL) only learns of a
+# write in the worker that made it; the other gunicorn workers follow after this long.
 LOCAL_STATE_TIMEOUT = 2
+
+# The last states this process read, with their generation: a poll then costs one
+# small cache read (the generation), not the states' unpickling.
+_copy: tuple[str, list[BoardState]] | None = None
 
 
 def _state_timeout() -> int:
@@ -24,11 +33,31 @@ def _state_timeout() -> int:
 
 def board_states() -> list[BoardState]:
     """Every day's board state, in date order: from the cache, or two queries."""
-    states = cache.get(STATE_KEY)
+    return board_states_generation()[1]
+
+
+def board_states_generation() -> tuple[str | None, list[BoardState]]:
+    """The states and the generation they belong to (None when the cache is down).
+
+    Every write changes the generation; states are cached under their generation, so
+    a reader that loaded old states from the database just before a write cannot
+    store them as current.
+    """
+    global _copy
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:  # expired, evicted, or the cache is down
+        generation = secrets.token_hex(8)
+        cache.set(GENERATION_KEY, generation, _state_timeout())
+    copy = _copy
+    if copy is not None and copy[0] == generation:
+        return copy
+    key = f"{STATE_KEY}:{generation}"
+    states = cache.get(key)
     if states is None:
         states = _load_states()
-        cache.set(STATE_KEY, states, _state_timeout())
-    return states
+        cache.set(key, states, _state_timeout())
+    _copy = (generation, states)
+    return _copy
 
 
 def _load_states() -> list[BoardState]:
@@ -47,8 +76,8 @@ def _load_states() -> list[BoardState]:
 
 
 def forget_boards() -> None:
-    """Called when a write commits: the next request reloads the state."""
-    cache.delete(STATE_KEY)
+    """Called when a write commits: a new generation, so every reader reloads the state."""
+    cache.set(GENERATION_KEY, secrets.token_hex(8), _state_timeout())
 
 
 def rendered(key: str) -> str | None:

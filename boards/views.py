@@ -12,7 +12,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
@@ -67,12 +67,7 @@ def _board_response(request, *, states, date, now, home: bool) -> HttpResponse:
     if state is None:
         raise Http404("There is no board for that day.")
     fragment = bool(request.htmx) and not request.htmx.boosted
-    layout = zlib.crc32(repr([(s.date, s.opens_at) for s in states]).encode())
-    changes_at = int(timeline.next_change(states, now).timestamp())
-    etag = (
-        f'"{state.date:%Y%m%d}-{state.version}-{changes_at}-{layout:x}'
-        f'{"-home" if home else ""}{"-fragment" if fragment else ""}"'
-    )
+    etag = board_etag(states, state, now, home=home, fragment=fragment)
     response = get_conditional_response(request, etag=etag)
     if response is None:
         html = caching.rendered(etag)
@@ -80,10 +75,27 @@ def _board_response(request, *, states, date, now, home: bool) -> HttpResponse:
             html = _render_board(request, states, state, now, home, fragment)
             caching.remember_rendered(etag, html)
         response = HttpResponse(html)
+    return with_board_headers(response, etag)
+
+
+# board_etag and with_board_headers are shared with boards.middleware.BoardFastPath,
+# which answers polls and cached boards before the session/CSRF/auth middleware run.
+def board_etag(states, state, now, *, home: bool, fragment: bool) -> str:
+    """The board's version, the next moment time alone changes it, and the days' layout."""
+    layout = zlib.crc32(repr([(s.date, s.opens_at) for s in states]).encode())
+    changes_at = int(timeline.next_change(states, now).timestamp())
+    return (
+        f'"{state.date:%Y%m%d}-{state.version}-{changes_at}-{layout:x}'
+        f'{"-home" if home else ""}{"-fragment" if fragment else ""}"'
+    )
+
+
+def with_board_headers(response: HttpResponse, etag: str) -> HttpResponse:
     response["ETag"] = etag
     # Browsers and proxies may keep the board but must ask (cheaply: 304) before reuse.
-    patch_cache_control(response, public=True, no_cache=True)
-    patch_vary_headers(response, ["HX-Request"])
+    # Set, not patched: the response is new, and this runs on every poll.
+    response["Cache-Control"] = "no-cache, public"
+    response["Vary"] = "HX-Request"
     return response
 
 

@@ -57,13 +57,16 @@ MIDDLEWARE = [
     # Static files are answered here, before the rest of the stack (whitenoise's advice).
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "openspaces.middleware.RejectNulMiddleware",
+    # Board polls and cached boards are answered here, from the cache alone: the
+    # middleware below (session, CSRF, auth) has nothing to do with a public board.
+    "boards.middleware.BoardFastPathMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "openspaces.middleware.DatabaseUnavailableMiddleware",
 ]

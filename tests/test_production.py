@@ -9,7 +9,7 @@ from django.db import OperationalError
 from django.templatetags.static import static
 from django.test import Client, override_settings
 
-from boards import caching
+from boards import caching, services
 from boards.models import Card, Slot
 from tests.factories import conference, local
 
@@ -203,3 +203,54 @@ def test_static_files_are_collected_hashed_compressed_and_cached_for_ever(tmp_pa
         assert hashed["Content-Encoding"] in {"br", "gzip"}
         plain = client.get("/static/css/boards.css")
         assert "immutable" not in plain["Cache-Control"]
+        hashed.close()  # whitenoise streams open files
+        plain.close()
+
+
+# The boards' fast path (boards.middleware) ----------------------------------------------
+
+
+def test_a_poll_with_the_current_etag_is_304_without_database_or_session(
+    client, django_assert_num_queries
+):
+    conference()
+    board = client.get("/")
+    assert board.status_code == 200
+    with django_assert_num_queries(0):
+        poll = client.get("/", headers={"If-None-Match": board["ETag"]})
+        again = client.get("/")
+    assert poll.status_code == 304
+    assert poll["ETag"] == board["ETag"]
+    assert again.content == board.content
+    for response in [board, poll, again]:
+        assert response["Vary"] == "HX-Request"
+        assert response["Cache-Control"] == "no-cache, public"
+        assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+        assert response["X-Frame-Options"] == "DENY"
+        assert not response.cookies
+
+
+def test_the_fast_path_answers_fragments_apart_and_keeps_allowed_hosts(client):
+    conference()
+    page = client.get("/day/2027-05-14/")
+    fragment = client.get("/day/2027-05-14/", headers={"HX-Request": "true"})
+    cached_fragment = client.get("/day/2027-05-14/", headers={"HX-Request": "true"})
+    assert fragment["ETag"] != page["ETag"]
+    assert cached_fragment.content == fragment.content
+    assert "<html" in page.content.decode()
+    assert "<html" not in fragment.content.decode()
+    assert client.get("/day/2027-05-14/", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/day/2027-02-30/").status_code == 404
+
+
+def test_a_write_changes_the_etag_at_once(client, django_capture_on_commit_callbacks):
+    conference()
+    before = client.get("/day/2027-05-14/")
+    slot = Slot.objects.filter(day__date="2027-05-14").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        caching_before = client.get("/day/2027-05-14/", headers={"If-None-Match": before["ETag"]})
+        services.slot_block(slot=slot, reason="Lunch")
+    after = client.get("/day/2027-05-14/", headers={"If-None-Match": before["ETag"]})
+    assert caching_before.status_code == 304
+    assert after.status_code == 200
+    assert "Blocked: Lunch" in after.content.decode()
