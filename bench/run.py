@@ -15,7 +15,8 @@ openspaces/gunicorn.conf.py on 127.0.0.1:8004 (access log off), and measures wit
 
 Targets: board >= 0.5 x static, 304 >= 0.8 x static, fixed-rate p99 <= 100 ms,
 claim p99 <= 300 ms, exactly one winner on one slot and 24 on 24 slots.
-Loads are short (3 s each, 3 interleaved rounds, medians shown) and loopback only. Results also go to bench/results/.
+Loads are short (3 s each, 3 interleaved rounds, medians shown) and loopback only.
+Results also go to bench/results/.
 """
 
 import json
@@ -181,8 +182,8 @@ def main() -> None:
         print(json.dumps(results[-1]), flush=True)
     print()
     print(
-        f"board: {results[0]['board_bytes']} bytes; wrk -t1 -c16 -d{SECONDS}s x {ROUNDS} rounds (median); "
-        "2 cores shared with wrk"
+        f"board: {results[0]['board_bytes']} bytes; wrk -t1 -c16 -d{SECONDS}s, "
+        f"{ROUNDS} interleaved rounds (median); 2 cores shared with wrk"
     )
     print(table(results))
     harness.RESULTS.mkdir(parents=True, exist_ok=True)
