@@ -69,7 +69,7 @@ def main() -> None:
             {
                 "board_url": board_url,
                 "board_bytes": len(response.content),
-                "cards": board_date and Slot.objects.filter(day__date=board_date).count(),
+                "claims_url": f"/day/{claims_day.date.isoformat()}/",
                 "static_url": f"{settings.STATIC_URL}bench/board.html",
                 "free_slots": free,
             }
