@@ -33,6 +33,7 @@ class Claimer(threading.Thread):
         self.location = ""
         self.latency = None
         self.error = ""
+        self.body = b""
 
     def run(self) -> None:
         try:
@@ -41,6 +42,10 @@ class Claimer(threading.Thread):
             connection.request("GET", path)
             form = connection.getresponse()
             body = form.read()
+            if form.status != 200:  # e.g. 503 while the database is down: no form to send
+                self.status, self.body = form.status, body
+                self.barrier.abort()
+                return
             cookie = form.getheader("Set-Cookie", "").split(";")[0]
             token = TOKEN.search(body)[1].decode()
             fields = {
@@ -57,7 +62,7 @@ class Claimer(threading.Thread):
             started = time.perf_counter()
             connection.request("POST", path, body=urlencode(fields), headers=headers)
             answer = connection.getresponse()
-            answer.read()
+            self.body = answer.read()
             self.latency = (time.perf_counter() - started) * 1000
             self.status = answer.status
             self.location = answer.getheader("Location", "")

@@ -90,7 +90,7 @@ class Load:
             if claimer.status is None:
                 self.note("claim-error", 0)
             else:
-                self.note("claim", claimer.status)
+                self.note("claim", claimer.status, claimer.body)
             if claimer.status == 303:
                 with self.lock:
                     self.acknowledged.append(int(CARD_ID.search(claimer.location)[1]))
@@ -310,11 +310,13 @@ def worker_killed() -> bool:
         for thread in threads:
             thread.start()
         time.sleep(0.4)
-        victim = harness.worker_pids(server)[0]
+        before = harness.worker_pids(server)
+        victim = before[0]
         subprocess.run(["kill", "-9", str(victim)], check=True)
         for thread in threads:
             thread.join(60)
-        replaced = len(harness.worker_pids(server))
+        time.sleep(1)
+        after = harness.worker_pids(server)
     finally:
         harness.stop(server)
     acknowledged = [int(CARD_ID.search(r.location)[1]) for r in results if r.status == 303]
@@ -332,7 +334,7 @@ def worker_killed() -> bool:
         {
             "no claim answered 303 is lost": not lost,
             "no slot has two active cards": all(count == 1 for count in per_slot.values()),
-            "gunicorn replaced the worker": replaced >= 1,
+            "gunicorn replaced the worker": victim not in after and len(after) == len(before),
         },
         {
             "killed_pid": victim,
