@@ -51,6 +51,7 @@ def board_states_generation() -> tuple[str | None, list[BoardState]]:
     copy = _copy
     if copy is not None and copy[0] == generation:
         return copy
+    _rendered_copies.clear()
     key = f"{STATE_KEY}:{generation}"
     states = cache.get(key)
     if states is None:
@@ -80,9 +81,29 @@ def forget_boards() -> None:
     cache.set(GENERATION_KEY, secrets.token_hex(8), _state_timeout())
 
 
+# Renderings this process has served, by ETag. An ETag names one rendering for good (the
+# board's version, the next change in time, the days' layout), so a copy never goes
+# stale; it saves fetching 25 kB from Redis per request. Emptied on a new generation
+# (and so when the cache is cleared), and kept small.
+_rendered_copies: dict[str, str] = {}
+RENDERED_COPIES = 32
+
+
 def rendered(key: str) -> str | None:
-    return cache.get(f"boards:html:{key}")
+    html = _rendered_copies.get(key)
+    if html is None:
+        html = cache.get(f"boards:html:{key}")
+        if html is not None:
+            _keep_copy(key, html)
+    return html
 
 
 def remember_rendered(key: str, html: str) -> None:
     cache.set(f"boards:html:{key}", html, STATE_TIMEOUT)
+    _keep_copy(key, html)
+
+
+def _keep_copy(key: str, html: str) -> None:
+    if len(_rendered_copies) >= RENDERED_COPIES:
+        _rendered_copies.clear()
+    _rendered_copies[key] = html
