@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -72,14 +72,7 @@ def _board_response(request, *, states, date, now, home: bool) -> HttpResponse:
         raise Http404("There is no board for that day.")
     fragment = bool(request.htmx) and not request.htmx.boosted
     query = normalise_query(request.GET.get("q", ""))
-    layout = zlib.crc32(repr([(s.date, s.opens_at) for s in states]).encode())
-    changes_at = int(timeline.next_change(states, now).timestamp())
-    interests = timeline.interest_mark(state, now, settings.OPENSPACES_INTEREST_WINDOW)
-    searched = f"-q{zlib.crc32(query.encode()):x}" if query else ""
-    etag = (
-        f'"{state.date:%Y%m%d}-{state.version}-{changes_at}-{layout:x}-i{interests}{searched}'
-        f'{"-home" if home else ""}{"-fragment" if fragment else ""}"'
-    )
+    etag = board_etag(states, state, now, home=home, fragment=fragment, query=query)
     return _cached_page(
         request,
         etag,
@@ -87,7 +80,7 @@ def _board_response(request, *, states, date, now, home: bool) -> HttpResponse:
     )
 
 
-def _cached_page(request, etag: str, render_html, vary: tuple[str, ...] = ("HX-Request",)):
+def _cached_page(request, etag: str, render_html, vary: str = "HX-Request") -> HttpResponse:
     """A page that is the same for everyone who sends the same URL: 304, cached, or rendered.
 
     `etag` must change whenever the page would: it is also the key of the rendering.
@@ -99,10 +92,30 @@ def _cached_page(request, etag: str, render_html, vary: tuple[str, ...] = ("HX-R
             html = render_html()
             caching.remember_rendered(etag, html)
         response = HttpResponse(html)
+    return with_board_headers(response, etag, vary)
+
+
+# board_etag and with_board_headers are shared with boards.middleware.BoardFastPath,
+# which answers polls and cached boards before the session/CSRF/auth middleware run.
+def board_etag(states, state, now, *, home: bool, fragment: bool, query: str = "") -> str:
+    """Everything a board's rendering depends on: its version, the next moment time alone
+    changes it, the days' layout, the interest counts it shows, and the search."""
+    layout = zlib.crc32(repr([(s.date, s.opens_at) for s in states]).encode())
+    changes_at = int(timeline.next_change(states, now).timestamp())
+    interests = timeline.interest_mark(state, now, settings.OPENSPACES_INTEREST_WINDOW)
+    searched = f"-q{zlib.crc32(query.encode()):x}" if query else ""
+    return (
+        f'"{state.date:%Y%m%d}-{state.version}-{changes_at}-{layout:x}-i{interests}{searched}'
+        f'{"-home" if home else ""}{"-fragment" if fragment else ""}"'
+    )
+
+
+def with_board_headers(response: HttpResponse, etag: str, vary: str = "HX-Request"):
     response["ETag"] = etag
     # Browsers and proxies may keep the page but must ask (cheaply: 304) before reuse.
-    patch_cache_control(response, public=True, no_cache=True)
-    patch_vary_headers(response, vary)
+    # Set, not patched: the response is new, and this runs on every poll.
+    response["Cache-Control"] = "no-cache, public"
+    response["Vary"] = vary
     return response
 
 
