@@ -43,7 +43,9 @@ def test_home_at_the_reception_shows_the_first_days_board_open_for_claims(client
 def test_home_just_after_local_midnight_shows_the_new_day_while_utc_is_still_yesterday(client):
     with override_settings(TIME_ZONE="Europe/Berlin"):
         conference()
-        berlin_half_past_midnight = dt.datetime(2027, 5, 15, 0, 30, tzinfo=ZoneInfo("Europe/Berlin"))
+        berlin_half_past_midnight = dt.datetime(
+            2027, 5, 15, 0, 30, tzinfo=ZoneInfo("Europe/Berlin")
+        )
         assert berlin_half_past_midnight.astimezone(dt.UTC).date() == dt.date(2027, 5, 14)
         with time_machine.travel(berlin_half_past_midnight, tick=False):
             response = client.get("/")
