@@ -8,8 +8,8 @@ import datetime as dt
 import zlib
 
 from django.conf import settings
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
@@ -28,6 +28,11 @@ from boards.notifications import send_manage_link
 
 ALTERNATIVES_SHOWN = 5
 CLAIMED_SESSION_KEY = "claimed_cards"
+
+
+def see_other(url: str) -> HttpResponseRedirect:
+    """Post/redirect/get with 303, which tells every client to follow with a GET."""
+    return HttpResponseRedirect(url, status=303)
 
 
 class HtmxHttpRequest:  # for type hints only: django-htmx's middleware adds .htmx
@@ -168,7 +173,7 @@ def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 send_manage_link(card=card, manage_url=manage_url)
                 request.session.setdefault(CLAIMED_SESSION_KEY, {})[str(card.pk)] = token
                 request.session.modified = True
-                return redirect(card.get_absolute_url(), status=303)
+                return see_other(card.get_absolute_url())
     context["form"] = form
     template = "boards/claim.html#claim" if request.htmx else "boards/claim.html"
     return render(request, template, context, status=status)
@@ -241,7 +246,7 @@ def card_manage(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
     edit_form = None
     if request.method == "POST":
         if not card.is_active:
-            return redirect(request.path, status=303)
+            return see_other(request.path)
         edit_form = CardEditForm(request.POST)
         if edit_form.is_valid():
             services.card_update(card=card, **edit_form.cleaned_data)
@@ -256,7 +261,7 @@ def _back_to_manage(request, card: Card, token: str, done: str) -> HttpResponse:
     url = reverse("boards:card_manage", kwargs={"pk": card.pk, "token": token}) + f"?done={done}"
     if request.htmx:
         return HttpResponseClientRedirect(url)
-    return redirect(url, status=303)
+    return see_other(url)
 
 
 @never_cache
@@ -266,7 +271,7 @@ def card_move(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
     now = timezone.now()
     context = _manage_context(card, token, now)
     if not card.is_active:
-        return redirect(reverse("boards:card_manage", kwargs={"pk": pk, "token": token}), 303)
+        return see_other(reverse("boards:card_manage", kwargs={"pk": pk, "token": token}))
     move_form = MoveForm(request.POST, free_slots=Slot.objects.select_related("day", "room"))
     status = 422
     if move_form.is_valid():
