@@ -19,6 +19,7 @@ from playwright.sync_api import BrowserContext, ConsoleMessage, Page
 from boards import services
 from boards.models import Card, Day, Room, Slot
 from tests import factories
+from tests.browser import VIEWPORTS
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -30,7 +31,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-VIEWPORTS = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, "height": 800}}
 
 # The conference of every browser test, seen on its first day at 09:30: the 09:00 hour
 # is under way, 10:00 to 12:00 are free to claim; day 3's board is not open yet.

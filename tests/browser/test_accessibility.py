@@ -3,6 +3,7 @@
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser import VIEWPORTS
 from tests.browser.axe import axe_violations, describe
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -73,9 +74,9 @@ PAGES = [
 
 
 @pytest.fixture
-def context(new_context, viewport, console):
+def context(new_context, console):
     # axe is injected as a script: the app's CSP (script-src 'self') would refuse it.
-    context = new_context(viewport=viewport, bypass_csp=True)
+    context = new_context(viewport=VIEWPORTS["phone"], bypass_csp=True)
     console.watch(context)
     return context
 
@@ -84,7 +85,11 @@ def context(new_context, viewport, console):
 def test_page_has_no_axe_violations(page: Page, conference, visit, console):
     console.expect(r"status of 422")  # the claim with errors answers 422, as it should
 
-    visit(page, conference)
+    visit(page, conference)  # on a phone, then the same page on a laptop
 
-    violations = axe_violations(page)
-    assert not violations, f"axe found on {page.url}:\n{describe(violations)}"
+    found = {}
+    for name, size in VIEWPORTS.items():
+        page.set_viewport_size(size)
+        if violations := axe_violations(page):
+            found[name] = f"{name}, {size['width']}×{size['height']}:\n{describe(violations)}"
+    assert not found, f"axe found on {page.url}\n" + "\n".join(found.values())
