@@ -3,6 +3,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEV_ENV := DEBUG=1
 TEST_ENV := SECRET_KEY=insecure-key-for-tests-only DEBUG=0
+# The browser tests (tests/browser) drive Debian's Chromium; Playwright never fetches one.
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: run test lint format check migrate demo clean serve bench faults
 
@@ -17,9 +19,14 @@ run: $(VENV)/installed  ## the app with demo data on http://127.0.0.1:8000
 	$(DEV_ENV) $(PY) manage.py load_demo
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
-test: $(VENV)/installed  ## the whole test suite (DATABASE_URL picks the database)
+test: $(VENV)/installed $(CHROMIUM)  ## the whole test suite (DATABASE_URL picks the database)
 	$(TEST_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+$(CHROMIUM):  ## Debian's Chromium for the browser tests, installed when missing (as root)
+	@[ "$$(id -u)" = 0 ] || { echo "$@ is missing: install Debian's chromium package (apt-get install chromium) as root." >&2; exit 1; }
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 lint: $(VENV)/installed
 	$(VENV)/bin/ruff check .
