@@ -13,7 +13,7 @@ class Cell:
     room: Room
     slot: Slot | None
     card: Card | None
-    state: str  # "card", "blocked", "open", "not-open", "started", "none", "filtered"
+    state: str  # "card", "held", "blocked", "open", "not-open", "started", "none", "filtered"
 
     @property
     def claimable(self) -> bool:
@@ -52,6 +52,8 @@ class Board:
 def _cell_state(slot: Slot, now: dt.datetime) -> str:
     if slot.active_card is not None:
         return "card"
+    if slot.holding_card is not None:
+        return "held"  # a card hidden while the chair reviews it keeps its slot
     if slot.is_blocked:
         return "blocked"
     if now >= slot.starts_at:

@@ -69,15 +69,17 @@ class SlotQuerySet(models.QuerySet):
         return self.filter(day=day)
 
     def with_cards(self) -> "SlotQuerySet":
-        """Slots with their room and their active card, in two queries in all."""
+        """Slots with their room and the card holding each, in two queries in all."""
         return self.select_related("day", "room").prefetch_related(
             models.Prefetch(
-                "cards", queryset=Card.objects.active().with_interest(), to_attr="active_cards"
+                "cards",
+                queryset=Card.objects.holding().with_interest(),
+                to_attr="holding_cards",
             )
         )
 
     def free(self) -> "SlotQuerySet":
-        return self.filter(blocked_reason="").exclude(cards__status=Card.Status.ACTIVE)
+        return self.filter(blocked_reason="").exclude(cards__status__in=Card.HOLDING)
 
     def claimable(self, now: dt.datetime) -> "SlotQuerySet":
         return self.free().filter(starts_at__gt=now, day__board_opens_at__lte=now)
@@ -116,17 +118,26 @@ class Slot(models.Model):
         return bool(self.blocked_reason)
 
     @cached_property
+    def holding_card(self) -> "Card | None":
+        """The card holding this slot (on the board or hidden pending review).
+
+        Read from `with_cards()` when prefetched.
+        """
+        if hasattr(self, "holding_cards"):
+            return self.holding_cards[0] if self.holding_cards else None
+        return self.cards.holding().first()
+
+    @property
     def active_card(self) -> "Card | None":
-        """The card pinned on this slot, from `with_cards()` when prefetched."""
-        if hasattr(self, "active_cards"):
-            return self.active_cards[0] if self.active_cards else None
-        return self.cards.active().first()
+        """The card the board shows on this slot."""
+        card = self.holding_card
+        return card if card is not None and card.is_active else None
 
     def unavailable_reason(self, now: dt.datetime) -> str:
         """Why the slot cannot be claimed at `now`, in words; empty when it can."""
         if self.is_blocked:
             return f"This slot is blocked: {self.blocked_reason}."
-        if self.active_card is not None:
+        if self.holding_card is not None:
             return "This slot is already taken."
         if now >= self.starts_at:
             return "This slot has already started."
@@ -142,6 +153,15 @@ class Slot(models.Model):
 class CardQuerySet(models.QuerySet):
     def active(self) -> "CardQuerySet":
         return self.filter(status=Card.Status.ACTIVE)
+
+    def holding(self) -> "CardQuerySet":
+        """Cards that keep their slot: on the board, or hidden while the chair reviews them."""
+        return self.filter(status__in=Card.HOLDING)
+
+    def with_open_flags(self) -> "CardQuerySet":
+        return self.annotate(
+            open_flags=models.Count("flags", filter=Q(flags__cleared_at__isnull=True))
+        )
 
     def with_interest(self) -> "CardQuerySet":
         """Each card with `interest_count`, counted by the database in the same query."""
@@ -164,6 +184,10 @@ class Card(models.Model):
         ACTIVE = "active", "On the board"
         RELEASED = "released", "Released by the host"
         REMOVED = "removed", "Removed by the chair"
+        HIDDEN = "hidden", "Hidden pending review"
+
+    # A hidden card keeps its slot, so that a few flags cannot take a host's slot away.
+    HOLDING = [Status.ACTIVE, Status.HIDDEN]
 
     slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="cards")
     title = models.CharField(max_length=80)
@@ -185,11 +209,11 @@ class Card(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["slot"],
-                condition=Q(status="active"),
+                condition=Q(status__in=["active", "hidden"]),
                 name="card_one_active_per_slot",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["active", "released", "removed"]),
+                condition=Q(status__in=["active", "released", "removed", "hidden"]),
                 name="card_status_valid",
             ),
         ]
@@ -229,6 +253,54 @@ class Card(models.Model):
             (self.title, self.description, self.host_name, self.host_handle)
         ).casefold()
         return all(word in text for word in words)
+
+
+class CardEvent(models.Model):
+    """One change to a card: who did what, when, and the card before and after.
+
+    Written by boards.services in the same transaction as the change itself.
+    """
+
+    class Action(models.TextChoices):
+        CLAIMED = "claimed", "Claimed"
+        EDITED = "edited", "Edited"
+        MOVED = "moved", "Moved"
+        RELEASED = "released", "Released"
+        REMOVED = "removed", "Removed"
+        RESTORED = "restored", "Restored"
+        FLAGGED = "flagged", "Flagged"
+        HIDDEN = "hidden", "Hidden pending review"
+        FLAGS_CLEARED = "flags_cleared", "Flags cleared"
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    # "host", "attendee" or "chair <username>": hosts and attendees have no account.
+    actor = models.CharField(max_length=160)
+    action = models.CharField(max_length=20, choices=Action)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = "card history entry"
+        verbose_name_plural = "card history"
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.actor}"
+
+
+class Flag(models.Model):
+    """An attendee's report that a card is inappropriate. Cleared when the chair answers."""
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="flags")
+    created_at = models.DateTimeField(auto_now_add=True)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Flag on “{self.card}”"
 
 
 class Interest(models.Model):

@@ -5,6 +5,7 @@ session or the CSRF token, so that they can be cached whole and answered 304.
 """
 
 import datetime as dt
+import json
 import secrets
 import zlib
 from urllib.parse import quote, urlencode
@@ -16,7 +17,7 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -24,7 +25,7 @@ from django_htmx.http import trigger_client_event
 from django_htmx.middleware import HtmxDetails
 from django_ratelimit.core import is_ratelimited
 
-from boards import caching, calendar, services, timeline
+from boards import caching, calendar, exports, services, timeline
 from boards.board import build_board, normalise_query
 from boards.context_processors import conference
 from boards.forms import CardEditForm, ClaimForm, MoveForm, card_text
@@ -33,6 +34,7 @@ from boards.notifications import send_manage_link
 
 ALTERNATIVES_SHOWN = 5
 CLAIMED_SESSION_KEY = "claimed_cards"
+FLAGGED_SESSION_KEY = "flagged_cards"
 
 
 def see_other(url: str) -> HttpResponseRedirect:
@@ -70,14 +72,7 @@ def _board_response(request, *, states, date, now, home: bool) -> HttpResponse:
         raise Http404("There is no board for that day.")
     fragment = bool(request.htmx) and not request.htmx.boosted
     query = normalise_query(request.GET.get("q", ""))
-    layout = zlib.crc32(repr([(s.date, s.opens_at) for s in states]).encode())
-    changes_at = int(timeline.next_change(states, now).timestamp())
-    interests = timeline.interest_mark(state, now, settings.OPENSPACES_INTEREST_WINDOW)
-    searched = f"-q{zlib.crc32(query.encode()):x}" if query else ""
-    etag = (
-        f'"{state.date:%Y%m%d}-{state.version}-{changes_at}-{layout:x}-i{interests}{searched}'
-        f'{"-home" if home else ""}{"-fragment" if fragment else ""}"'
-    )
+    etag = board_etag(states, state, now, home=home, fragment=fragment, query=query)
     return _cached_page(
         request,
         etag,
@@ -85,14 +80,14 @@ def _board_response(request, *, states, date, now, home: bool) -> HttpResponse:
     )
 
 
-def _cached_page(request, etag: str, render_html, vary: tuple[str, ...] = ("HX-Request",)):
+def _cached_page(request, etag: str, render_html, vary: str = "HX-Request") -> HttpResponse:
     """A page that is the same for everyone who sends the same URL: 304, cached, or rendered.
 
     `etag` must change whenever the page would: it is also the key of the rendering.
-    The release stamp is added so that a deploy that changes the markup (or the static
-    files it names) is never answered with a rendering or a 304 from before it.
+    Every such ETag starts with the release stamp (caching.RELEASE), so that a deploy
+    that changes the markup, or the static files it names, is never answered with a
+    rendering or a 304 from before it.
     """
-    etag = f'"{caching.RELEASE}-{etag.strip(chr(34))}"'
     response = get_conditional_response(request, etag=etag)
     if response is None:
         html = caching.rendered(etag)
@@ -100,10 +95,30 @@ def _cached_page(request, etag: str, render_html, vary: tuple[str, ...] = ("HX-R
             html = render_html()
             caching.remember_rendered(etag, html)
         response = HttpResponse(html)
+    return with_board_headers(response, etag, vary)
+
+
+# board_etag and with_board_headers are shared with boards.middleware.BoardFastPath,
+# which answers polls and cached boards before the session/CSRF/auth middleware run.
+def board_etag(states, state, now, *, home: bool, fragment: bool, query: str = "") -> str:
+    """Everything a board's rendering depends on: its version, the next moment time alone
+    changes it, the days' layout, the interest counts it shows, and the search."""
+    layout = zlib.crc32(repr([(s.date, s.opens_at) for s in states]).encode())
+    changes_at = int(timeline.next_change(states, now).timestamp())
+    interests = timeline.interest_mark(state, now, settings.OPENSPACES_INTEREST_WINDOW)
+    searched = f"-q{zlib.crc32(query.encode()):x}" if query else ""
+    return (
+        f'"{caching.RELEASE}-{state.date:%Y%m%d}-{state.version}-{changes_at}-{layout:x}'
+        f'-i{interests}{searched}{"-home" if home else ""}{"-fragment" if fragment else ""}"'
+    )
+
+
+def with_board_headers(response: HttpResponse, etag: str, vary: str = "HX-Request"):
     response["ETag"] = etag
     # Browsers and proxies may keep the page but must ask (cheaply: 304) before reuse.
-    patch_cache_control(response, public=True, no_cache=True)
-    patch_vary_headers(response, vary)
+    # Set, not patched: the response is new, and this runs on every poll.
+    response["Cache-Control"] = "no-cache, public"
+    response["Vary"] = vary
     return response
 
 
@@ -215,6 +230,7 @@ def card_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         request.session.modified = True
     context = {
         "card": card,
+        "flagged": card.pk in request.session.get(FLAGGED_SESSION_KEY, []),
         "manage_url": (
             request.build_absolute_uri(
                 reverse("boards:card_manage", kwargs={"pk": card.pk, "token": token})
@@ -232,6 +248,43 @@ def card_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         never_cache_headers(response)
         # The board behind an in-place claim form refreshes itself.
         trigger_client_event(response, "board-changed")
+    return response
+
+
+@require_POST
+def card_flag(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """An attendee reports a card as inappropriate: once per browser, rate-limited."""
+    card = get_object_or_404(Card.objects.select_related("slot__day", "slot__room"), pk=pk)
+    flagged = request.session.get(FLAGGED_SESSION_KEY, [])
+    per_minute = settings.OPENSPACES_FLAG_RATE
+    if per_minute > 0 and is_ratelimited(
+        request, group="flag", key="ip", rate=f"{per_minute}/m", method="POST", increment=True
+    ):
+        context = {"card": card, "flagged": False, "flag_rate_limited": True}
+        return render(request, "boards/card.html", context, status=429)
+    if card.pk not in flagged:
+        services.card_flag(card=card)
+        request.session[FLAGGED_SESSION_KEY] = [*flagged, card.pk]
+    return see_other(card.get_absolute_url())
+
+
+@require_GET
+def schedule_json(request: HtmxHttpRequest) -> HttpResponse:
+    """The whole schedule as JSON (see the README). The same for everyone, like the boards."""
+    states = caching.board_states()
+    etag = f'"schedule-{zlib.crc32(repr([(s.date, s.version) for s in states]).encode()):x}"'
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        # Cached like the boards, under the version (and the host its links name).
+        key = f"{etag}-{request.get_host()}"
+        body = caching.rendered(key)
+        if body is None:
+            body = json.dumps(exports.schedule(build_url=request.build_absolute_uri))
+            caching.remember_rendered(key, body)
+        response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
+    patch_cache_control(response, public=True, no_cache=True)
+    response["Access-Control-Allow-Origin"] = "*"
     return response
 
 
@@ -363,7 +416,7 @@ def now_next(request: HtmxHttpRequest) -> HttpResponse:
         interests = timeline.interest_mark(state, now, settings.OPENSPACES_INTEREST_WINDOW)
         key = f"{state.date:%Y%m%d}-{state.version}-i{interests}"
     fragment = bool(request.htmx) and not request.htmx.boosted
-    etag = f'"now-{key}-{changes_at}{"-fragment" if fragment else ""}"'
+    etag = f'"{caching.RELEASE}-now-{key}-{changes_at}{"-fragment" if fragment else ""}"'
 
     def render_now() -> str:
         current, upcoming = _now_and_next(state.date, now) if state else ([], [])
@@ -588,7 +641,7 @@ def _display_response(request, *, states, date, now, home: bool) -> HttpResponse
     changes_at = int(timeline.next_change(states, now).timestamp())
     interests = timeline.interest_mark(state, now, settings.OPENSPACES_INTEREST_WINDOW)
     etag = (
-        f'"display-{state.date:%Y%m%d}-{state.version}-{changes_at}-i{interests}'
+        f'"{caching.RELEASE}-display-{state.date:%Y%m%d}-{state.version}-{changes_at}-i{interests}'
         f'-{zlib.crc32(phone_url.encode()):x}{"-fragment" if fragment else ""}"'
     )
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("boards", "0001_initial"),
+        ("boards", "0003_chair_group"),
     ]
 
     operations = [

@@ -1,0 +1,95 @@
+"""axe-core finds no WCAG 2.2 A/AA violations on any public page, on a phone and a laptop."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser import VIEWPORTS
+from tests.browser.axe import axe_violations, describe
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _board(page: Page, conference) -> None:
+    page.goto(conference.url + "/")
+
+
+def _tomorrow(page: Page, conference) -> None:
+    page.goto(f"{conference.url}/day/{conference.days[1].date}/")
+
+
+def _not_open_yet(page: Page, conference) -> None:
+    page.goto(f"{conference.url}/day/{conference.days[2].date}/")
+
+
+def _claim_panel(page: Page, conference) -> None:
+    page.goto(conference.url + "/")
+    page.locator(f'a.claim-link[href="/slot/{conference.free.pk}/claim/"]').click()
+    expect(page.locator("#claim-panel h2")).to_be_focused()
+
+
+def _claim(page: Page, conference) -> None:
+    page.goto(f"{conference.url}/slot/{conference.free.pk}/claim/")
+
+
+def _claim_errors(page: Page, conference) -> None:
+    page.goto(f"{conference.url}/slot/{conference.free.pk}/claim/")
+    page.get_by_label("Social handle").fill("not a handle at all")
+    with page.expect_response(lambda response: response.status == 422):
+        page.get_by_role("button", name="Pin my card").click()
+    expect(page.locator(".error").first).to_be_visible()
+
+
+def _claim_taken(page: Page, conference) -> None:
+    page.goto(f"{conference.url}/slot/{conference.card.slot.pk}/claim/")
+
+
+def _card(page: Page, conference) -> None:
+    page.goto(f"{conference.url}/card/{conference.card.pk}/")
+
+
+def _card_just_claimed(page: Page, conference) -> None:
+    page.goto(f"{conference.url}/slot/{conference.free.pk}/claim/")
+    page.get_by_label("Title").fill("Accessibility in web apps")
+    page.get_by_label("Your name").fill("Noor")
+    page.get_by_role("button", name="Pin my card").click()
+    expect(page.get_by_text("Your card is on the board")).to_be_visible()
+
+
+def _manage(page: Page, conference) -> None:
+    page.goto(f"{conference.url}/card/{conference.card.pk}/manage/token/")
+
+
+PAGES = [
+    _board,
+    _tomorrow,
+    _not_open_yet,
+    _claim_panel,
+    _claim,
+    _claim_errors,
+    _claim_taken,
+    _card,
+    _card_just_claimed,
+    _manage,
+]
+
+
+@pytest.fixture
+def context(new_context, console):
+    # axe is injected as a script: the app's CSP (script-src 'self') would refuse it.
+    context = new_context(viewport=VIEWPORTS["phone"], bypass_csp=True)
+    console.watch(context)
+    return context
+
+
+@pytest.mark.parametrize("visit", PAGES, ids=lambda visit: visit.__name__.strip("_"))
+def test_page_has_no_axe_violations(page: Page, conference, visit, console):
+    console.expect(r"status of 422")  # the claim with errors answers 422, as it should
+
+    visit(page, conference)  # on a phone, then the same page on a laptop
+
+    found = {}
+    for name, size in VIEWPORTS.items():
+        page.set_viewport_size(size)
+        if violations := axe_violations(page):
+            found[name] = f"{name}, {size['width']}×{size['height']}:\n{describe(violations)}"
+    assert not found, f"axe found on {page.url}\n" + "\n".join(found.values())

@@ -1,0 +1,137 @@
+"""Hosts claim a free slot: in place with JavaScript, as plain pages without it."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from boards.models import Card
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+FREE_AT_11 = "Free: host here (Room A, 11:00)"
+MANAGE_URL = re.compile(r"^http://localhost:\d+/card/\d+/manage/[\w-]+/$")
+
+
+def _fill_claim(page: Page, *, title: str, name: str, handle: str = "") -> None:
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("Description").fill("Screen readers, keyboards and WCAG 2.2.")
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("Social handle").fill(handle)
+
+
+def test_claim_in_place_with_javascript(page: Page, conference):
+    page.goto("/")
+
+    page.get_by_role("link", name=FREE_AT_11, exact=True).click()
+
+    panel = page.locator("#claim-panel")
+    expect(panel.get_by_role("heading", name="Host an open space")).to_be_focused()
+    expect(panel.locator(".slot-facts")).to_contain_text("Friday 14 May, 11:00–12:00")
+    expect(page).to_have_url(conference.url + "/")  # the board stays underneath
+    _fill_claim(page, title="Accessibility in web apps", name="Noor A.", handle="noor.bsky.social")
+    panel.get_by_role("button", name="Pin my card").click()
+
+    expect(panel.get_by_role("heading", name="Your card is on the board")).to_be_focused()
+    expect(panel.get_by_role("heading", name="Accessibility in web apps")).to_be_visible()
+    expect(panel.locator("#manage-url")).to_have_text(MANAGE_URL)
+    board = page.locator("#board")
+    expect(board.get_by_role("link", name="Accessibility in web apps")).to_be_visible()
+    expect(board.get_by_role("link", name=FREE_AT_11, exact=True)).to_have_count(0)
+    expect(board.locator(".board-summary")).to_have_text(
+        "3 open spaces, 6 free slots: pick one to host your own."
+    )
+    card = Card.objects.active().get(title="Accessibility in web apps")
+    assert (card.slot, card.host_name, card.host_handle) == (
+        conference.free,
+        "Noor A.",
+        "@noor.bsky.social",
+    )
+    page.goto(panel.locator("#manage-url").inner_text())
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Your card: Accessibility in web apps"
+    )
+
+
+def test_claim_without_javascript(plain_page: Page, conference):
+    page = plain_page
+    page.goto("/")
+
+    page.get_by_role("link", name=FREE_AT_11, exact=True).click()
+
+    expect(page).to_have_url(f"{conference.url}/slot/{conference.free.pk}/claim/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Host an open space")
+    _fill_claim(page, title="Accessibility in web apps", name="Noor A.")
+    with page.expect_response(lambda response: response.request.method == "POST") as posted:
+        page.get_by_role("button", name="Pin my card").click()
+
+    assert posted.value.status == 303
+    card = Card.objects.active().get(title="Accessibility in web apps")
+    expect(page).to_have_url(f"{conference.url}/card/{card.pk}/")
+    expect(page.get_by_role("heading", name="Your card is on the board")).to_be_visible()
+    manage_url = page.locator("#manage-url").inner_text()
+    assert MANAGE_URL.match(manage_url)
+    # The copy button needs JavaScript: without it, it stays hidden.
+    expect(page.get_by_role("button", name="Copy the link")).to_be_hidden()
+    page.get_by_role("link", name="Back to the board of Friday 14 May").click()
+    expect(page.get_by_role("link", name="Accessibility in web apps")).to_be_visible()
+    # The link is shown once only, and it works.
+    page.goto(f"/card/{card.pk}/")
+    expect(page.get_by_role("heading", name="Your card is on the board")).to_have_count(0)
+    page.goto(manage_url)
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Your card: Accessibility in web apps"
+    )
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "plain"])
+def test_claim_with_errors_shows_them_beside_fields_and_keeps_values(
+    page: Page, plain_page: Page, conference, console, javascript
+):
+    console.expect(r"status of 422")  # the answer to an invalid claim, as designed
+    page = page if javascript else plain_page
+    page.goto("/")
+    page.get_by_role("link", name=FREE_AT_11, exact=True).click()
+    page.get_by_label("Title").fill("   ")
+    page.get_by_label("Your name").fill("Noor A.")
+    page.get_by_label("Social handle").fill("not a handle at all")
+    page.get_by_label("Email").fill("noor at example")
+
+    with page.expect_response(lambda response: response.request.method == "POST") as posted:
+        page.get_by_role("button", name="Pin my card").click()
+
+    assert posted.value.status == 422
+    expect(page.get_by_role("alert")).to_have_text(
+        re.compile(r"Please fix 3 things below\. Nothing you typed is lost\.")
+    )
+    title = page.get_by_label("Title")
+    expect(title).to_have_attribute("aria-invalid", "true")
+    expect(title).to_have_accessible_description(re.compile("Error: This field is required."))
+    handle = page.get_by_label("Social handle")
+    expect(handle).to_have_value("not a handle at all")
+    expect(handle).to_have_accessible_description(re.compile("Error: Use a form such as"))
+    email = page.get_by_label("Email")
+    expect(email).to_have_value("noor at example")
+    expect(email).to_have_accessible_description(re.compile("Error: Enter a valid email"))
+    expect(page.get_by_label("Your name")).to_have_value("Noor A.")
+    # Each error sits in its field's block, between the label and the input.
+    for field in (title, handle, email):
+        expect(field.locator("xpath=preceding-sibling::p[@class='error']")).to_be_visible()
+    assert not Card.objects.filter(host_name="Noor A.").exists()
+
+
+def test_claim_link_works_with_the_keyboard(page: Page, conference):
+    page.goto("/")
+    claim = page.get_by_role("link", name="Free: host here (Room B, 10:00)", exact=True)
+
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if claim.evaluate("link => link === document.activeElement"):
+            break
+    expect(claim).to_be_focused()
+    page.keyboard.press("Enter")
+
+    heading = page.locator("#claim-panel").get_by_role("heading", name="Host an open space")
+    expect(heading).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Title")).to_be_focused()
