@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.test import override_settings
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
 
 from boards import services
 from boards.models import Card, Day, Room, Slot
@@ -22,6 +22,9 @@ from tests import factories
 from tests.browser import VIEWPORTS
 
 CHROMIUM = Path("/usr/bin/chromium")
+# Upper bounds, only reached when a test fails: generous, as two cores are shared by all.
+TIMEOUT_MS = 15_000
+expect.set_options(timeout=TIMEOUT_MS)
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",
@@ -138,8 +141,7 @@ def context(new_context, viewport, console) -> BrowserContext:
 
 def _new_page(context: BrowserContext) -> Page:
     page = context.new_page()
-    # Short enough to fail fast, long enough for two busy cores.
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT_MS)
     return page
 
 
