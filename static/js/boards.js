@@ -20,9 +20,13 @@
     lastBoardTag = tag;
   });
 
+  var panelOpener = null;  // the claim link that opened the panel; focus returns there
+
   document.addEventListener("htmx:afterSwap", function (event) {
     // Take keyboard and screen-reader users to the form or card that just opened.
     if (event.detail.target.id !== "claim-panel") return;
+    var opener = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (opener && !event.detail.target.contains(opener)) panelOpener = opener;
     var heading = event.detail.target.querySelector("h2, h1");
     if (heading) heading.focus();
   });
@@ -33,6 +37,8 @@
     if (close && panel && panel.contains(close)) {
       event.preventDefault();
       panel.replaceChildren();
+      // Back where the keyboard was, if the board still has that link.
+      if (panelOpener && document.contains(panelOpener)) panelOpener.focus();
       return;
     }
     var copy = event.target.closest("[data-copy]");
