@@ -2,7 +2,8 @@
 
 Playwright never downloads a browser here: every launch names /usr/bin/chromium
 (`make test` installs it with apt-get when it is missing). Run these tests alone with
-`.venv/bin/pytest tests/browser`.
+`make test PYTEST_ARGS=tests/browser`; to look at the pages as the tests leave them, add
+`--screenshot on --full-page-screenshot --output /tmp/browser-shots` to PYTEST_ARGS.
 """
 
 import datetime as dt
