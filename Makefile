@@ -6,7 +6,7 @@ TEST_ENV := SECRET_KEY=insecure-key-for-tests-only DEBUG=0
 # The browser tests (tests/browser) drive Debian's Chromium; Playwright never fetches one.
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint format check migrate demo clean
+.PHONY: run test lint format check migrate demo clean serve bench faults
 
 $(VENV)/installed: pyproject.toml
 	@python=$$(bin/find-python) && echo "Using $$python" && "$$python" -m venv $(VENV)
@@ -37,7 +37,7 @@ format: $(VENV)/installed
 	$(VENV)/bin/ruff check --fix .
 
 check: $(VENV)/installed  ## Django's deployment checks with production settings
-	SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') HTTPS=1 \
+	SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') HTTPS=1 DEBUG=0 EMAIL_HOST=smtp.example.org \
 		ALLOWED_HOSTS=openspaces.example.org $(PY) manage.py check --deploy --fail-level WARNING
 
 migrate: $(VENV)/installed
@@ -48,3 +48,14 @@ demo: $(VENV)/installed  ## reset the demo conference around today
 
 clean:
 	rm -rf $(VENV) staticfiles
+
+serve: $(VENV)/installed  ## production: migrate, collectstatic, gunicorn (needs SECRET_KEY etc.)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(VENV)/bin/gunicorn -c openspaces/gunicorn.conf.py openspaces.wsgi
+
+bench: $(VENV)/installed  ## measured speed: board, static ceiling, 304 polls, claims (bench/README)
+	bench/run.sh
+
+faults: $(VENV)/installed  ## behaviour under faults: PostgreSQL restart, Redis down, worker killed, two servers
+	bench/faults.sh

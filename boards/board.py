@@ -13,7 +13,7 @@ class Cell:
     room: Room
     slot: Slot | None
     card: Card | None
-    state: str  # "card", "blocked", "open", "not-open", "started", "none"
+    state: str  # "card", "held", "blocked", "open", "not-open", "started", "none", "filtered"
 
     @property
     def claimable(self) -> bool:
@@ -34,6 +34,11 @@ class Board:
     rooms: list[Room]
     hours: list[Hour]
     is_open: bool
+    query: str = ""
+
+    @property
+    def now_hour(self) -> Hour | None:
+        return next((hour for hour in self.hours if hour.is_now), None)
 
     @property
     def card_count(self) -> int:
@@ -47,6 +52,8 @@ class Board:
 def _cell_state(slot: Slot, now: dt.datetime) -> str:
     if slot.active_card is not None:
         return "card"
+    if slot.holding_card is not None:
+        return "held"  # a card hidden while the chair reviews it keeps its slot
     if slot.is_blocked:
         return "blocked"
     if now >= slot.starts_at:
@@ -56,8 +63,19 @@ def _cell_state(slot: Slot, now: dt.datetime) -> str:
     return "open"
 
 
-def build_board(day: Day, now: dt.datetime) -> Board:
-    """The board of `day` as seen at `now`: two queries, whatever the number of cards."""
+def normalise_query(raw: str) -> str:
+    """A search as typed, made canonical: one space between words, casefolded, bounded."""
+    return " ".join(raw.split()).casefold()[:80].strip()
+
+
+def build_board(day: Day, now: dt.datetime, query: str = "") -> Board:
+    """The board of `day` as seen at `now`: two queries, whatever the number of cards.
+
+    With a (normalised) `query`, only the cards matching every word stay, and only
+    the hours that have one; the filtering is done here, on the cards already loaded,
+    so that a search costs no more queries than the board.
+    """
+    words = query.split()
     slots = list(Slot.objects.on(day).with_cards())
     rooms = sorted({slot.room for slot in slots}, key=lambda room: (room.position, room.name))
     by_hour: dict[dt.datetime, dict[int, Slot]] = {}
@@ -72,10 +90,14 @@ def build_board(day: Day, now: dt.datetime) -> Board:
             slot = row.get(room.pk)
             if slot is None:
                 cells.append(Cell(room=room, slot=None, card=None, state="none"))
+            elif words and not (slot.active_card and slot.active_card.matches(words)):
+                cells.append(Cell(room=room, slot=slot, card=None, state="filtered"))
             else:
                 cells.append(
                     Cell(room=room, slot=slot, card=slot.active_card, state=_cell_state(slot, now))
                 )
+        if words and all(cell.card is None for cell in cells):
+            continue
         ends_at = starts_at + SLOT_LENGTH
         hours.append(
             Hour(
@@ -85,4 +107,4 @@ def build_board(day: Day, now: dt.datetime) -> Board:
                 is_now=starts_at <= now < ends_at,
             )
         )
-    return Board(day=day, rooms=rooms, hours=hours, is_open=day.is_open(now))
+    return Board(day=day, rooms=rooms, hours=hours, is_open=day.is_open(now), query=query)

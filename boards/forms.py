@@ -1,12 +1,13 @@
 """What hosts type: validated, cleaned, and never lost."""
 
+import datetime as dt
 import unicodedata
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from boards.handles import Handle, InvalidHandle
-from boards.models import Card, Slot
+from boards.models import SLOT_LENGTH, Card, Slot
 
 KEPT_CONTROLS = {"\n", "\x00"}
 BIDI_OVERRIDES = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -111,3 +112,82 @@ def card_text(card: Card) -> dict[str, str]:
         "host_name": card.host_name,
         "host_handle": card.host_handle,
     }
+
+
+# The chair's forms (Django admin) ------------------------------------------------------
+
+
+class ConferenceSetupForm(forms.Form):
+    """What `setup_boards` asks for, as a form."""
+
+    first_day = forms.DateField(help_text="The first conference day, e.g. 2027-05-14.")
+    days = forms.IntegerField(min_value=1, max_value=14, initial=3)
+    rooms = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="One room name a line. Rooms that exist already are kept as they are.",
+    )
+    first_hour = forms.IntegerField(min_value=0, max_value=23, initial=10)
+    last_hour = forms.IntegerField(
+        min_value=1, max_value=24, initial=18, help_text="The last slot ends at this hour."
+    )
+    reception = forms.DateTimeField(
+        label="First board opens",
+        help_text="Local time, e.g. “2027-05-13 17:30”: the opening reception.",
+    )
+
+    def clean_rooms(self) -> list[str]:
+        names = [line.strip() for line in self.cleaned_data["rooms"].splitlines()]
+        names = [name for name in names if name]
+        if not names:
+            raise ValidationError("Give at least one room.", code="no_rooms")
+        if len(set(names)) != len(names):
+            raise ValidationError("Give each room once.", code="duplicate_rooms")
+        return names
+
+
+class ReasonForm(forms.Form):
+    """The reason the board (blocked slots) or the host (removed cards) will read."""
+
+    reason = CleanCharField(max_length=120)
+
+    def __init__(self, *args, help_text: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].help_text = help_text
+
+
+class ChairMoveForm(forms.Form):
+    to_slot = forms.ModelChoiceField(
+        queryset=Slot.objects.none(),
+        label="Move to",
+        help_text="Free, unblocked slots that have not ended yet.",
+    )
+
+    def __init__(self, *args, now: dt.datetime, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The chair is not bound by the hosts' time rules, but a slot that is over
+        # would only surprise the host.
+        self.fields["to_slot"].queryset = (
+            Slot.objects.free()
+            .filter(starts_at__gt=now - SLOT_LENGTH)
+            .select_related("room")
+            .order_by("starts_at", "room__position", "room__name")
+        )
+
+
+class CardAdminForm(forms.ModelForm):
+    """The chair edits a card's text by the same rules as its host (a bad handle would
+    break the board)."""
+
+    title = CardTextForm.base_fields["title"]
+    description = CardTextForm.base_fields["description"]
+    host_name = CardTextForm.base_fields["host_name"]
+    host_handle = CardTextForm.base_fields["host_handle"]
+    clean_host_handle = CardTextForm.clean_host_handle
+
+    class Meta:
+        model = Card
+        fields = ["title", "description", "host_name", "host_handle"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["host_name"].label = "Host name"

@@ -24,6 +24,11 @@ class Day(models.Model):
     # Bumped in the same transaction as every write that changes the board; it is
     # the board's ETag and the key of its cached rendering.
     version = models.PositiveBigIntegerField(default=1, editable=False)
+    # Interest counts reach the board in time windows rather than at every click
+    # (see boards.timeline.interest_mark): the window whose counts the board shows,
+    # and the window at which newer counts become visible (0: none pending).
+    interest_epoch = models.PositiveBigIntegerField(default=0, editable=False)
+    interest_pending = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["date"]
@@ -64,13 +69,17 @@ class SlotQuerySet(models.QuerySet):
         return self.filter(day=day)
 
     def with_cards(self) -> "SlotQuerySet":
-        """Slots with their room and their active card, in two queries in all."""
+        """Slots with their room and the card holding each, in two queries in all."""
         return self.select_related("day", "room").prefetch_related(
-            models.Prefetch("cards", queryset=Card.objects.active(), to_attr="active_cards")
+            models.Prefetch(
+                "cards",
+                queryset=Card.objects.holding().with_interest(),
+                to_attr="holding_cards",
+            )
         )
 
     def free(self) -> "SlotQuerySet":
-        return self.filter(blocked_reason="").exclude(cards__status=Card.Status.ACTIVE)
+        return self.filter(blocked_reason="").exclude(cards__status__in=Card.HOLDING)
 
     def claimable(self, now: dt.datetime) -> "SlotQuerySet":
         return self.free().filter(starts_at__gt=now, day__board_opens_at__lte=now)
@@ -109,18 +118,27 @@ class Slot(models.Model):
         return bool(self.blocked_reason)
 
     @cached_property
+    def holding_card(self) -> "Card | None":
+        """The card holding this slot (on the board or hidden pending review).
+
+        Read from `with_cards()` when prefetched.
+        """
+        if hasattr(self, "holding_cards"):
+            return self.holding_cards[0] if self.holding_cards else None
+        return self.cards.holding().first()
+
+    @property
     def active_card(self) -> "Card | None":
-        """The card pinned on this slot, from `with_cards()` when prefetched."""
-        if hasattr(self, "active_cards"):
-            return self.active_cards[0] if self.active_cards else None
-        return self.cards.active().first()
+        """The card the board shows on this slot."""
+        card = self.holding_card
+        return card if card is not None and card.is_active else None
 
     def unavailable_reason(self, now: dt.datetime) -> str:
         """Why the slot cannot be claimed at `now`, in words; empty when it can."""
         if self.is_blocked:
             return f"This slot is blocked: {self.blocked_reason}."
-        if self.active_card is not None:
-            return "Someone else has just taken this slot."
+        if self.holding_card is not None:
+            return "This slot is already taken."
         if now >= self.starts_at:
             return "This slot has already started."
         if not self.day.is_open(now):
@@ -136,12 +154,40 @@ class CardQuerySet(models.QuerySet):
     def active(self) -> "CardQuerySet":
         return self.filter(status=Card.Status.ACTIVE)
 
+    def holding(self) -> "CardQuerySet":
+        """Cards that keep their slot: on the board, or hidden while the chair reviews them."""
+        return self.filter(status__in=Card.HOLDING)
+
+    def with_open_flags(self) -> "CardQuerySet":
+        return self.annotate(
+            open_flags=models.Count("flags", filter=Q(flags__cleared_at__isnull=True))
+        )
+
+    def with_interest(self) -> "CardQuerySet":
+        """Each card with `interest_count`, counted by the database in the same query."""
+        return self.annotate(interest_count=models.Count("interests", distinct=True))
+
+    def with_place(self) -> "CardQuerySet":
+        return self.select_related("slot__day", "slot__room")
+
+    def starting_between(self, start: dt.datetime, end: dt.datetime) -> "CardQuerySet":
+        """Cards whose slot starts at or after `start` and before `end`."""
+        return self.filter(slot__starts_at__gte=start, slot__starts_at__lt=end)
+
+    def for_calendar(self) -> "CardQuerySet":
+        """Every card, cancelled ones included (a feed must tell calendars to drop them)."""
+        return self.with_place().order_by("slot__starts_at", "slot__room__position", "pk")
+
 
 class Card(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", "On the board"
         RELEASED = "released", "Released by the host"
         REMOVED = "removed", "Removed by the chair"
+        HIDDEN = "hidden", "Hidden pending review"
+
+    # A hidden card keeps its slot, so that a few flags cannot take a host's slot away.
+    HOLDING = [Status.ACTIVE, Status.HIDDEN]
 
     slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="cards")
     title = models.CharField(max_length=80)
@@ -163,11 +209,11 @@ class Card(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["slot"],
-                condition=Q(status="active"),
+                condition=Q(status__in=["active", "hidden"]),
                 name="card_one_active_per_slot",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["active", "released", "removed"]),
+                condition=Q(status__in=["active", "released", "removed", "hidden"]),
                 name="card_status_valid",
             ),
         ]
@@ -192,3 +238,84 @@ class Card(models.Model):
 
     def token_matches(self, token: str) -> bool:
         return hmac.compare_digest(self.manage_token_hash, self.hash_token(token))
+
+    @property
+    def sequence(self) -> int:
+        """The iCalendar SEQUENCE: seconds from creation to the last change, so it only grows.
+
+        Every edit, move, release and removal saves the card (updated_at is auto_now).
+        """
+        return max(0, int((self.updated_at - self.created_at).total_seconds()))
+
+    def matches(self, words: list[str]) -> bool:
+        """True when every word is in the title, description, host or handle (casefolded)."""
+        text = " ".join(
+            (self.title, self.description, self.host_name, self.host_handle)
+        ).casefold()
+        return all(word in text for word in words)
+
+
+class CardEvent(models.Model):
+    """One change to a card: who did what, when, and the card before and after.
+
+    Written by boards.services in the same transaction as the change itself.
+    """
+
+    class Action(models.TextChoices):
+        CLAIMED = "claimed", "Claimed"
+        EDITED = "edited", "Edited"
+        MOVED = "moved", "Moved"
+        RELEASED = "released", "Released"
+        REMOVED = "removed", "Removed"
+        RESTORED = "restored", "Restored"
+        FLAGGED = "flagged", "Flagged"
+        HIDDEN = "hidden", "Hidden pending review"
+        FLAGS_CLEARED = "flags_cleared", "Flags cleared"
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    # "host", "attendee" or "chair <username>": hosts and attendees have no account.
+    actor = models.CharField(max_length=160)
+    action = models.CharField(max_length=20, choices=Action)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = "card history entry"
+        verbose_name_plural = "card history"
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.actor}"
+
+
+class Flag(models.Model):
+    """An attendee's report that a card is inappropriate. Cleared when the chair answers."""
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="flags")
+    created_at = models.DateTimeField(auto_now_add=True)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Flag on “{self.card}”"
+
+
+class Interest(models.Model):
+    """One browser saying "I'm interested" in one card; no account, a cookie's key."""
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="interests")
+    browser_key = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["card", "browser_key"], name="interest_one_per_browser"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.browser_key[:6]}… → {self.card}"

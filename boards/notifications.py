@@ -1,10 +1,14 @@
 """Mail to hosts."""
 
+import logging
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
 from boards.models import Card
+
+logger = logging.getLogger(__name__)
 
 
 def send_manage_link(*, card: Card, manage_url: str) -> None:
@@ -12,11 +16,14 @@ def send_manage_link(*, card: Card, manage_url: str) -> None:
     if not card.email:
         return
     context = {"card": card, "manage_url": manage_url, "name": settings.OPENSPACES_NAME}
-    send_mail(
-        subject=f"{settings.OPENSPACES_NAME}: your card “{card.title}”",
-        message=render_to_string("boards/email/manage_link.txt", context),
-        from_email=None,
-        recipient_list=[card.email],
+    try:
+        send_mail(
+            subject=f"{settings.OPENSPACES_NAME}: your card “{card.title}”",
+            message=render_to_string("boards/email/manage_link.txt", context),
+            from_email=None,
+            recipient_list=[card.email],
+        )
+    except OSError:  # smtplib's errors included
         # The link is on the page as well; a mail outage must not lose the claim.
-        fail_silently=True,
-    )
+        # (fail_silently= is deprecated in Django 6.1.)
+        logger.warning("Could not send the manage link of card %s", card.pk, exc_info=True)

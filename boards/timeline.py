@@ -19,6 +19,9 @@ class BoardState:
     version: int
     # Every moment at which time alone changes the board: slot starts and ends.
     moments: tuple[dt.datetime, ...]
+    # Interest counts are published by window (see interest_mark).
+    interest_epoch: int = 0
+    interest_pending: int = 0
 
 
 def current_date(boards: list[BoardState], now: dt.datetime) -> dt.date | None:
@@ -52,16 +55,43 @@ def next_midnight(now: dt.datetime) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(tomorrow, dt.time.min))
 
 
-def next_change(boards: list[BoardState], now: dt.datetime) -> dt.datetime:
+def next_change(
+    boards: list[BoardState], now: dt.datetime, lookahead: dt.timedelta | None = None
+) -> dt.datetime:
     """The next moment at which time alone changes any board or which board is current.
 
     A cached board must not outlive it, so it is part of the cache key and the ETag.
+    A page that also shows what comes within `lookahead` (now and next) changes too
+    when a moment comes into that window.
     """
     candidates = [next_midnight(now)]
+    shifts = [dt.timedelta(0)] + ([lookahead] if lookahead else [])
     for board in boards:
         if board.opens_at > now:
             candidates.append(board.opens_at)
-        index = bisect.bisect_right(board.moments, now)
-        if index < len(board.moments):
-            candidates.append(board.moments[index])
+        for shift in shifts:
+            index = bisect.bisect_right(board.moments, now + shift)
+            if index < len(board.moments):
+                candidates.append(board.moments[index] - shift)
     return min(candidates)
+
+
+def interest_window(now: dt.datetime, seconds: int) -> int:
+    """The number of the `seconds`-long window that `now` falls in."""
+    return int(now.timestamp()) // max(seconds, 1)
+
+
+def interest_mark(board: BoardState, now: dt.datetime, seconds: int) -> int:
+    """Which interest counts a board shows at `now`: part of its ETag and cache key.
+
+    An "I'm interested" click does not bump the board's version (that would turn
+    every phone's next poll into a full download, once per click). It asks for the
+    counts to be published at the start of the next window; until then the board
+    keeps its ETag, with the counts of its last rendering. So a busy day changes
+    the board at most once a window because of interest, and a count on the board
+    is at most one window late (the card's own page is exact).
+    """
+    window = interest_window(now, seconds)
+    if board.interest_pending and board.interest_pending <= window:
+        return board.interest_pending
+    return board.interest_epoch

@@ -4,6 +4,7 @@ Every variable is listed in the README; development needs none of them,
 production needs at least SECRET_KEY and ALLOWED_HOSTS.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -49,20 +50,35 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
     "boards",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Static files are answered here, before the rest of the stack (whitenoise's advice).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "openspaces.middleware.RejectNulMiddleware",
+    # Board polls and cached boards are answered here, from the cache alone: the
+    # middleware below (session, CSRF, auth) has nothing to do with a public board.
+    "boards.middleware.BoardFastPathMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "openspaces.middleware.DatabaseUnavailableMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout answer.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes checks every login (the admin's included) before Django's own backend.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "openspaces.urls"
@@ -107,6 +123,9 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": BASE_DIR / "db.sqlite3",
             "OPTIONS": SQLITE_OPTIONS,
+            # A file, not the in-memory default, so that tests with threads see the
+            # same locking as production (shared-cache memory databases lock by table).
+            "TEST": {"NAME": BASE_DIR / "test-db.sqlite3"},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -159,24 +178,25 @@ STORAGES = {
     },
 }
 
-# Email: the manage link goes to hosts who gave an address. Printed to the console
-# unless EMAIL_HOST names an SMTP server.
-if email_host := os.environ.get("EMAIL_HOST"):
+# Email: the manage link goes to hosts who gave an address (it is shown on the page
+# too, so mail is a convenience). Printed to the console in development; sent over
+# SMTP (a local MTA unless EMAIL_HOST says otherwise) in production.
+if DEBUG and not os.environ.get("EMAIL_HOST"):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+else:
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
-                "host": email_host,
-                "port": int(os.environ.get("EMAIL_PORT", "587")),
+                "host": os.environ.get("EMAIL_HOST", "localhost"),
+                "port": int(os.environ.get("EMAIL_PORT", "25")),
                 "username": os.environ.get("EMAIL_HOST_USER", ""),
                 "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
-                "use_tls": env_flag("EMAIL_USE_TLS", default=True),
+                "use_tls": env_flag("EMAIL_USE_TLS"),
                 "timeout": 10,
             },
         }
     }
-else:
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "openspaces@localhost")
 
 # Security headers. The policy allows nothing inline: htmx is configured through a
@@ -199,6 +219,8 @@ CSRF_COOKIE_HTTPONLY = False  # htmx sends the token from the form, never from J
 SESSION_COOKIE_HTTPONLY = True
 if HTTPS:
     SECURE_SSL_REDIRECT = True
+    # Load balancers probe over plain HTTP; the health check must not be redirected.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -212,6 +234,27 @@ OPENSPACES_HASHTAG = os.environ.get("OPENSPACES_HASHTAG", "#PyConOpenSpace")
 # Claims a minute from one client address. A conference venue often puts
 # hundreds of phones behind one NAT address, so the default is generous.
 OPENSPACES_CLAIM_RATE = int(os.environ.get("OPENSPACES_CLAIM_RATE", "30"))
+# "I'm interested" clicks a minute allowed from one browser, and from one address
+# (many phones share a venue's NAT address); `0` turns a limit off.
+OPENSPACES_INTEREST_RATE = int(os.environ.get("OPENSPACES_INTEREST_RATE", "20"))
+OPENSPACES_INTEREST_IP_RATE = int(os.environ.get("OPENSPACES_INTEREST_IP_RATE", "600"))
+# Interest counts reach the boards at most this many seconds late; a busy board
+# changes at most once per window because of them.
+OPENSPACES_INTEREST_WINDOW = int(os.environ.get("OPENSPACES_INTEREST_WINDOW", "60"))
+
+# Flags from attendees: past this many open flags a card is hidden until the chair looks.
+OPENSPACES_FLAG_LIMIT = int(os.environ.get("OPENSPACES_FLAG_LIMIT", "3"))
+# Flags a minute from one client address (each browser flags a card once); 0 turns it off.
+OPENSPACES_FLAG_RATE = int(os.environ.get("OPENSPACES_FLAG_RATE", "10"))
+
+# The admin login: after AXES_FAILURE_LIMIT wrong passwords for one user name from one
+# address, that pair is locked out for AXES_COOLOFF_MINUTES. Locking the pair (not the
+# name alone) keeps a stranger from locking the chair out at the desk.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "boards.security.client_address"
 
 # django-ratelimit counts in the default cache; if Redis is down, let people claim.
 RATELIMIT_FAIL_OPEN = True

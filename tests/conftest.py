@@ -8,3 +8,22 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Logins in tests need no protection against cracking; the default hasher is slow."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def chair_client(client, django_user_model):
+    """A client logged in as a staff member of the Chair group, not a superuser."""
+    from django.contrib.auth.models import Group
+
+    chair = django_user_model.objects.create_user(
+        username="chair", password="not-used-here-1234", is_staff=True
+    )
+    chair.groups.add(Group.objects.get(name="Chair"))
+    client.force_login(chair)
+    return client

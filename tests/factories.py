@@ -5,6 +5,7 @@ import itertools
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.test import TestCase
 
 from boards import services
 from boards.models import Card, Day, Room, Slot
@@ -39,11 +40,20 @@ def make_card(*, slot: Slot | None = None, title: str = "Django async", **fields
     """An active card pinned directly (claim rules are for tests of the claim itself)."""
     slot = slot or make_slot()
     fields.setdefault("host_name", "Ada")
-    card = Card.objects.create(
-        slot=slot, title=title, manage_token_hash=Card.hash_token("token"), **fields
-    )
-    services.boards_changed(slot.day_id)
+    with committed():
+        card = Card.objects.create(
+            slot=slot, title=title, manage_token_hash=Card.hash_token("token"), **fields
+        )
+        services.boards_changed(slot.day_id)
     return card
+
+
+def committed():
+    """Run on-commit callbacks (the cache forgetting old boards) as a real commit would.
+
+    Tests run inside a transaction that is rolled back, so they never commit.
+    """
+    return TestCase.captureOnCommitCallbacks(execute=True)
 
 
 def conference(
@@ -57,11 +67,12 @@ def conference(
     """A small conference set up as setup_boards does it."""
     eve = first_day - dt.timedelta(days=1)
     reception = reception or local(eve.year, eve.month, eve.day, 17, 30)
-    services.conference_setup(
-        first_day=first_day,
-        days=days,
-        rooms=[f"Room {chr(65 + index)}" for index in range(rooms)],
-        hours=hours,
-        reception=reception,
-    )
+    with committed():
+        services.conference_setup(
+            first_day=first_day,
+            days=days,
+            rooms=[f"Room {chr(65 + index)}" for index in range(rooms)],
+            hours=hours,
+            reception=reception,
+        )
     return list(Day.objects.order_by("date"))

@@ -2,22 +2,26 @@
 (function () {
   "use strict";
   var POLL_MS = 15000;
-  var lastBoardTag = null;
+  var lastTags = {};
 
-  // Poll the open board while the tab is visible; catch up as soon as it is shown again.
+  // Poll the live parts (the board, now and next, the big screen: [data-poll]) while
+  // the tab is visible; a background tab asks nothing and catches up once shown again.
   function pollBoard() {
-    var board = document.getElementById("board");
-    if (board && !document.hidden && window.htmx) window.htmx.trigger(board, "board-poll");
+    if (document.hidden || !window.htmx) return;
+    document.querySelectorAll("[data-poll]").forEach(function (element) {
+      window.htmx.trigger(element, "board-poll");
+    });
   }
   setInterval(pollBoard, POLL_MS);
   document.addEventListener("visibilitychange", pollBoard);
 
   document.addEventListener("htmx:beforeSwap", function (event) {
-    // An unchanged board (same ETag) is not swapped, so focus and scroll stay put.
-    if (event.detail.target.id !== "board") return;
+    // An unchanged part (same ETag) is not swapped, so focus and scroll stay put.
+    var target = event.detail.target;
+    if (!target.hasAttribute("data-poll")) return;
     var tag = event.detail.xhr.getResponseHeader("ETag");
-    if (tag && tag === lastBoardTag) event.detail.shouldSwap = false;
-    lastBoardTag = tag;
+    if (tag && tag === lastTags[target.id]) event.detail.shouldSwap = false;
+    lastTags[target.id] = tag;
   });
 
   var panelOpener = null;  // the claim link that opened the panel; focus returns there
@@ -41,6 +45,15 @@
       if (panelOpener && document.contains(panelOpener)) panelOpener.focus();
       return;
     }
+    var share = event.target.closest("[data-share]");
+    if (share && navigator.share) {
+      navigator.share({
+        title: share.getAttribute("data-share-title"),
+        text: share.getAttribute("data-share-text"),
+        url: share.getAttribute("data-share-url"),
+      }).catch(function () {});  // dismissed: nothing to do
+      return;
+    }
     var copy = event.target.closest("[data-copy]");
     if (copy && navigator.clipboard) {
       var source = document.querySelector(copy.getAttribute("data-copy"));
@@ -54,9 +67,16 @@
   document.addEventListener("DOMContentLoaded", reveal);
   document.addEventListener("htmx:afterSettle", reveal);
   function reveal() {
-    if (!navigator.clipboard) return;
-    document.querySelectorAll("[data-copy][hidden]").forEach(function (button) {
-      button.hidden = false;
-    });
+    if (navigator.clipboard) {
+      document.querySelectorAll("[data-copy][hidden]").forEach(function (button) {
+        button.hidden = false;
+      });
+    }
+    // The Web Share API (phones mostly); elsewhere the mail link and the text remain.
+    if (navigator.share) {
+      document.querySelectorAll("[data-share][hidden]").forEach(function (button) {
+        button.hidden = false;
+      });
+    }
   }
 })();

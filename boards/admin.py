@@ -1,0 +1,552 @@
+"""The chair's tools. Every write goes through boards.services, with the chair named.
+
+Actions that need more than a click (a reason, a slot to move to) show an intermediate
+form that posts back to the changelist with `apply`, as Django's own delete action does.
+"""
+
+import io
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import pluralize
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from boards import exports, services
+from boards.forms import CardAdminForm, ChairMoveForm, ConferenceSetupForm, ReasonForm
+from boards.glance import build_glance
+from boards.models import Card, CardEvent, Day, Flag, Room, Slot
+
+
+def _action_form(request, *, modeladmin, queryset, action: str, title: str, form, intro: str):
+    """The intermediate page of an action: the chosen objects, a form, and Apply."""
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "intro": intro,
+        "opts": modeladmin.model._meta,
+        "queryset": queryset,
+        "form": form,
+        "action": action,
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/boards/action_form.html", context)
+
+
+def _slots(count: int, noun: str = "slot") -> str:
+    return f"{count} {noun}{pluralize(count)}"
+
+
+# Days ---------------------------------------------------------------------------------
+
+
+@admin.register(Day)
+class DayAdmin(admin.ModelAdmin):
+    list_display = ["date", "board_opens_at", "slot_count", "card_count", "glance_link"]
+    fields = ["date", "board_opens_at"]
+    change_list_template = "admin/boards/day/change_list.html"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                slot_count=Count("slots", distinct=True),
+                card_count=Count(
+                    "slots__cards",
+                    filter=Q(slots__cards__status__in=Card.HOLDING),
+                    distinct=True,
+                ),
+            )
+        )
+
+    @admin.display(description="Slots", ordering="slot_count")
+    def slot_count(self, day: Day) -> int:
+        return day.slot_count
+
+    @admin.display(description="Cards", ordering="card_count")
+    def card_count(self, day: Day) -> int:
+        return day.card_count
+
+    @admin.display(description="At a glance")
+    def glance_link(self, day: Day) -> str:
+        url = reverse("admin:boards_day_glance", args=[day.pk])
+        return format_html('<a href="{}">The day at a glance</a>', url)
+
+    def get_urls(self):
+        return [
+            path(
+                "setup/",
+                self.admin_site.admin_view(self.setup_view),
+                name="boards_day_setup",
+            ),
+            path(
+                "<int:pk>/glance/",
+                self.admin_site.admin_view(self.glance_view),
+                name="boards_day_glance",
+            ),
+            *super().get_urls(),
+        ]
+
+    def setup_view(self, request: HttpRequest) -> HttpResponse:
+        """Create a conference's days, rooms and slots, as `setup_boards` does."""
+        needed = ["boards.add_day", "boards.add_room", "boards.add_slot"]
+        if not request.user.has_perms(needed):
+            raise PermissionDenied
+        form = ConferenceSetupForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                created = services.conference_setup(
+                    first_day=data["first_day"],
+                    days=data["days"],
+                    rooms=data["rooms"],
+                    hours=(data["first_hour"], data["last_hour"]),
+                    reception=data["reception"],
+                )
+            except ValueError as error:
+                form.add_error(None, str(error))
+            else:
+                self.message_user(
+                    request,
+                    f"Created {created['days']} days, {created['rooms']} rooms and "
+                    f"{created['slots']} slots; what existed was kept.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:boards_day_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Set up the conference",
+            "opts": self.model._meta,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/boards/day/setup.html", context)
+
+    def glance_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not (self.has_view_permission(request) and request.user.has_perm("boards.view_card")):
+            raise PermissionDenied
+        day = get_object_or_404(Day, pk=pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{day} at a glance",
+            "opts": self.model._meta,
+            "glance": build_glance(day),
+            "other_days": Day.objects.exclude(pk=day.pk),
+        }
+        return TemplateResponse(request, "admin/boards/day/glance.html", context)
+
+
+# Rooms --------------------------------------------------------------------------------
+
+
+class RoomForm(forms.ModelForm):
+    create_slots = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Create its slots",
+        help_text="Give the new room a slot at every hour the existing days have.",
+    )
+
+    class Meta:
+        model = Room
+        fields = ["name", "capacity", "location", "position"]
+
+
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin):
+    form = RoomForm
+    list_display = ["name", "capacity", "location", "position"]
+    list_editable = ["capacity", "location", "position"]
+    actions = ["create_slots"]
+
+    def get_fields(self, request, obj=None):
+        fields = ["name", "capacity", "location", "position"]
+        return fields if obj else [*fields, "create_slots"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change and form.cleaned_data.get("create_slots"):
+            created = services.room_slots_create(room=obj)
+            self.message_user(
+                request, f"{obj} has {_slots(created, 'new slot')}.", messages.SUCCESS
+            )
+
+    @admin.action(description="Create slots for the existing days", permissions=["add"])
+    def create_slots(self, request, queryset):
+        for room in queryset:
+            created = services.room_slots_create(room=room)
+            self.message_user(request, f"{room}: {_slots(created, 'new slot')}.", messages.SUCCESS)
+
+
+# Slots --------------------------------------------------------------------------------
+
+
+class BlockedFilter(admin.SimpleListFilter):
+    title = "blocked"
+    parameter_name = "blocked"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Blocked"), ("no", "Not blocked")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(blocked_reason="")
+        if self.value() == "no":
+            return queryset.filter(blocked_reason="")
+        return queryset
+
+
+@admin.register(Slot)
+class SlotAdmin(admin.ModelAdmin):
+    list_display = ["when", "room", "blocked_reason", "card"]
+    list_filter = ["day", "room", BlockedFilter]
+    list_per_page = 200
+    actions = ["block_slots", "unblock_slots"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_cards()
+
+    def get_fields(self, request, obj=None):
+        return ["blocked_reason"] if obj else ["day", "room", "starts_at", "blocked_reason"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["day", "room", "starts_at", "card"] if obj else []
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+        # Blocking from the slot's own page follows the action's rule: not over a card.
+        elif services.slots_block(slot_ids=[obj.pk], reason=obj.blocked_reason):
+            self.message_user(
+                request,
+                f"{obj} was not blocked: a card is on it (move or remove it first).",
+                messages.WARNING,
+            )
+
+    @admin.display(description="When", ordering="starts_at")
+    def when(self, slot: Slot) -> str:
+        return timezone.localtime(slot.starts_at).strftime("%a %-d %b %H:%M")
+
+    @admin.display(description="Card")
+    def card(self, slot: Slot) -> str:
+        card = slot.holding_card
+        if card is None:
+            return "—"
+        url = reverse("admin:boards_card_change", args=[card.pk])
+        return format_html('<a href="{}">{}</a>', url, card)
+
+    @admin.action(
+        description="Block the selected slots (asks for the reason)", permissions=["change"]
+    )
+    def block_slots(self, request, queryset):
+        help_text = "The board shows it, e.g. “Sponsor workshop until 14:00”."
+        form = ReasonForm(request.POST if "apply" in request.POST else None, help_text=help_text)
+        if form.is_valid():
+            refused = services.slots_block(
+                slot_ids=list(queryset.values_list("pk", flat=True)),
+                reason=form.cleaned_data["reason"],
+            )
+            blocked = queryset.count() - len(refused)
+            self.message_user(request, f"Blocked {_slots(blocked)}.", messages.SUCCESS)
+            if refused:
+                names = ", ".join(str(slot) for slot in refused)
+                self.message_user(
+                    request,
+                    f"Not blocked, because a card is on them (move or remove it first): {names}.",
+                    messages.WARNING,
+                )
+            return None
+        return _action_form(
+            request,
+            modeladmin=self,
+            queryset=queryset.select_related("room"),
+            action="block_slots",
+            title="Block slots",
+            form=form,
+            intro="These slots will show the reason on the board and cannot be claimed:",
+        )
+
+    @admin.action(description="Unblock the selected slots", permissions=["change"])
+    def unblock_slots(self, request, queryset):
+        services.slots_block(slot_ids=list(queryset.values_list("pk", flat=True)), reason="")
+        self.message_user(request, f"Unblocked {_slots(queryset.count())}.", messages.SUCCESS)
+
+
+# Cards --------------------------------------------------------------------------------
+
+
+class FlaggedFilter(admin.SimpleListFilter):
+    title = "flagged"
+    parameter_name = "flagged"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Flagged, not answered"), ("no", "Not flagged")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(open_flags__gt=0)
+        if self.value() == "no":
+            return queryset.filter(open_flags=0)
+        return queryset
+
+
+def _changes(event: CardEvent) -> str:
+    """What an event changed, as “field: before → after” pairs."""
+    if not event.before:
+        return ""
+    return "; ".join(
+        f"{key}: “{event.before.get(key, '')}” → “{value}”"
+        for key, value in event.after.items()
+        if key != "slot_id" and event.before.get(key) != value
+    )
+
+
+@admin.register(Card)
+class CardAdmin(admin.ModelAdmin):
+    form = CardAdminForm
+    list_display = [
+        "title",
+        "starts_at",
+        "room",
+        "host_name",
+        "host_handle",
+        "status",
+        "open_flag_count",
+    ]
+    list_filter = ["slot__day", "slot__room", "status", FlaggedFilter]
+    search_fields = ["title", "description", "host_name", "host_handle", "email"]
+    ordering = ["slot__starts_at", "slot__room__position", "slot__room__name"]
+    list_select_related = ["slot__day", "slot__room"]
+    fields = [
+        "title",
+        "description",
+        "host_name",
+        "host_handle",
+        "email",
+        "slot",
+        "status",
+        "removed_reason",
+        "open_flag_count",
+        "created_at",
+        "updated_at",
+        "history",
+    ]
+    readonly_fields = [
+        "email",
+        "slot",
+        "status",
+        "removed_reason",
+        "open_flag_count",
+        "created_at",
+        "updated_at",
+        "history",
+    ]
+    actions = ["remove_cards", "restore_cards", "move_card", "clear_flags", "export_csv"]
+    change_list_template = "admin/boards/card/change_list.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_open_flags()
+
+    def has_add_permission(self, request):
+        return False  # hosts claim cards on the board
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # cards are kept for the record; remove them instead
+
+    @admin.display(description="Starts", ordering="slot__starts_at")
+    def starts_at(self, card: Card) -> str:
+        return timezone.localtime(card.slot.starts_at).strftime("%a %-d %b %H:%M")
+
+    @admin.display(description="Room", ordering="slot__room__position")
+    def room(self, card: Card) -> Room:
+        return card.slot.room
+
+    @admin.display(description="Open flags", ordering="open_flags")
+    def open_flag_count(self, card: Card) -> int:
+        return card.open_flags
+
+    @admin.display(description="History: who changed what, and when")
+    def history(self, card: Card) -> str:
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    timezone.localtime(event.at).strftime("%a %-d %b %H:%M:%S"),
+                    event.actor,
+                    event.get_action_display(),
+                    _changes(event),
+                )
+                for event in card.events.all()
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>When</th><th>Who</th><th>What</th><th>Changed</th></tr>"
+            "</thead><tbody>{}</tbody></table>",
+            rows,
+        )
+
+    def history_view(self, request, object_id, extra_context=None):
+        # Django's own history lists admin log entries, which the services do not write;
+        # the card's real history (hosts' changes included) is on its page.
+        return HttpResponseRedirect(reverse("admin:boards_card_change", args=[object_id]))
+
+    def save_model(self, request, obj, form, change):
+        # The chair's edits of the text go through the service, so they are in the history.
+        card = Card.objects.select_related("slot").get(pk=obj.pk)
+        services.card_update(
+            card=card,
+            title=obj.title,
+            description=obj.description,
+            host_name=obj.host_name,
+            host_handle=obj.host_handle,
+            actor=services.chair_actor(request.user),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "export.csv",
+                self.admin_site.admin_view(self.export_view),
+                name="boards_card_export",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _csv_response(self, cards) -> HttpResponse:
+        out = io.StringIO()
+        exports.write_cards_csv(cards, out)
+        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+        stamp = timezone.localtime().strftime("%Y-%m-%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="cards-{stamp}.csv"'
+        return response
+
+    def export_view(self, request: HttpRequest) -> HttpResponse:
+        """The cards the changelist shows with the same filters and search, all pages."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        shown = self.get_changelist_instance(request).get_queryset(request)
+        return self._csv_response(exports.cards_queryset().filter(pk__in=shown.values("pk")))
+
+    @admin.action(description="Export the selected cards as CSV", permissions=["view"])
+    def export_csv(self, request, queryset):
+        return self._csv_response(exports.cards_queryset().filter(pk__in=queryset.values("pk")))
+
+    @admin.action(
+        description="Remove the selected cards (asks for the reason)", permissions=["change"]
+    )
+    def remove_cards(self, request, queryset):
+        help_text = "The host reads it on their card's page. Be kind and clear."
+        form = ReasonForm(request.POST if "apply" in request.POST else None, help_text=help_text)
+        if form.is_valid():
+            actor = services.chair_actor(request.user)
+            for card in queryset.select_related("slot"):
+                try:
+                    services.card_remove(
+                        card=card, reason=form.cleaned_data["reason"], actor=actor
+                    )
+                except services.CardNotOnBoard as error:
+                    self.message_user(request, str(error), messages.WARNING)
+                else:
+                    self.message_user(request, f"Removed “{card}”; its slot is free.")
+            return None
+        return _action_form(
+            request,
+            modeladmin=self,
+            queryset=queryset.select_related("slot__room"),
+            action="remove_cards",
+            title="Remove cards",
+            form=form,
+            intro="These cards will leave the board and their slots will be free:",
+        )
+
+    @admin.action(description="Restore the selected cards to their slots", permissions=["change"])
+    def restore_cards(self, request, queryset):
+        actor = services.chair_actor(request.user)
+        for card in queryset.select_related("slot__room"):
+            try:
+                services.card_restore(card=card, actor=actor)
+            except (services.SlotUnavailable, services.CardNotOnBoard) as error:
+                message = getattr(error, "reason", str(error))
+                self.message_user(request, message, messages.ERROR)
+            else:
+                self.message_user(request, f"“{card}” is back on the board.", messages.SUCCESS)
+
+    @admin.action(description="Move the selected card to another slot", permissions=["change"])
+    def move_card(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one card to move.", messages.WARNING)
+            return None
+        card = queryset.select_related("slot__room", "slot__day").get()
+        now = timezone.now()
+        form = ChairMoveForm(request.POST if "apply" in request.POST else None, now=now)
+        if form.is_valid():
+            try:
+                services.card_move(
+                    card=card,
+                    to_slot=form.cleaned_data["to_slot"],
+                    now=now,
+                    actor=services.chair_actor(request.user),
+                )
+            except (services.SlotUnavailable, services.CardNotOnBoard) as error:
+                message = getattr(error, "reason", str(error))
+                self.message_user(request, message, messages.ERROR)
+            else:
+                self.message_user(request, f"Moved “{card}” to {card.slot}.", messages.SUCCESS)
+            return None
+        return _action_form(
+            request,
+            modeladmin=self,
+            queryset=queryset.select_related("slot__room"),
+            action="move_card",
+            title="Move a card",
+            form=form,
+            intro="Tell the host: this card moves to the slot you pick.",
+        )
+
+    @admin.action(description="Clear flags: keep the cards on the board", permissions=["change"])
+    def clear_flags(self, request, queryset):
+        actor = services.chair_actor(request.user)
+        for card in queryset.select_related("slot"):
+            services.card_flags_clear(card=card, actor=actor)
+        self.message_user(request, "The flags are answered; the cards stay.", messages.SUCCESS)
+
+
+@admin.register(CardEvent)
+class CardEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "card", "actor", "action"]
+    list_filter = ["action"]
+    search_fields = ["card__title", "actor"]
+    list_select_related = ["card"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Flag)
+class FlagAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "card", "cleared_at"]
+    list_filter = [("cleared_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["card"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,126 @@
+"""What leaves the boards in bulk: the chair's CSV of cards and the public schedule feed."""
+
+import csv
+from collections.abc import Iterable
+from typing import IO
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from boards.models import Card, Day, Room, Slot
+
+CSV_COLUMNS = [
+    "id",
+    "day",
+    "starts_at",
+    "room",
+    "title",
+    "description",
+    "host_name",
+    "host_handle",
+    "email",
+    "status",
+    "removed_reason",
+    "open_flags",
+    "created_at",
+    "updated_at",
+]
+
+
+def cards_queryset():
+    """Every card with what its CSV row needs, in two queries' worth of joins."""
+    return (
+        Card.objects.with_open_flags()
+        .select_related("slot__day", "slot__room")
+        .order_by("slot__starts_at", "slot__room__position", "pk")
+    )
+
+
+def write_cards_csv(cards: Iterable[Card], out: IO[str]) -> None:
+    """The chair's export: every field, the private email too (it stays in the admin)."""
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for card in cards:
+        writer.writerow(
+            [
+                card.pk,
+                card.slot.day.date.isoformat(),
+                timezone.localtime(card.slot.starts_at).isoformat(),
+                card.slot.room.name,
+                # A leading =, +, - or @ makes spreadsheets run the cell as a formula.
+                *(
+                    _spreadsheet_safe(text)
+                    for text in (card.title, card.description, card.host_name, card.host_handle)
+                ),
+                card.email,
+                card.status,
+                _spreadsheet_safe(card.removed_reason),
+                getattr(card, "open_flags", 0),
+                timezone.localtime(card.created_at).isoformat(),
+                timezone.localtime(card.updated_at).isoformat(),
+            ]
+        )
+
+
+def _spreadsheet_safe(text: str) -> str:
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def schedule(*, build_url) -> dict:
+    """The public schedule: days, rooms, slots and the cards on the boards. Never emails.
+
+    `build_url` turns a path into an absolute URL. Three queries in all.
+    """
+    rooms = list(Room.objects.all())
+    slots = Slot.objects.prefetch_related(
+        # Only what the boards show: a hidden card is under review, not public.
+        Prefetch("cards", queryset=Card.objects.active(), to_attr="shown_cards")
+    )
+    by_day: dict[int, list[dict]] = {}
+    for slot in slots.order_by("starts_at", "room__position", "room__name"):
+        card = slot.shown_cards[0] if slot.shown_cards else None
+        by_day.setdefault(slot.day_id, []).append(
+            {
+                "id": slot.pk,
+                "room_id": slot.room_id,
+                "starts_at": timezone.localtime(slot.starts_at).isoformat(),
+                "ends_at": timezone.localtime(slot.ends_at).isoformat(),
+                "blocked_reason": slot.blocked_reason,
+                "card": _public_card(card, build_url) if card else None,
+            }
+        )
+    return {
+        "generated_at": timezone.localtime().isoformat(),
+        "time_zone": timezone.get_current_timezone_name(),
+        "rooms": [
+            {
+                "id": room.pk,
+                "name": room.name,
+                "capacity": room.capacity,
+                "location": room.location,
+            }
+            for room in rooms
+        ],
+        "days": [
+            {
+                "date": day.date.isoformat(),
+                "board_opens_at": timezone.localtime(day.board_opens_at).isoformat(),
+                "url": build_url(day.get_absolute_url()),
+                "slots": by_day.get(day.pk, []),
+            }
+            for day in Day.objects.order_by("date")
+        ],
+    }
+
+
+def _public_card(card: Card, build_url) -> dict:
+    handle = card.handle
+    return {
+        "id": card.pk,
+        "title": card.title,
+        "description": card.description,
+        "host_name": card.host_name,
+        "host_handle": handle.text if handle else "",
+        "host_url": (handle.url or "") if handle else "",
+        "url": build_url(card.get_absolute_url()),
+    }

@@ -1,0 +1,101 @@
+"""The boards' fast path: polls and cached boards answered before most of the stack.
+
+A board is the same for everyone and never touches the session, CSRF or the user, so
+a GET of `/` or `/day/<date>/` whose answer is already known (304 for a matching
+If-None-Match, or the rendering cached under the current ETag) is answered here,
+from the cache alone: no session, CSRF, auth or messages middleware, no URL
+resolving, no database. Anything else (a first rendering, a 404, the page before
+the first board) goes on to the views, which give the same answers the slow way.
+"""
+
+import datetime as dt
+import re
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils import timezone
+from django.utils.csp import CSP, build_policy
+from django.utils.http import parse_etags
+
+from boards import caching, timeline
+from boards.views import board_etag, with_board_headers
+
+# Mirrors boards/urls.py: "" (the current board) and "day/<date>/".
+BOARD_PATH = re.compile(r"/(?:day/(\d{4}-\d{2}-\d{2})/)?")
+
+
+class BoardFastPathMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        # (generation, date or None for "/", fragment) -> (ETag, valid until). An ETag
+        # holds until the generation changes or time reaches the board's next change.
+        self.etags: dict[tuple, tuple[str, dt.datetime]] = {}
+        self.generation = None
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # A search (?q=) is rendered by the view; so is anything else with a query string.
+        if (
+            request.method == "GET"
+            and not request.META.get("QUERY_STRING")
+            and (match := BOARD_PATH.fullmatch(request.path_info))
+        ):
+            response = self.known_board(request, match[1])
+            if response is not None:
+                return response
+        return self.get_response(request)
+
+    def known_board(self, request: HttpRequest, date_text: str | None) -> HttpResponse | None:
+        request.get_host()  # ALLOWED_HOSTS still applies (CommonMiddleware is skipped)
+        meta = request.META
+        fragment = meta.get("HTTP_HX_REQUEST") == "true" and meta.get("HTTP_HX_BOOSTED") != "true"
+        etag = self.current_etag(date_text, fragment)
+        if etag is None:
+            return None
+        if_none_match = meta.get("HTTP_IF_NONE_MATCH")
+        if if_none_match and etag in parse_etags(if_none_match):
+            response = HttpResponseNotModified()
+        else:
+            html = caching.rendered(etag)
+            if html is None:
+                return None
+            response = HttpResponse(html)
+            response["Content-Length"] = len(response.content)
+        # The policy the CSP middleware would build on each response, built once.
+        response[CSP.HEADER_ENFORCE] = self.policy()
+        return with_board_headers(response, etag)
+
+    def current_etag(self, date_text: str | None, fragment: bool) -> str | None:
+        now = timezone.now()
+        generation, states = caching.board_states_generation()
+        if generation != self.generation:
+            self.etags, self.generation = {}, generation
+        key = (date_text, fragment)
+        known = self.etags.get(key)
+        if known is not None and now < known[1]:
+            return known[0]
+        if date_text is None:
+            date = timeline.current_date(states, now)
+        else:
+            try:
+                date = dt.date.fromisoformat(date_text)
+            except ValueError:
+                return None
+        state = next((state for state in states if state.date == date), None)
+        if state is None:
+            return None
+        etag = board_etag(states, state, now, home=date_text is None, fragment=fragment)
+        # Interest counts are published at window boundaries (timeline.interest_mark).
+        window = settings.OPENSPACES_INTEREST_WINDOW
+        next_window = dt.datetime.fromtimestamp(
+            (timeline.interest_window(now, window) + 1) * max(window, 1), tz=dt.UTC
+        )
+        self.etags[key] = (etag, min(timeline.next_change(states, now), next_window))
+        return etag
+
+    _policy: tuple[object, str] = (None, "")
+
+    def policy(self) -> str:
+        config = settings.SECURE_CSP
+        if self._policy[0] is not config:  # settings can change in tests
+            self._policy = (config, build_policy(config))
+        return self._policy[1]

@@ -1,0 +1,48 @@
+import logging
+
+from django.core.exceptions import SuspiciousOperation
+from django.http import HttpRequest, HttpResponse
+from django.views.defaults import bad_request
+
+from openspaces.views import database_unavailable, is_database_down
+
+logger = logging.getLogger("openspaces.database")
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that cannot reach the database answers 503 with Retry-After, not 500.
+
+    Errors raised outside views (other middleware) reach handler500, which does the
+    same (openspaces.views.server_error).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if not is_database_down(exception):
+            return None
+        logger.warning(
+            "Database unavailable for %s %s: %s", request.method, request.path, exception
+        )
+        return database_unavailable(request)
+
+
+class RejectNulMiddleware:
+    """A NUL byte in the path or the query string is answered 400 before any view runs.
+
+    No URL of the site contains one, and PostgreSQL refuses NUL in text, so a search
+    or admin filter handed one would fail with a 500 instead of a clear 4xx.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or "\x00" in query or "%00" in query:
+            return bad_request(request, SuspiciousOperation("NUL byte in the URL"))
+        return self.get_response(request)

@@ -1,0 +1,154 @@
+"""The board page: what it shows, what can be claimed, how cheap it is."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from boards.models import Room, Slot
+from boards.services import slot_block
+from tests.factories import conference, local, make_card
+
+pytestmark = pytest.mark.django_db
+
+
+def full_day(rooms: int = 8, hours: tuple[int, int] = (10, 18)):
+    days = conference(rooms=rooms, hours=hours, days=1)
+    return days[0]
+
+
+def test_board_shows_cards_with_title_host_and_handle_link(client):
+    day = full_day(rooms=2, hours=(10, 11))
+    slot = Slot.objects.filter(day=day).first()
+    make_card(
+        slot=slot, title="Packaging <3", host_name="Priya", host_handle="@priya@fosstodon.org"
+    )
+    with time_machine.travel(local(2027, 5, 14, 9), tick=False):
+        html = client.get("/day/2027-05-14/").content.decode()
+    assert "Packaging &lt;3" in html
+    assert "Priya" in html
+    assert 'href="https://fosstodon.org/@priya"' in html
+
+
+def test_board_free_slot_links_to_its_claim_form_only_while_claimable(client):
+    day = full_day(rooms=1, hours=(10, 12))
+    ten, eleven = Slot.objects.filter(day=day).order_by("starts_at")
+    with time_machine.travel(local(2027, 5, 14, 10, 30), tick=False):
+        html = client.get("/day/2027-05-14/").content.decode()
+    assert f'href="/slot/{ten.pk}/claim/"' not in html
+    assert f'href="/slot/{eleven.pk}/claim/"' in html
+
+
+def test_board_blocked_slot_shows_its_reason_and_no_claim_link(client):
+    day = full_day(rooms=1, hours=(12, 13))
+    slot = Slot.objects.get(day=day)
+    slot_block(slot=slot, reason="Sponsor lunch until 13:00")
+    with time_machine.travel(local(2027, 5, 14, 9), tick=False):
+        html = client.get("/day/2027-05-14/").content.decode()
+    assert "Blocked: Sponsor lunch until 13:00" in html
+    assert f"/slot/{slot.pk}/claim/" not in html
+
+
+def test_board_past_and_current_hours_are_marked(client):
+    full_day(rooms=1, hours=(10, 13))
+    with time_machine.travel(local(2027, 5, 14, 11, 15), tick=False):
+        html = client.get("/day/2027-05-14/").content.decode()
+    assert '<tr class="hour past" id="hour-1000">' in html
+    assert '<tr class="hour now" id="hour-1100">' in html
+    assert '<tr class="hour" id="hour-1200">' in html
+
+
+def test_board_lists_rooms_in_the_chairs_order_with_capacity_and_location(client):
+    full_day(rooms=2, hours=(10, 11))
+    Room.objects.filter(name="Room A").update(position=2, capacity=40, location="Level 1")
+    Room.objects.filter(name="Room B").update(position=1)
+    with time_machine.travel(local(2027, 5, 14, 9), tick=False):
+        html = client.get("/day/2027-05-14/").content.decode()
+    assert html.index(">Room B<") < html.index(">Room A<")
+    assert "Level 1 · 40 seats" in html
+
+
+@pytest.mark.parametrize("cards", [1, 60])
+def test_board_query_count_is_constant(client, django_assert_max_num_queries, cards):
+    day = full_day()
+    for slot in Slot.objects.filter(day=day)[:cards]:
+        make_card(slot=slot, title=f"Topic {slot.pk}")
+    with (
+        time_machine.travel(local(2027, 5, 14, 9), tick=False),
+        django_assert_max_num_queries(5),
+    ):
+        response = client.get("/day/2027-05-14/")
+    assert response.content.decode().count('class="card-title"') == cards
+
+
+def test_board_is_the_same_for_everyone_and_cacheable(client):
+    full_day(rooms=1, hours=(10, 11))
+    with time_machine.travel(local(2027, 5, 14, 9), tick=False):
+        response = client.get("/day/2027-05-14/")
+    assert "csrfmiddlewaretoken" not in response.content.decode()
+    assert "Cookie" not in response.get("Vary", "")
+    assert not response.cookies
+    assert set(response["Cache-Control"].split(", ")) == {"public", "no-cache"}
+
+
+def test_board_poll_with_the_current_etag_is_answered_304_without_the_database(
+    client, django_assert_num_queries
+):
+    full_day(rooms=1, hours=(10, 11))
+    with time_machine.travel(local(2027, 5, 14, 9), tick=False):
+        etag = client.get("/day/2027-05-14/")["ETag"]
+        with django_assert_num_queries(0):
+            response = client.get("/day/2027-05-14/", headers={"if-none-match": etag})
+    assert response.status_code == 304
+    assert response.content == b""
+
+
+def test_board_etag_changes_when_a_card_is_pinned(client):
+    day = full_day(rooms=1, hours=(10, 11))
+    with time_machine.travel(local(2027, 5, 14, 9), tick=False):
+        before = client.get("/day/2027-05-14/")["ETag"]
+        make_card(slot=Slot.objects.get(day=day), title="Fresh")
+        response = client.get("/day/2027-05-14/", headers={"if-none-match": before})
+    assert response.status_code == 200
+    assert response["ETag"] != before
+    assert "Fresh" in response.content.decode()
+
+
+def test_board_etag_changes_when_the_next_slot_starts(client):
+    full_day(rooms=1, hours=(10, 12))
+    with time_machine.travel(local(2027, 5, 14, 9, 59), tick=False):
+        before = client.get("/day/2027-05-14/")["ETag"]
+    with time_machine.travel(local(2027, 5, 14, 10, 0), tick=False):
+        response = client.get("/day/2027-05-14/", headers={"if-none-match": before})
+    assert response.status_code == 200
+    assert 'class="claim-link"' in response.content.decode()  # 11:00 is still free
+    assert response.content.decode().count('class="claim-link"') == 1
+
+
+def test_board_htmx_poll_gets_the_board_fragment_only(client):
+    full_day(rooms=1, hours=(10, 11))
+    with time_machine.travel(local(2027, 5, 14, 9), tick=False):
+        response = client.get("/day/2027-05-14/", headers={"hx-request": "true"})
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="board"')
+    assert "<html" not in html
+    assert "HX-Request" in response["Vary"]
+
+
+def test_board_served_when_the_cache_loses_everything(client, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    day = full_day(rooms=1, hours=(10, 11))
+    make_card(slot=Slot.objects.get(day=day), title="Still here")
+    with time_machine.travel(local(2027, 5, 14, 9), tick=False):
+        response = client.get("/day/2027-05-14/")
+    assert response.status_code == 200
+    assert "Still here" in response.content.decode()
+
+
+def test_board_of_a_day_without_rooms_says_so(client):
+    from boards.models import Day
+
+    Day.objects.create(date=dt.date(2027, 5, 14), board_opens_at=local(2027, 5, 13, 17))
+    with time_machine.travel(local(2027, 5, 14, 9), tick=False):
+        response = client.get("/day/2027-05-14/")
+    assert "No rooms are set up for this day yet." in response.content.decode()

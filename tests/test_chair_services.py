@@ -1,0 +1,257 @@
+"""The chair's services: remove, restore, move, flags, blocking, new rooms, the history."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from boards import services
+from boards.models import Card, CardEvent, Day, Slot
+from tests.factories import conference, local, make_card, make_room, make_slot
+
+CHAIR = "chair alice"
+CLAIM_TIME = local(2027, 5, 14, 8)  # the first board is open, no slot has started
+
+
+def _slots_of(day: Day) -> list[Slot]:
+    return list(Slot.objects.filter(day=day).select_related("room").order_by("starts_at", "pk"))
+
+
+@pytest.mark.django_db
+def test_card_remove_frees_slot_and_keeps_reason():
+    card = make_card()
+
+    services.card_remove(card=card, reason="Off topic", actor=CHAIR)
+
+    card.refresh_from_db()
+    assert (card.status, card.removed_reason) == (Card.Status.REMOVED, "Off topic")
+    assert Slot.objects.free().filter(pk=card.slot_id).exists()
+
+
+@pytest.mark.django_db
+def test_card_remove_when_released_refuses():
+    card = make_card()
+    services.card_release(card=card)
+
+    with pytest.raises(services.CardNotOnBoard):
+        services.card_remove(card=card, reason="Spam", actor=CHAIR)
+
+
+@pytest.mark.django_db
+def test_card_restore_when_slot_free_puts_card_back():
+    card = make_card()
+    services.card_remove(card=card, reason="Mistake", actor=CHAIR)
+
+    services.card_restore(card=card, actor=CHAIR)
+
+    card.refresh_from_db()
+    assert (card.status, card.removed_reason) == (Card.Status.ACTIVE, "")
+
+
+@pytest.mark.django_db
+def test_card_restore_when_slot_taken_meanwhile_says_so():
+    (day, *_) = conference()
+    slot = _slots_of(day)[0]
+    card = make_card(slot=slot)
+    services.card_remove(card=card, reason="Mistake", actor=CHAIR)
+    services.card_claim(slot=slot, title="Newcomer", host_name="Bo", now=CLAIM_TIME)
+
+    with pytest.raises(services.SlotUnavailable, match="taken meanwhile"):
+        services.card_restore(card=card, actor=CHAIR)
+
+    card.refresh_from_db()
+    assert card.status == Card.Status.REMOVED
+
+
+@pytest.mark.django_db
+def test_card_restore_when_slot_blocked_meanwhile_says_so():
+    card = make_card()
+    services.card_remove(card=card, reason="Mistake", actor=CHAIR)
+    services.slots_block(slot_ids=[card.slot_id], reason="Sponsor workshop")
+
+    with pytest.raises(services.SlotUnavailable, match="blocked: Sponsor workshop"):
+        services.card_restore(card=card, actor=CHAIR)
+
+
+@pytest.mark.django_db
+def test_card_move_by_chair_ignores_slot_time_rules():
+    (day, *_) = conference()
+    first, second = _slots_of(day)[:2]
+    card = make_card(slot=first)
+    after_the_slots = local(2027, 5, 14, 20)
+
+    services.card_move(card=card, to_slot=second, now=after_the_slots, actor=CHAIR)
+
+    card.refresh_from_db()
+    assert card.slot == second
+
+
+@pytest.mark.django_db
+def test_card_move_by_host_keeps_slot_time_rules():
+    (day, *_) = conference()
+    first, second = _slots_of(day)[:2]
+    card = make_card(slot=first)
+
+    with pytest.raises(services.SlotUnavailable, match="already started"):
+        services.card_move(card=card, to_slot=second, now=local(2027, 5, 14, 20))
+
+
+@pytest.mark.django_db
+def test_card_move_by_chair_into_blocked_slot_refuses():
+    (day, *_) = conference()
+    first, second = _slots_of(day)[:2]
+    card = make_card(slot=first)
+    services.slots_block(slot_ids=[second.pk], reason="Lunch")
+
+    with pytest.raises(services.SlotUnavailable, match="blocked"):
+        services.card_move(card=card, to_slot=second, now=CLAIM_TIME, actor=CHAIR)
+
+
+@pytest.mark.django_db
+def test_card_move_of_removed_card_puts_it_back_on_board():
+    (day, *_) = conference()
+    first, second = _slots_of(day)[:2]
+    card = make_card(slot=first)
+    services.card_remove(card=card, reason="Wrong room", actor=CHAIR)
+
+    services.card_move(card=card, to_slot=second, now=CLAIM_TIME, actor=CHAIR)
+
+    card.refresh_from_db()
+    assert (card.slot, card.status, card.removed_reason) == (second, Card.Status.ACTIVE, "")
+
+
+@pytest.mark.django_db
+def test_card_history_records_host_and_chair_with_before_and_after():
+    (day, *_) = conference()
+    first, second = _slots_of(day)[:2]
+    card, _token = services.card_claim(slot=first, title="Typo", host_name="Ada", now=CLAIM_TIME)
+    services.card_update(card=card, title="Typing", host_name="Ada")
+    services.card_move(card=card, to_slot=second, now=CLAIM_TIME)
+    services.card_remove(card=card, reason="Duplicate", actor=CHAIR)
+    services.card_restore(card=card, actor=CHAIR)
+    services.card_release(card=card)
+
+    events = list(card.events.values_list("actor", "action"))
+    assert events == [
+        ("host", "claimed"),
+        ("host", "edited"),
+        ("host", "moved"),
+        (CHAIR, "removed"),
+        (CHAIR, "restored"),
+        ("host", "released"),
+    ]
+    edit = card.events.get(action=CardEvent.Action.EDITED)
+    assert (edit.before["title"], edit.after["title"]) == ("Typo", "Typing")
+    move = card.events.get(action=CardEvent.Action.MOVED)
+    assert (move.before["slot_id"], move.after["slot_id"]) == (first.pk, second.pk)
+    assert "email" not in edit.after
+
+
+@pytest.mark.django_db
+def test_card_flag_at_limit_hides_card_and_keeps_slot(settings):
+    settings.OPENSPACES_FLAG_LIMIT = 2
+    card = make_card()
+    version = card.slot.day.version
+
+    services.card_flag(card=card)
+    card.refresh_from_db()
+    assert card.status == Card.Status.ACTIVE
+    services.card_flag(card=card)
+
+    card.refresh_from_db()
+    assert card.status == Card.Status.HIDDEN
+    assert not Slot.objects.free().filter(pk=card.slot_id).exists()
+    assert Day.objects.get(pk=card.slot.day_id).version > version
+
+
+@pytest.mark.django_db
+def test_card_flags_clear_when_hidden_puts_card_back(settings):
+    settings.OPENSPACES_FLAG_LIMIT = 1
+    card = make_card()
+    services.card_flag(card=card)
+
+    services.card_flags_clear(card=card, actor=CHAIR)
+
+    card.refresh_from_db()
+    assert card.status == Card.Status.ACTIVE
+    assert card.flags.filter(cleared_at__isnull=True).count() == 0
+
+
+@pytest.mark.django_db
+def test_slots_block_skips_slots_with_a_card():
+    (day, *_) = conference()
+    taken, free = _slots_of(day)[:2]
+    make_card(slot=taken)
+
+    refused = services.slots_block(slot_ids=[taken.pk, free.pk], reason="Sponsor workshop")
+
+    assert refused == [taken]
+    assert Slot.objects.get(pk=free.pk).blocked_reason == "Sponsor workshop"
+    assert Slot.objects.get(pk=taken.pk).blocked_reason == ""
+
+
+@pytest.mark.django_db
+def test_room_slots_create_gives_new_room_every_existing_hour_once():
+    conference(days=2, rooms=2, hours=(10, 13))
+    room = make_room("Late addition")
+
+    created = services.room_slots_create(room=room)
+    again = services.room_slots_create(room=room)
+
+    assert (created, again) == (6, 0)
+    assert room.slots.count() == 6
+
+
+# Races: real threads against a real database --------------------------------------
+
+
+def _race(*jobs):
+    """Run the jobs at the same moment; each returns what it got, value or exception."""
+    barrier = threading.Barrier(len(jobs))
+    results: list = [None] * len(jobs)
+
+    def run(index, job):
+        try:
+            barrier.wait()
+            results[index] = job()
+        except Exception as error:  # noqa: BLE001 - the race's loser is an expected outcome
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_card_move_by_chair_racing_a_host_claim_books_the_slot_once():
+    first = make_slot(hour=10)
+    target = make_slot(day=first.day, hour=11)
+    card = make_card(slot=first)
+
+    results = _race(
+        lambda: services.card_move(card=card, to_slot=target, now=CLAIM_TIME, actor=CHAIR),
+        lambda: services.card_claim(slot=target, title="Mine", host_name="Bo", now=CLAIM_TIME),
+    )
+
+    assert sum(isinstance(result, services.SlotTaken) for result in results) == 1, results
+    assert Card.objects.holding().filter(slot=target).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_card_restore_racing_a_host_claim_books_the_slot_once():
+    slot = make_slot(hour=10)
+    card = make_card(slot=slot)
+    services.card_remove(card=card, reason="Mistake", actor=CHAIR)
+
+    results = _race(
+        lambda: services.card_restore(card=card, actor=CHAIR),
+        lambda: services.card_claim(slot=slot, title="Mine", host_name="Bo", now=CLAIM_TIME),
+    )
+
+    assert sum(isinstance(result, services.SlotUnavailable) for result in results) == 1
+    assert Card.objects.holding().filter(slot=slot).count() == 1

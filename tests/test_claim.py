@@ -1,0 +1,254 @@
+"""The claim contract of DESIGN.md, through the test client."""
+
+import json
+import re
+
+import pytest
+import time_machine
+from django.core import mail
+
+from boards.models import Card, Slot
+from boards.services import slot_block
+from tests.factories import committed, conference, local, make_card
+
+pytestmark = pytest.mark.django_db
+
+BEFORE_TEN = local(2027, 5, 14, 9)
+TYPED = {
+    "title": "Packaging: uv and lockfiles",
+    "description": "Bring your pyproject.toml pains.",
+    "host_name": "Priya",
+    "host_handle": "@priya@fosstodon.org",
+    "email": "priya@example.org",
+}
+
+
+@pytest.fixture
+def slots():
+    conference(days=1, rooms=2, hours=(10, 13))
+    return list(Slot.objects.order_by("starts_at", "room__name"))
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(BEFORE_TEN, tick=False) as traveller:
+        yield traveller
+
+
+def claim(client, slot, data=None, **headers):
+    with committed():
+        return client.post(f"/slot/{slot.pk}/claim/", data or TYPED, headers=headers)
+
+
+def assert_typed_values_kept(html: str, data: dict = TYPED) -> None:
+    for name in ("title", "host_name", "host_handle", "email"):
+        assert f'value="{data[name]}"' in html, name
+    assert data["description"] in html
+
+
+def test_claim_form_shows_day_time_room_capacity_and_location(client, slots):
+    slots[0].room.capacity, slots[0].room.location = 40, "Level 1, north hall"
+    slots[0].room.save()
+    response = client.get(f"/slot/{slots[0].pk}/claim/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Friday 14 May, 10:00–11:00" in html
+    assert "Room A" in html
+    assert "40 seats" in html
+    assert "Level 1, north hall" in html
+    for name in ("title", "description", "host_name", "host_handle", "email"):
+        assert f'name="{name}"' in html
+
+
+def test_claim_succeeds_with_303_to_the_card_which_shows_the_manage_link_once(client, slots):
+    response = claim(client, slots[0])
+    card = Card.objects.get()
+    assert response.status_code == 303
+    assert response["Location"] == f"/card/{card.pk}/"
+    first = client.get(response["Location"]).content.decode()
+    second = client.get(response["Location"]).content.decode()
+    link = re.search(r'href="(http://testserver/card/\d+/manage/[^"/]+/)"', first)
+    assert link, "the manage link is on the card page after the claim"
+    assert "/manage/" not in second
+    assert client.get(link[1]).status_code == 200
+    assert card.title == TYPED["title"]
+    assert card.host_handle == "@priya@fosstodon.org"
+    assert card.slot == slots[0]
+
+
+def test_claim_emails_the_manage_link_when_an_address_is_given(client, slots):
+    claim(client, slots[0])
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["priya@example.org"]
+    assert re.search(r"http://testserver/card/\d+/manage/\S+/", message.body)
+
+
+def test_claim_without_email_sends_nothing(client, slots):
+    claim(client, slots[0], {**TYPED, "email": ""})
+    assert Card.objects.count() == 1
+    assert mail.outbox == []
+
+
+def test_claim_card_appears_on_the_board(client, slots):
+    client.get("/day/2027-05-14/")  # warm the cache
+    claim(client, slots[0])
+    assert TYPED["title"] in client.get("/day/2027-05-14/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"title": ""}, "title", "This field is required."),
+        ({"title": "x" * 81}, "title", "at most 80 characters"),
+        ({"host_name": "   "}, "host_name", "This field is required."),
+        ({"description": "d" * 401}, "description", "at most 400 characters"),
+        ({"email": "not-an-address"}, "email", "Enter a valid email address."),
+        ({"host_handle": "@@@"}, "host_handle", "Use a form such as"),
+        ({"title": "Null\x00byte"}, "title", "Null characters are not allowed."),
+    ],
+)
+def test_claim_invalid_field_is_422_with_the_error_beside_it_and_values_kept(
+    client, slots, change, field, message
+):
+    data = {**TYPED, **change}
+    response = claim(client, slots[0], data)
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert not Card.objects.exists()
+    error = re.search(rf'<p class="error" id="id_{field}_error">(.*?)</p>', html, re.S)
+    assert error and message in error[1]
+    kept = {name: value for name, value in data.items() if name not in change}
+    for name, value in kept.items():
+        assert value in html, name
+
+
+def test_claim_of_a_slot_taken_a_moment_ago_is_409_with_text_kept_and_alternatives(client, slots):
+    make_card(slot=slots[0], title="Got there first")
+    response = claim(client, slots[0])
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "Someone else has just taken this slot." in html
+    assert_typed_values_kept(html)
+    alternatives = re.findall(r'<form method="post" action="/slot/(\d+)/claim/"', html)
+    alternatives = [int(pk) for pk in alternatives if int(pk) != slots[0].pk]
+    assert alternatives[0] == slots[1].pk  # the same hour, the other room, first
+    assert 1 <= len(alternatives) <= 5
+    assert Card.objects.count() == 1
+
+
+def test_claim_alternative_button_claims_that_slot_with_the_same_text(client, slots):
+    make_card(slot=slots[0], title="Got there first")
+    html = claim(client, slots[0]).content.decode()
+    form = re.search(
+        rf'<form method="post" action="/slot/{slots[1].pk}/claim/".*?</form>', html, re.S
+    )
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form[0]))
+    response = client.post(f"/slot/{slots[1].pk}/claim/", fields)
+    assert response.status_code == 303
+    assert Card.objects.get(slot=slots[1]).title == TYPED["title"]
+
+
+def test_claim_of_a_blocked_slot_is_409_with_the_reason(client, slots):
+    slot_block(slot=slots[0], reason="Sponsor lunch")
+    response = claim(client, slots[0])
+    assert response.status_code == 409
+    assert "This slot is blocked: Sponsor lunch." in response.content.decode()
+    assert_typed_values_kept(response.content.decode())
+
+
+def test_claim_of_a_started_slot_is_409(client, slots, frozen):
+    frozen.move_to(local(2027, 5, 14, 10, 5))
+    response = claim(client, slots[0])
+    assert response.status_code == 409
+    assert "This slot has already started." in response.content.decode()
+    assert not Card.objects.exists()
+
+
+def test_claim_before_the_board_opens_is_409(client, slots, frozen):
+    frozen.move_to(local(2027, 5, 13, 17, 29))
+    response = claim(client, slots[0])
+    assert response.status_code == 409
+    assert "This board opens Thursday at 17:30" in response.content.decode()
+
+
+def test_claim_of_no_such_slot_is_404(client, slots):
+    assert client.get("/slot/999999/claim/").status_code == 404
+    assert client.post("/slot/999999/claim/", TYPED).status_code == 404
+
+
+def test_claim_too_fast_from_one_address_is_429_with_text_kept(client, slots, settings):
+    settings.OPENSPACES_CLAIM_RATE = 2
+    assert claim(client, slots[0]).status_code == 303
+    assert claim(client, slots[1]).status_code == 303
+    response = claim(client, slots[2])
+    assert response.status_code == 429
+    assert "Too many claims" in response.content.decode()
+    assert_typed_values_kept(response.content.decode())
+    assert Card.objects.count() == 2
+
+
+def test_claim_rate_limit_zero_turns_it_off(client, slots, settings):
+    settings.OPENSPACES_CLAIM_RATE = 0
+    statuses = [claim(client, slot).status_code for slot in slots]
+    assert statuses == [303] * len(slots)
+
+
+def test_claim_honeypot_filled_in_is_refused(client, slots):
+    response = claim(client, slots[0], {**TYPED, "website": "http://spam.example"})
+    assert response.status_code == 422
+    assert not Card.objects.exists()
+
+
+def test_claim_without_csrf_token_is_refused(slots):
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post(f"/slot/{slots[0].pk}/claim/", TYPED)
+    assert response.status_code == 403
+    assert not Card.objects.exists()
+
+
+# htmx: the same statuses, with a fragment in place of a page.
+
+
+def test_claim_htmx_form_is_a_fragment(client, slots):
+    response = client.get(f"/slot/{slots[0].pk}/claim/", headers={"hx-request": "true"})
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section class="claim"')
+    assert "<html" not in html
+
+
+@pytest.mark.parametrize(
+    ("arrange", "data", "status"),
+    [
+        (lambda slot: None, {**TYPED, "title": ""}, 422),
+        (lambda slot: make_card(slot=slot), TYPED, 409),
+    ],
+)
+def test_claim_htmx_errors_have_the_same_status_and_a_fragment(
+    client, slots, arrange, data, status
+):
+    arrange(slots[0])
+    response = claim(client, slots[0], data, hx_request="true")
+    assert response.status_code == status
+    assert "<html" not in response.content.decode()
+    assert '<section class="claim"' in response.content.decode()
+
+
+def test_claim_htmx_success_is_303_and_the_card_fragment_refreshes_the_board(client, slots):
+    response = claim(client, slots[0], hx_request="true")
+    assert response.status_code == 303
+    card = client.get(response["Location"], headers={"hx-request": "true"})
+    assert "<html" not in card.content.decode()
+    assert "/manage/" in card.content.decode()
+    assert json.loads(card["HX-Trigger"]) == {"board-changed": {}}
+
+
+def test_claim_form_of_a_taken_slot_says_so_and_links_free_slots_nearby(client, slots):
+    make_card(slot=slots[0], title="Got there first")
+    response = client.get(f"/slot/{slots[0].pk}/claim/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "This slot is already taken." in html
+    assert f'<a href="/slot/{slots[1].pk}/claim/">' in html
+    assert 'name="title"' not in html

@@ -1,0 +1,124 @@
+"""The host's private manage link: edit, move, release; and its secrecy."""
+
+import re
+
+import pytest
+import time_machine
+
+from boards.models import Card, Slot
+from tests.factories import committed, conference, local, make_card
+
+pytestmark = pytest.mark.django_db
+
+TYPED = {"title": "Type hints", "description": "", "host_name": "Lukas", "host_handle": ""}
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(local(2027, 5, 14, 9), tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def claimed(client):
+    """A card claimed through the form, and its manage URL as the host received it."""
+    conference(days=1, rooms=2, hours=(10, 12))
+    slot = Slot.objects.order_by("starts_at", "room__name").first()
+    with committed():
+        response = client.post(f"/slot/{slot.pk}/claim/", {**TYPED, "email": ""})
+    page = client.get(response["Location"]).content.decode()
+    url = re.search(r'href="http://testserver(/card/\d+/manage/[^"]+/)"', page)[1]
+    return Card.objects.get(), url
+
+
+def test_manage_page_offers_edit_move_and_release(client, claimed):
+    card, url = claimed
+    html = client.get(url).content.decode()
+    assert 'value="Type hints"' in html
+    assert f'action="{url}move/"' in html
+    assert f'action="{url}release/"' in html
+    assert "no-store" in client.get(url)["Cache-Control"]
+
+
+def test_manage_edit_changes_the_card_and_the_board(client, claimed):
+    card, url = claimed
+    with committed():
+        response = client.post(url, {**TYPED, "title": "Typing at scale"})
+    assert response.status_code == 303
+    assert response["Location"] == f"{url}?done=saved"
+    card.refresh_from_db()
+    assert card.title == "Typing at scale"
+    assert "Typing at scale" in client.get("/day/2027-05-14/").content.decode()
+    assert "Your changes are on the board." in client.get(response["Location"]).content.decode()
+
+
+def test_manage_edit_with_errors_is_422_and_keeps_the_text(client, claimed):
+    card, url = claimed
+    response = client.post(url, {**TYPED, "title": "", "description": "Kept text"})
+    assert response.status_code == 422
+    assert "Kept text" in response.content.decode()
+    card.refresh_from_db()
+    assert card.title == "Type hints"
+
+
+def test_manage_move_to_a_free_slot(client, claimed):
+    card, url = claimed
+    target = Slot.objects.exclude(pk=card.slot_id).order_by("-starts_at").first()
+    with committed():
+        response = client.post(f"{url}move/", {"to_slot": target.pk})
+    assert response.status_code == 303
+    card.refresh_from_db()
+    assert card.slot == target
+
+
+def test_manage_move_to_a_taken_slot_is_409_and_the_card_stays(client, claimed):
+    card, url = claimed
+    target = Slot.objects.exclude(pk=card.slot_id).first()
+    make_card(slot=target, title="Already here")
+    response = client.post(f"{url}move/", {"to_slot": target.pk})
+    assert response.status_code == 409
+    assert "Someone else has just taken this slot." in response.content.decode()
+    card.refresh_from_db()
+    assert card.slot_id != target.pk
+
+
+def test_manage_release_frees_the_slot_and_keeps_the_card(client, claimed):
+    card, url = claimed
+    with committed():
+        response = client.post(f"{url}release/")
+    assert response.status_code == 303
+    card.refresh_from_db()
+    assert card.status == Card.Status.RELEASED
+    board = client.get("/day/2027-05-14/").content.decode()
+    assert "Type hints" not in board
+    assert f'href="/slot/{card.slot_id}/claim/"' in board
+    assert client.get(f"/card/{card.pk}/").status_code == 410
+    assert "You released this card" in client.get(url).content.decode()
+
+
+def test_manage_wrong_token_is_404(client, claimed):
+    card, url = claimed
+    assert client.get(f"/card/{card.pk}/manage/not-the-token/").status_code == 404
+    assert client.post(f"/card/{card.pk}/manage/not-the-token/release/").status_code == 404
+    card.refresh_from_db()
+    assert card.is_active
+
+
+def test_manage_token_is_stored_only_as_a_hash(claimed):
+    card, url = claimed
+    token = url.rstrip("/").rsplit("/", 1)[1]
+    assert token not in card.manage_token_hash
+    assert card.manage_token_hash == Card.hash_token(token)
+    for value in Card.objects.values().get().values():
+        assert token not in str(value)
+
+
+def test_manage_token_appears_in_no_public_page(client, claimed):
+    from django.test import Client
+
+    card, url = claimed
+    token = url.rstrip("/").rsplit("/", 1)[1]
+    stranger = Client()
+    for page in ("/", "/day/2027-05-14/", f"/card/{card.pk}/", f"/slot/{card.slot_id}/claim/"):
+        assert token not in stranger.get(page).content.decode(), page
+    assert token not in client.get(f"/card/{card.pk}/").content.decode()  # shown only once

@@ -1,0 +1,256 @@
+"""Production behaviour: health check, error pages, cache outage, static files."""
+
+import re
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import OperationalError
+from django.templatetags.static import static
+from django.test import Client, override_settings
+
+from boards import caching, services
+from boards.models import Card, Slot
+from tests.factories import conference, local
+
+pytestmark = pytest.mark.django_db
+
+EVENING_BEFORE = local(2027, 5, 13, 20, 0)
+NOWHERE = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connections are refused
+REDIS_DOWN = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": NOWHERE,
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": 0.25,
+            "SOCKET_TIMEOUT": 0.25,
+        },
+    }
+}
+
+
+@pytest.fixture(autouse=True)
+def _evening_before():
+    with time_machine.travel(EVENING_BEFORE, tick=False):
+        yield
+
+
+class BrokenCursor:
+    def __enter__(self):
+        raise OperationalError("connection refused")
+
+    def __exit__(self, *args):
+        return False
+
+
+class DownConnection:
+    def cursor(self):
+        return BrokenCursor()
+
+
+def assert_friendly_503(response) -> None:
+    html = response.content.decode()
+    assert response.status_code == 503
+    assert response["Retry-After"].isdigit()
+    assert "no-cache" in response["Cache-Control"]
+    assert "Back in a moment" in html
+    assert "Traceback" not in html
+    assert "OperationalError" not in html
+
+
+# Health -------------------------------------------------------------------------------
+
+
+def test_healthz_answers_200_when_the_database_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "cache": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_healthz_answers_503_when_the_database_does_not(client, monkeypatch):
+    monkeypatch.setattr("openspaces.views.connection", DownConnection())
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"database": "down"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+@override_settings(CACHES=REDIS_DOWN)
+def test_healthz_reports_a_cache_outage_without_failing(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "cache": "down"}
+
+
+# Error pages --------------------------------------------------------------------------
+
+
+def test_a_database_outage_in_a_view_is_a_friendly_503(client, monkeypatch):
+    conference()
+
+    def unreachable():
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(caching, "board_states", unreachable)
+    assert_friendly_503(client.get("/"))
+    assert_friendly_503(client.get("/day/2027-05-14/"))
+
+
+def test_a_database_outage_outside_a_view_is_a_friendly_503_too(monkeypatch):
+    """The session is saved by middleware after the view: handler500 answers."""
+    conference()
+    slot = Slot.objects.first()
+
+    def unreachable(self, must_create=False):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(
+        "django.contrib.sessions.backends.cached_db.SessionStore.save", unreachable
+    )
+    client = Client(raise_request_exception=False)
+    fields = {"title": "Chat", "host_name": "Ada", "description": "", "host_handle": ""}
+    response = client.post(f"/slot/{slot.pk}/claim/", fields | {"email": "", "website": ""})
+    assert_friendly_503(response)
+
+
+def test_an_unknown_page_is_the_friendly_404_in_the_sites_layout(client):
+    conference()
+    response = client.get("/day/1999-01-01/")
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "There is nothing here" in html
+    assert 'class="site-header"' in html
+
+
+def test_an_unexpected_error_is_the_friendly_500_without_a_traceback(monkeypatch):
+    conference()
+
+    def broken():
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(caching, "board_states", broken)
+    response = Client(raise_request_exception=False).get("/")
+    html = response.content.decode()
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in html
+    assert "RuntimeError" not in html
+    assert "Traceback" not in html
+
+
+# The cache ----------------------------------------------------------------------------
+
+
+def test_the_board_rendering_is_cached_per_board_version(
+    client, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    conference()
+    first = client.get("/day/2027-05-14/")
+    with django_assert_num_queries(0):
+        again = client.get("/day/2027-05-14/")
+    assert again.content == first.content
+    with django_assert_num_queries(0):
+        poll = client.get("/day/2027-05-14/", headers={"If-None-Match": first["ETag"]})
+    assert poll.status_code == 304
+
+    slot = Slot.objects.filter(day__date="2027-05-14").first()
+    fields = {"title": "Fresh", "host_name": "Ada", "description": "", "host_handle": ""}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/slot/{slot.pk}/claim/", fields | {"email": "", "website": ""})
+    changed = client.get("/day/2027-05-14/", headers={"If-None-Match": first["ETag"]})
+    assert changed.status_code == 200
+    assert changed["ETag"] != first["ETag"]
+    assert "Fresh" in changed.content.decode()
+
+
+@override_settings(CACHES=REDIS_DOWN)
+def test_with_the_cache_down_boards_and_claims_are_served_from_the_database(client):
+    conference()
+    slot = Slot.objects.filter(day__date="2027-05-14").first()
+    board = client.get("/day/2027-05-14/")
+    assert board.status_code == 200
+    assert client.get("/").status_code == 200
+
+    form = client.get(f"/slot/{slot.pk}/claim/")
+    assert form.status_code == 200
+    fields = {"title": "Without Redis", "host_name": "Ada", "description": "", "host_handle": ""}
+    claim = client.post(f"/slot/{slot.pk}/claim/", fields | {"email": "", "website": ""})
+    assert claim.status_code == 303
+    card = Card.objects.get(slot=slot)
+    assert client.get(claim["Location"]).status_code == 200
+
+    after = client.get("/day/2027-05-14/", headers={"If-None-Match": board["ETag"]})
+    assert after.status_code == 200
+    assert "Without Redis" in after.content.decode()
+    assert client.get(f"/card/{card.pk}/").status_code == 200
+
+
+# Static files -------------------------------------------------------------------------
+
+
+def test_static_files_are_collected_hashed_compressed_and_cached_for_ever(tmp_path):
+    with override_settings(STATIC_ROOT=tmp_path):
+        # Our own files only: brotli takes half a minute over the admin's and htmx.
+        call_command("collectstatic", "--noinput", "-i", "admin", "-i", "vendor", verbosity=0)
+        url = static("css/boards.css")
+        assert re.fullmatch(r"/static/css/boards\.[0-9a-f]{12}\.css", url)
+        assert (tmp_path / url.removeprefix("/static/")).with_suffix(".css.gz").exists()
+        client = Client()  # a new handler: whitenoise indexes the new STATIC_ROOT
+        hashed = client.get(url, headers={"Accept-Encoding": "br, gzip"})
+        assert hashed.status_code == 200
+        assert hashed["Cache-Control"] == "max-age=315360000, public, immutable"
+        assert hashed["Content-Encoding"] in {"br", "gzip"}
+        plain = client.get("/static/css/boards.css")
+        assert "immutable" not in plain["Cache-Control"]
+        hashed.close()  # whitenoise streams open files
+        plain.close()
+
+
+# The boards' fast path (boards.middleware) ----------------------------------------------
+
+
+def test_a_poll_with_the_current_etag_is_304_without_database_or_session(
+    client, django_assert_num_queries
+):
+    conference()
+    board = client.get("/")
+    assert board.status_code == 200
+    with django_assert_num_queries(0):
+        poll = client.get("/", headers={"If-None-Match": board["ETag"]})
+        again = client.get("/")
+    assert poll.status_code == 304
+    assert poll["ETag"] == board["ETag"]
+    assert again.content == board.content
+    for response in [board, poll, again]:
+        assert response["Vary"] == "HX-Request"
+        assert response["Cache-Control"] == "no-cache, public"
+        assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+        assert response["X-Frame-Options"] == "DENY"
+        assert not response.cookies
+
+
+def test_the_fast_path_answers_fragments_apart_and_keeps_allowed_hosts(client):
+    conference()
+    page = client.get("/day/2027-05-14/")
+    fragment = client.get("/day/2027-05-14/", headers={"HX-Request": "true"})
+    cached_fragment = client.get("/day/2027-05-14/", headers={"HX-Request": "true"})
+    assert fragment["ETag"] != page["ETag"]
+    assert cached_fragment.content == fragment.content
+    assert "<html" in page.content.decode()
+    assert "<html" not in fragment.content.decode()
+    assert client.get("/day/2027-05-14/", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/day/2027-02-30/").status_code == 404
+
+
+def test_a_write_changes_the_etag_at_once(client, django_capture_on_commit_callbacks):
+    conference()
+    before = client.get("/day/2027-05-14/")
+    slot = Slot.objects.filter(day__date="2027-05-14").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        caching_before = client.get("/day/2027-05-14/", headers={"If-None-Match": before["ETag"]})
+        services.slot_block(slot=slot, reason="Lunch")
+    after = client.get("/day/2027-05-14/", headers={"If-None-Match": before["ETag"]})
+    assert caching_before.status_code == 304
+    assert after.status_code == 200
+    assert "Blocked: Lunch" in after.content.decode()
