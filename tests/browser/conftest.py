@@ -83,8 +83,9 @@ def browser_type_launch_args(browser_type_launch_args):
 def live_server(django_db_setup, live_server):
     """pytest-django's live server, started once the test database exists.
 
-    Started before it, the server would not share the in-memory SQLite test database's
-    connection: its threads would open their own, which SQLite's backend never closes.
+    Started before it, the server would not share an in-memory SQLite test database's
+    connection (when settings name no file for it): its threads would open their own,
+    which SQLite's backend never closes.
     """
     return live_server
 
