@@ -24,9 +24,13 @@
     lastTags[target.id] = tag;
   });
 
+  var panelOpener = null;  // the claim link that opened the panel; focus returns there
+
   document.addEventListener("htmx:afterSwap", function (event) {
     // Take keyboard and screen-reader users to the form or card that just opened.
     if (event.detail.target.id !== "claim-panel") return;
+    var opener = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (opener && !event.detail.target.contains(opener)) panelOpener = opener;
     var heading = event.detail.target.querySelector("h2, h1");
     if (heading) heading.focus();
   });
@@ -37,6 +41,8 @@
     if (close && panel && panel.contains(close)) {
       event.preventDefault();
       panel.replaceChildren();
+      // Back where the keyboard was, if the board still has that link.
+      if (panelOpener && document.contains(panelOpener)) panelOpener.focus();
       return;
     }
     var share = event.target.closest("[data-share]");

@@ -2,7 +2,8 @@
 
 Playwright never downloads a browser here: every launch names /usr/bin/chromium
 (`make test` installs it with apt-get when it is missing). Run these tests alone with
-`.venv/bin/pytest tests/browser`.
+`make test PYTEST_ARGS=tests/browser`; to look at the pages as the tests leave them, add
+`--screenshot on --full-page-screenshot --output /tmp/browser-shots` to PYTEST_ARGS.
 """
 
 import datetime as dt
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.test import override_settings
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
 
 from boards import services
 from boards.models import Card, Day, Room, Slot
@@ -22,6 +23,9 @@ from tests import factories
 from tests.browser import VIEWPORTS
 
 CHROMIUM = Path("/usr/bin/chromium")
+# Upper bounds, only reached when a test fails: generous, as two cores are shared by all.
+TIMEOUT_MS = 15_000
+expect.set_options(timeout=TIMEOUT_MS)
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",
@@ -79,8 +83,9 @@ def browser_type_launch_args(browser_type_launch_args):
 def live_server(django_db_setup, live_server):
     """pytest-django's live server, started once the test database exists.
 
-    Started before it, the server would not share the in-memory SQLite test database's
-    connection: its threads would open their own, which SQLite's backend never closes.
+    Started before it, the server would not share an in-memory SQLite test database's
+    connection (when settings name no file for it): its threads would open their own,
+    which SQLite's backend never closes.
     """
     return live_server
 
@@ -138,8 +143,7 @@ def context(new_context, viewport, console) -> BrowserContext:
 
 def _new_page(context: BrowserContext) -> Page:
     page = context.new_page()
-    # Short enough to fail fast, long enough for two busy cores.
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT_MS)
     return page
 
 

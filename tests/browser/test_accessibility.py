@@ -59,6 +59,18 @@ def _manage(page: Page, conference) -> None:
     page.goto(f"{conference.url}/card/{conference.card.pk}/manage/token/")
 
 
+def _find(page: Page, conference) -> None:
+    page.goto("/?q=django")
+
+
+def _now_and_next(page: Page, conference) -> None:
+    page.goto("/now/")
+
+
+def _not_found(page: Page, conference) -> None:
+    page.goto("/day/2030-01-01/")
+
+
 PAGES = [
     _board,
     _tomorrow,
@@ -70,6 +82,9 @@ PAGES = [
     _card,
     _card_just_claimed,
     _manage,
+    _find,
+    _now_and_next,
+    _not_found,
 ]
 
 
@@ -84,6 +99,7 @@ def context(new_context, console):
 @pytest.mark.parametrize("visit", PAGES, ids=lambda visit: visit.__name__.strip("_"))
 def test_page_has_no_axe_violations(page: Page, conference, visit, console):
     console.expect(r"status of 422")  # the claim with errors answers 422, as it should
+    console.expect(r"status of 404")  # and a day without a board 404, as it should
 
     visit(page, conference)  # on a phone, then the same page on a laptop
 

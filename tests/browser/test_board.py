@@ -3,6 +3,9 @@
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests import factories
+from tests.browser import VIEWPORTS
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -45,3 +48,39 @@ def test_board_not_open_yet_says_when_it_opens(page: Page, conference):
     )
     expect(page.locator("a.claim-link")).to_have_count(0)
     expect(page.get_by_text("Free (opens Sat 00:00)").first).to_be_visible()
+
+
+def test_longest_texts_do_not_widen_pages(new_context, console, conference):
+    # A card and a room with every text at its longest, in words no line can break.
+    room = conference.rooms[1]
+    room.name = "R" * 80
+    room.location = "L" * 120
+    room.save()
+    card = factories.make_card(
+        slot=conference.free,
+        title="T" * 80,
+        description="D" * 400,
+        host_name="H" * 60,
+        host_handle="@" + "u" * 39 + "@" + "m" * 63 + ".social",
+    )
+    context = new_context()
+    console.watch(context)
+    page = context.new_page()
+    paths = [
+        "/",
+        f"/card/{card.pk}/",
+        f"/card/{card.pk}/manage/token/",
+        f"/slot/{conference.free.pk + 1}/claim/",  # Room B at 11:00
+    ]
+
+    widths = {}
+    for path in paths:
+        page.goto(path)
+        for size in VIEWPORTS.values():
+            page.set_viewport_size(size)
+            scroll_width = page.evaluate("document.documentElement.scrollWidth")
+            widths[path, size["width"]] = scroll_width
+
+    assert widths == {
+        (path, size["width"]): size["width"] for path in paths for size in VIEWPORTS.values()
+    }

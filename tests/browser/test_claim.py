@@ -135,3 +135,8 @@ def test_claim_link_works_with_the_keyboard(page: Page, conference):
     expect(heading).to_be_focused()
     page.keyboard.press("Tab")
     expect(page.get_by_label("Title")).to_be_focused()
+    # Closing the form takes the keyboard back to the link that opened it.
+    page.get_by_role("link", name="Back to the board").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#claim-panel")).to_be_empty()
+    expect(claim).to_be_focused()
