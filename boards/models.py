@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from boards.handles import Handle
+from boards.handles import Handle, InvalidHandle
 
 SLOT_LENGTH = dt.timedelta(hours=1)
 
@@ -230,7 +230,13 @@ class Card(models.Model):
 
     @property
     def handle(self) -> Handle | None:
-        return Handle.parse(self.host_handle) if self.host_handle else None
+        if not self.host_handle:
+            return None
+        try:
+            return Handle.parse(self.host_handle)
+        except InvalidHandle:
+            # Saved past the form (the admin, a shell): shown as plain text, never a 500.
+            return Handle(network="unknown", text=self.host_handle, url="")
 
     @staticmethod
     def hash_token(token: str) -> str:

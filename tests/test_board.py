@@ -162,3 +162,12 @@ def test_board_from_the_fast_path_has_plain_str_headers_for_any_wsgi_server(clie
     assert response.status_code == 200
     assert "Content-Security-Policy" in response
     assert all(type(name) is str and type(value) is str for name, value in response.items())
+
+
+def test_board_shows_a_handle_saved_past_the_form_as_plain_text(client):
+    day = full_day(rooms=1, hours=(10, 11))
+    make_card(slot=Slot.objects.get(day=day), host_handle="javascript:alert(1) <b>")
+    with time_machine.travel(local(2027, 5, 14, 9), tick=False):
+        response = client.get("/day/2027-05-14/")
+    assert response.status_code == 200
+    assert '<span class="handle">javascript:alert(1) &lt;b&gt;</span>' in response.content.decode()
