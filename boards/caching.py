@@ -5,6 +5,8 @@ database when the cache has nothing (or is down, which django-redis reports as a
 """
 
 import secrets
+import zlib
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -29,6 +31,23 @@ _copy: tuple[str, list[BoardState]] | None = None
 def _state_timeout() -> int:
     backend = settings.CACHES["default"]["BACKEND"]
     return LOCAL_STATE_TIMEOUT if backend.endswith("LocMemCache") else STATE_TIMEOUT
+
+
+def _release_stamp() -> str:
+    """A short hash of the templates and static files: it changes with every deploy that
+    changes what a page looks like, so cached renderings and ETags from before are not reused."""
+    stamp = 0
+    for folder in ("templates", "static"):
+        for path in sorted((Path(settings.BASE_DIR) / folder).rglob("*")):
+            if path.is_file() and path.suffix in {".html", ".css", ".js", ".svg"}:
+                stamp = zlib.crc32(
+                    path.read_bytes(),
+                    zlib.crc32(path.relative_to(settings.BASE_DIR).as_posix().encode(), stamp),
+                )
+    return f"{stamp:08x}"
+
+
+RELEASE = _release_stamp()
 
 
 def board_states() -> list[BoardState]:

@@ -61,7 +61,8 @@ class BoardFastPathMiddleware:
             response = HttpResponse(html)
             response["Content-Length"] = len(response.content)
         # The policy the CSP middleware would build on each response, built once.
-        response[CSP.HEADER_ENFORCE] = self.policy()
+        # str(): WSGI servers such as wsgiref insist on exact str header names.
+        response[str(CSP.HEADER_ENFORCE)] = self.policy()
         return with_board_headers(response, etag)
 
     def current_etag(self, date_text: str | None, fragment: bool) -> str | None:

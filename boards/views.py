@@ -84,6 +84,9 @@ def _cached_page(request, etag: str, render_html, vary: str = "HX-Request") -> H
     """A page that is the same for everyone who sends the same URL: 304, cached, or rendered.
 
     `etag` must change whenever the page would: it is also the key of the rendering.
+    Every such ETag starts with the release stamp (caching.RELEASE), so that a deploy
+    that changes the markup, or the static files it names, is never answered with a
+    rendering or a 304 from before it.
     """
     response = get_conditional_response(request, etag=etag)
     if response is None:
@@ -105,8 +108,8 @@ def board_etag(states, state, now, *, home: bool, fragment: bool, query: str = "
     interests = timeline.interest_mark(state, now, settings.OPENSPACES_INTEREST_WINDOW)
     searched = f"-q{zlib.crc32(query.encode()):x}" if query else ""
     return (
-        f'"{state.date:%Y%m%d}-{state.version}-{changes_at}-{layout:x}-i{interests}{searched}'
-        f'{"-home" if home else ""}{"-fragment" if fragment else ""}"'
+        f'"{caching.RELEASE}-{state.date:%Y%m%d}-{state.version}-{changes_at}-{layout:x}'
+        f'-i{interests}{searched}{"-home" if home else ""}{"-fragment" if fragment else ""}"'
     )
 
 
@@ -413,7 +416,7 @@ def now_next(request: HtmxHttpRequest) -> HttpResponse:
         interests = timeline.interest_mark(state, now, settings.OPENSPACES_INTEREST_WINDOW)
         key = f"{state.date:%Y%m%d}-{state.version}-i{interests}"
     fragment = bool(request.htmx) and not request.htmx.boosted
-    etag = f'"now-{key}-{changes_at}{"-fragment" if fragment else ""}"'
+    etag = f'"{caching.RELEASE}-now-{key}-{changes_at}{"-fragment" if fragment else ""}"'
 
     def render_now() -> str:
         current, upcoming = _now_and_next(state.date, now) if state else ([], [])
@@ -638,7 +641,7 @@ def _display_response(request, *, states, date, now, home: bool) -> HttpResponse
     changes_at = int(timeline.next_change(states, now).timestamp())
     interests = timeline.interest_mark(state, now, settings.OPENSPACES_INTEREST_WINDOW)
     etag = (
-        f'"display-{state.date:%Y%m%d}-{state.version}-{changes_at}-i{interests}'
+        f'"{caching.RELEASE}-display-{state.date:%Y%m%d}-{state.version}-{changes_at}-i{interests}'
         f'-{zlib.crc32(phone_url.encode()):x}{"-fragment" if fragment else ""}"'
     )
 

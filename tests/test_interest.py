@@ -136,10 +136,6 @@ def test_interest_board_html_stays_the_same_for_everyone(client, card):
 
 @pytest.mark.django_db(transaction=True)
 def test_interest_concurrent_clicks_are_counted_exactly():
-    if connection.vendor == "sqlite":
-        # The in-memory test database of SQLite answers "table is locked" to a second
-        # thread at once instead of waiting; the file database in use waits its turn.
-        pytest.skip("threads need a real database server: run with PostgreSQL")
     conference(rooms=1, hours=(10, 11))
     card = make_card(slot=Slot.objects.first(), title="Popular")
     browsers = [f"browser-{index:02d}-{'x' * 20}" for index in range(8)]
