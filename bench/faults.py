@@ -198,9 +198,10 @@ def postgres_restart() -> bool:
             time.sleep(4)
         resumed = [harness.get(base + "/healthz")[0] for _ in range(3)]
         after = claim(base, seeded["free_slots"][45], 99)
+        lost = missing(load.acknowledged + [int(CARD_ID.search(after.location)[1])], database_url)
     finally:
         harness.stop(server)
-    lost = missing(load.acknowledged + [int(CARD_ID.search(after.location)[1])], database_url)
+        pg_ctl("stop", check=False)  # the throwaway cluster is left stopped (it is kept)
     return report(
         "postgres restarted during load",
         {

@@ -117,7 +117,7 @@ def with_board_headers(response: HttpResponse, etag: str, vary: str = "HX-Reques
     response["ETag"] = etag
     # Browsers and proxies may keep the page but must ask (cheaply: 304) before reuse.
     # Set, not patched: the response is new, and this runs on every poll.
-    response["Cache-Control"] = "no-cache, public"
+    response["Cache-Control"] = "public, no-cache"
     response["Vary"] = vary
     return response
 
