@@ -33,7 +33,10 @@ from boards.models import SLOT_LENGTH, Card, Day, Interest, Slot
 from boards.notifications import send_manage_link
 
 ALTERNATIVES_SHOWN = 5
-CLAIMED_SESSION_KEY = "claimed_cards"
+# The manage link travels from the claim to the card page in a signed cookie scoped to
+# that card's path and gone after one showing: no session row to write on a claim.
+CLAIMED_COOKIE = "claimed"
+CLAIMED_COOKIE_SALT = "boards.claimed"
 FLAGGED_SESSION_KEY = "flagged_cards"
 
 
@@ -178,10 +181,11 @@ def _claim_rate() -> str | None:
 def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     slot = get_object_or_404(Slot.objects.select_related("day", "room"), pk=pk)
     now = timezone.now()
-    context = {"slot": slot, "reason": slot.unavailable_reason(now), "alternatives": []}
+    context = {"slot": slot, "reason": "", "alternatives": []}
     status = 200
     if request.method == "GET":
         form = ClaimForm()
+        context["reason"] = slot.unavailable_reason(now)
         if context["reason"]:
             context["alternatives"] = _alternatives(slot, now)
     else:
@@ -209,9 +213,18 @@ def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                     reverse("boards:card_manage", kwargs={"pk": card.pk, "token": token})
                 )
                 send_manage_link(card=card, manage_url=manage_url)
-                request.session.setdefault(CLAIMED_SESSION_KEY, {})[str(card.pk)] = token
-                request.session.modified = True
-                return see_other(card.get_absolute_url())
+                response = see_other(card.get_absolute_url())
+                response.set_signed_cookie(
+                    CLAIMED_COOKIE,
+                    token,
+                    salt=CLAIMED_COOKIE_SALT,
+                    max_age=600,
+                    path=card.get_absolute_url(),
+                    secure=request.is_secure(),
+                    httponly=True,
+                    samesite="Lax",
+                )
+                return response
     context["form"] = form
     template = "boards/claim.html#claim" if request.htmx else "boards/claim.html"
     return render(request, template, context, status=status)
@@ -224,10 +237,11 @@ def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def card_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     card = get_object_or_404(Card.objects.with_place().with_interest(), pk=pk)
     # The manage link is shown once, to the person who just claimed the card.
-    claimed = request.session.get(CLAIMED_SESSION_KEY, {})
-    token = claimed.pop(str(card.pk), None)
-    if token:
-        request.session.modified = True
+    token = request.get_signed_cookie(
+        CLAIMED_COOKIE, default="", salt=CLAIMED_COOKIE_SALT, max_age=600
+    )
+    if token and not card.token_matches(token):
+        token = ""
     context = {
         "card": card,
         "flagged": card.pk in request.session.get(FLAGGED_SESSION_KEY, []),
@@ -246,6 +260,7 @@ def card_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     response = render(request, template, context, status=status)
     if token:
         never_cache_headers(response)
+        response.delete_cookie(CLAIMED_COOKIE, path=card.get_absolute_url(), samesite="Lax")
         # The board behind an in-place claim form refreshes itself.
         trigger_client_event(response, "board-changed")
     return response

@@ -252,3 +252,17 @@ def test_claim_form_of_a_taken_slot_says_so_and_links_free_slots_nearby(client, 
     assert "This slot is already taken." in html
     assert f'<a href="/slot/{slots[1].pk}/claim/">' in html
     assert 'name="title"' not in html
+
+
+def test_claim_writes_no_session_and_scopes_the_manage_link_cookie_to_the_card(client, slots):
+    response = claim(client, slots[0])
+    card = Card.objects.get()
+    assert "sessionid" not in response.cookies
+    cookie = response.cookies["claimed"]
+    assert cookie["path"] == f"/card/{card.pk}/"
+    assert cookie["httponly"]
+    assert cookie["max-age"] == 600
+    stranger = client.__class__()
+    stranger.cookies["claimed"] = cookie.value  # not for this card's path: ignored elsewhere
+    other = make_card(slot=slots[1], title="Someone else's")
+    assert "/manage/" not in stranger.get(f"/card/{other.pk}/").content.decode()
