@@ -155,12 +155,15 @@ def _before_first_board(request, states, now) -> HttpResponse:
 
 def _alternatives(slot: Slot, now: dt.datetime) -> list[Slot]:
     """Up to five claimable slots close in time to `slot`, nearest first."""
-    window = dt.timedelta(hours=12)
+    # Three hours either side is "close"; it also keeps this cheap on the busiest
+    # path there is: the 409s of everyone who lost a race for a popular slot.
+    window = dt.timedelta(hours=3)
     candidates = (
         Slot.objects.claimable(now)
         .filter(starts_at__range=(slot.starts_at - window, slot.starts_at + window))
         .exclude(pk=slot.pk)
-        .select_related("day", "room")
+        .select_related("room")
+        .only("starts_at", "room__name", "room__position")
     )
     return sorted(
         candidates,
