@@ -187,19 +187,29 @@ class RoomAdmin(admin.ModelAdmin):
 # Slots --------------------------------------------------------------------------------
 
 
-class BlockedFilter(admin.SimpleListFilter):
-    title = "blocked"
-    parameter_name = "blocked"
+class YesNoFilter(admin.SimpleListFilter):
+    """A filter with two answers: the rows that match `yes`, and the others."""
+
+    yes: Q
+    yes_label = "Yes"
+    no_label = "No"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Blocked"), ("no", "Not blocked")]
+        return [("yes", self.yes_label), ("no", self.no_label)]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return queryset.exclude(blocked_reason="")
+            return queryset.filter(self.yes)
         if self.value() == "no":
-            return queryset.filter(blocked_reason="")
+            return queryset.exclude(self.yes)
         return queryset
+
+
+class BlockedFilter(YesNoFilter):
+    title = "blocked"
+    parameter_name = "blocked"
+    yes = ~Q(blocked_reason="")
+    yes_label, no_label = "Blocked", "Not blocked"
 
 
 @admin.register(Slot)
@@ -281,19 +291,11 @@ class SlotAdmin(admin.ModelAdmin):
 # Cards --------------------------------------------------------------------------------
 
 
-class FlaggedFilter(admin.SimpleListFilter):
+class FlaggedFilter(YesNoFilter):
     title = "flagged"
     parameter_name = "flagged"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Flagged, not answered"), ("no", "Not flagged")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(open_flags__gt=0)
-        if self.value() == "no":
-            return queryset.filter(open_flags=0)
-        return queryset
+    yes = Q(open_flags__gt=0)
+    yes_label, no_label = "Flagged, not answered", "Not flagged"
 
 
 def _changes(event: CardEvent) -> str:
