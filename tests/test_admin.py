@@ -561,3 +561,15 @@ def test_slot_change_page_blocks_but_not_over_a_card(admin_client):
 
     assert Slot.objects.get(pk=taken.pk).blocked_reason == ""
     assert Slot.objects.get(pk=free.pk).blocked_reason == "Lunch"
+
+
+@pytest.mark.django_db
+def test_slot_changelist_filters_blocked_and_not_blocked(admin_client):
+    day = conference(days=1, rooms=1, hours=(10, 12))[0]
+    lunch, free = _slots(day)
+    services.slot_block(slot=lunch, reason="Lunch")
+    url = reverse("admin:boards_slot_changelist")
+    blocked = admin_client.get(url, {"blocked": "yes"}).context["cl"].result_list
+    open_ = admin_client.get(url, {"blocked": "no"}).context["cl"].result_list
+    assert [slot.pk for slot in blocked] == [lunch.pk]
+    assert [slot.pk for slot in open_] == [free.pk]
