@@ -270,4 +270,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    # Django's own loggers go through the root handler above, once; Django's default
+    # "django" handlers would print every line a second time.
+    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
 }

@@ -11,7 +11,7 @@ from django.test import Client, override_settings
 
 from boards import caching, services
 from boards.models import Card, Slot
-from tests.factories import conference, local
+from tests.factories import conference, local, make_card
 
 pytestmark = pytest.mark.django_db
 
@@ -101,7 +101,7 @@ def test_a_database_outage_in_a_view_is_a_friendly_503(client, monkeypatch):
 def test_a_database_outage_outside_a_view_is_a_friendly_503_too(monkeypatch):
     """The session is saved by middleware after the view: handler500 answers."""
     conference()
-    slot = Slot.objects.first()
+    card = make_card(slot=Slot.objects.first())
 
     def unreachable(self, must_create=False):
         raise OperationalError("server closed the connection unexpectedly")
@@ -110,8 +110,8 @@ def test_a_database_outage_outside_a_view_is_a_friendly_503_too(monkeypatch):
         "django.contrib.sessions.backends.cached_db.SessionStore.save", unreachable
     )
     client = Client(raise_request_exception=False)
-    fields = {"title": "Chat", "host_name": "Ada", "description": "", "host_handle": ""}
-    response = client.post(f"/slot/{slot.pk}/claim/", fields | {"email": "", "website": ""})
+    # Reporting a card remembers it in the session (one report per browser).
+    response = client.post(f"/card/{card.pk}/flag/")
     assert_friendly_503(response)
 
 
