@@ -67,6 +67,10 @@ def _now_and_next(page: Page, conference) -> None:
     page.goto("/now/")
 
 
+def _display(page: Page, conference) -> None:
+    page.goto("/display/")
+
+
 def _not_found(page: Page, conference) -> None:
     page.goto("/day/2030-01-01/")
 
@@ -84,6 +88,7 @@ PAGES = [
     _manage,
     _find,
     _now_and_next,
+    _display,
     _not_found,
 ]
 
