@@ -475,8 +475,7 @@ class CardAdmin(admin.ModelAdmin):
             try:
                 services.card_restore(card=card, actor=actor)
             except (services.SlotUnavailable, services.CardNotOnBoard) as error:
-                message = getattr(error, "reason", str(error))
-                self.message_user(request, message, messages.ERROR)
+                self.message_user(request, str(error), messages.ERROR)
             else:
                 self.message_user(request, f"“{card}” is back on the board.", messages.SUCCESS)
 
@@ -497,8 +496,7 @@ class CardAdmin(admin.ModelAdmin):
                     actor=services.chair_actor(request.user),
                 )
             except (services.SlotUnavailable, services.CardNotOnBoard) as error:
-                message = getattr(error, "reason", str(error))
-                self.message_user(request, message, messages.ERROR)
+                self.message_user(request, str(error), messages.ERROR)
             else:
                 self.message_user(request, f"Moved “{card}” to {card.slot}.", messages.SUCCESS)
             return None

@@ -194,12 +194,19 @@ def card_move(*, card: Card, to_slot: Slot, now: dt.datetime, actor: str = HOST)
 @transaction.atomic
 def card_release(*, card: Card) -> Card:
     """The host takes their card down. It is kept for the record; the slot is free again."""
-    before = card_snapshot(card)
-    card.status = Card.Status.RELEASED
-    card.save(update_fields=["status", "updated_at"])
-    _record(card=card, actor=HOST, action=CardEvent.Action.RELEASED, before=before)
-    boards_changed(card.slot.day_id)
+    _set_status(card, Card.Status.RELEASED, actor=HOST, action=CardEvent.Action.RELEASED)
     return card
+
+
+def _set_status(card: Card, status: str, *, actor: str, action: str, **fields) -> None:
+    """Change a card's status (and `fields`), keep it in the history, refresh its board."""
+    before = card_snapshot(card)
+    card.status = status
+    for name, value in fields.items():
+        setattr(card, name, value)
+    card.save(update_fields=["status", *fields, "updated_at"])
+    _record(card=card, actor=actor, action=action, before=before)
+    boards_changed(card.slot.day_id)
 
 
 @transaction.atomic
@@ -208,13 +215,14 @@ def card_remove(*, card: Card, reason: str, actor: str) -> Card:
     _lock_and_refresh(card)
     if card.status not in Card.HOLDING:
         raise CardNotOnBoard(f"“{card}” is not on the board ({card.get_status_display()}).")
-    before = card_snapshot(card)
-    card.status = Card.Status.REMOVED
-    card.removed_reason = reason
-    card.save(update_fields=["status", "removed_reason", "updated_at"])
     _clear_flags(card)
-    _record(card=card, actor=actor, action=CardEvent.Action.REMOVED, before=before)
-    boards_changed(card.slot.day_id)
+    _set_status(
+        card,
+        Card.Status.REMOVED,
+        actor=actor,
+        action=CardEvent.Action.REMOVED,
+        removed_reason=reason,
+    )
     return card
 
 
@@ -259,11 +267,7 @@ def card_flag(*, card: Card) -> Card:
     Flag.objects.create(card=card)
     _record(card=card, actor=ATTENDEE, action=CardEvent.Action.FLAGGED)
     if card.flags.filter(cleared_at__isnull=True).count() >= settings.OPENSPACES_FLAG_LIMIT:
-        before = card_snapshot(card)
-        card.status = Card.Status.HIDDEN
-        card.save(update_fields=["status", "updated_at"])
-        _record(card=card, actor=ATTENDEE, action=CardEvent.Action.HIDDEN, before=before)
-        boards_changed(card.slot.day_id)
+        _set_status(card, Card.Status.HIDDEN, actor=ATTENDEE, action=CardEvent.Action.HIDDEN)
     return card
 
 
