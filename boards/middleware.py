@@ -81,7 +81,7 @@ class BoardFastPathMiddleware:
                 date = dt.date.fromisoformat(date_text)
             except ValueError:
                 return None
-        state = next((state for state in states if state.date == date), None)
+        state = timeline.board_on(states, date)
         if state is None:
             return None
         etag = board_etag(states, state, now, home=date_text is None, fragment=fragment)

@@ -40,6 +40,10 @@ def current_date(boards: list[BoardState], now: dt.datetime) -> dt.date | None:
     return boards[-1].date
 
 
+def board_on(boards: list[BoardState], date: dt.date) -> BoardState | None:
+    return next((board for board in boards if board.date == date), None)
+
+
 def following(boards: list[BoardState], date: dt.date) -> BoardState | None:
     later = [board for board in boards if board.date > date]
     return later[0] if later else None

@@ -69,10 +69,15 @@ def day_board(request: HtmxHttpRequest, date: dt.date) -> HttpResponse:
     )
 
 
-def _board_response(request, *, states, date, now, home: bool) -> HttpResponse:
-    state = next((state for state in states if state.date == date), None)
+def _board_or_404(states, date: dt.date) -> timeline.BoardState:
+    state = timeline.board_on(states, date)
     if state is None:
         raise Http404("There is no board for that day.")
+    return state
+
+
+def _board_response(request, *, states, date, now, home: bool) -> HttpResponse:
+    state = _board_or_404(states, date)
     fragment = bool(request.htmx) and not request.htmx.boosted
     query = normalise_query(request.GET.get("q", ""))
     etag = board_etag(states, state, now, home=home, fragment=fragment, query=query)
@@ -103,16 +108,28 @@ def _cached_page(request, etag: str, render_html, vary: str = "HX-Request") -> H
 
 # board_etag and with_board_headers are shared with boards.middleware.BoardFastPath,
 # which answers polls and cached boards before the session/CSRF/auth middleware run.
-def board_etag(states, state, now, *, home: bool, fragment: bool, query: str = "") -> str:
+def board_etag(
+    states,
+    state,
+    now,
+    *,
+    fragment: bool,
+    home: bool = False,
+    query: str = "",
+    kind: str = "board",
+    variant: str = "",
+) -> str:
     """Everything a board's rendering depends on: its version, the next moment time alone
-    changes it, the days' layout, the interest counts it shows, and the search."""
+    changes it, the days' layout, the interest counts it shows, the search, and what
+    `kind` of page (the board, the big screen) in which `variant`."""
     layout = zlib.crc32(repr([(s.date, s.opens_at) for s in states]).encode())
     changes_at = int(timeline.next_change(states, now).timestamp())
     interests = timeline.interest_mark(state, now, settings.OPENSPACES_INTEREST_WINDOW)
     searched = f"-q{zlib.crc32(query.encode()):x}" if query else ""
     return (
-        f'"{caching.RELEASE}-{state.date:%Y%m%d}-{state.version}-{changes_at}-{layout:x}'
-        f'-i{interests}{searched}{"-home" if home else ""}{"-fragment" if fragment else ""}"'
+        f'"{caching.RELEASE}-{kind}-{state.date:%Y%m%d}-{state.version}-{changes_at}'
+        f"-{layout:x}-i{interests}{searched}{'-' + variant if variant else ''}"
+        f'{"-home" if home else ""}{"-fragment" if fragment else ""}"'
     )
 
 
@@ -399,7 +416,7 @@ EPSILON = dt.timedelta(microseconds=1)
 
 def _today_state(states, now):
     today = timezone.localdate(now)
-    return next((state for state in states if state.date == today), None)
+    return timeline.board_on(states, today)
 
 
 def _now_and_next(date: dt.date, now: dt.datetime) -> tuple[list[Card], list[Card]]:
@@ -599,9 +616,7 @@ def _feed_response(request, *, etag: str, cards, name: str, filename: str) -> Ht
 @require_GET
 def day_calendar(request, date: dt.date) -> HttpResponse:
     """A feed of the open spaces of one day, to subscribe to."""
-    state = next((state for state in caching.board_states() if state.date == date), None)
-    if state is None:
-        raise Http404("There is no board for that day.")
+    state = _board_or_404(caching.board_states(), date)
     return _feed_response(
         request,
         etag=f'"ics-{state.date:%Y%m%d}-{state.version}-{zlib.crc32(_domain(request).encode()):x}"',
@@ -649,18 +664,18 @@ def day_display(request: HtmxHttpRequest, date: dt.date) -> HttpResponse:
 
 def _display_response(request, *, states, date, now, home: bool) -> HttpResponse:
     """The board in kiosk form: the hours to come, now first, and a QR code to the phone view."""
-    state = next((state for state in states if state.date == date), None)
-    if state is None:
-        raise Http404("There is no board for that day.")
+    state = _board_or_404(states, date)
     fragment = bool(request.htmx) and not request.htmx.boosted
     phone_url = request.build_absolute_uri(
         reverse("boards:current") if home else reverse("boards:day", kwargs={"date": date})
     )
-    changes_at = int(timeline.next_change(states, now).timestamp())
-    interests = timeline.interest_mark(state, now, settings.OPENSPACES_INTEREST_WINDOW)
-    etag = (
-        f'"{caching.RELEASE}-display-{state.date:%Y%m%d}-{state.version}-{changes_at}-i{interests}'
-        f'-{zlib.crc32(phone_url.encode()):x}{"-fragment" if fragment else ""}"'
+    etag = board_etag(
+        states,
+        state,
+        now,
+        fragment=fragment,
+        kind="display",
+        variant=f"{zlib.crc32(phone_url.encode()):x}",
     )
 
     def render_display() -> str:
