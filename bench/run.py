@@ -52,26 +52,24 @@ def database_url(kind: str) -> str:
     return harness.fresh_postgres("os_production_bench")
 
 
-def claims(base: str, slots: list[int]) -> dict:
+def _script(name: str, *args: str) -> dict:
+    """Run one of bench/'s client scripts and read the JSON it prints."""
     out = subprocess.run(
-        [harness.PYTHON, "bench/claims.py", "--base", base, "--slots", *map(str, slots)],
+        [harness.PYTHON, f"bench/{name}", *args],
         cwd=harness.ROOT,
         capture_output=True,
         text=True,
         check=True,
     ).stdout
     return json.loads(out)
+
+
+def claims(base: str, slots: list[int]) -> dict:
+    return _script("claims.py", "--base", base, "--slots", *map(str, slots))
 
 
 def fixed_rate(url: str) -> dict:
-    out = subprocess.run(
-        [harness.PYTHON, "bench/fixed_rate.py", url, "--rate", "200", "--seconds", "5"],
-        cwd=harness.ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return json.loads(out)
+    return _script("fixed_rate.py", url, "--rate", "200", "--seconds", "5")
 
 
 def measure(name: str) -> dict:
