@@ -10,7 +10,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpResponse
+from django.utils.cache import get_conditional_response
 
+from boards import timeline
 from boards.models import SLOT_LENGTH, Day, Slot
 from boards.timeline import BoardState
 
@@ -128,3 +131,57 @@ def _keep_copy(key: str, html: str) -> None:
     if len(_rendered_copies) >= RENDERED_COPIES:
         _rendered_copies.clear()
     _rendered_copies[key] = html
+
+
+def cached_page(request, etag: str, render_html, vary: str = "HX-Request") -> HttpResponse:
+    """A page that is the same for everyone who sends the same URL: 304, cached, or rendered.
+
+    `etag` must change whenever the page would: it is also the key of the rendering.
+    Every such ETag starts with the release stamp (RELEASE), so that a deploy
+    that changes the markup, or the static files it names, is never answered with a
+    rendering or a 304 from before it.
+    """
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        html = rendered(etag)
+        if html is None:
+            html = render_html()
+            remember_rendered(etag, html)
+        response = HttpResponse(html)
+    return with_board_headers(response, etag, vary)
+
+
+# The board recipes below are shared by the views and boards.middleware, which answers
+# polls and cached boards before the session/CSRF/auth middleware run.
+def board_etag(
+    states,
+    state,
+    now,
+    *,
+    fragment: bool,
+    home: bool = False,
+    query: str = "",
+    kind: str = "board",
+    variant: str = "",
+) -> str:
+    """Everything a board's rendering depends on: its version, the next moment time alone
+    changes it, the days' layout, the interest counts it shows, the search, and what
+    `kind` of page (the board, the big screen) in which `variant`."""
+    layout = zlib.crc32(repr([(s.date, s.opens_at) for s in states]).encode())
+    changes_at = int(timeline.next_change(states, now).timestamp())
+    interests = timeline.interest_mark(state, now, settings.OPENSPACES_INTEREST_WINDOW)
+    searched = f"-q{zlib.crc32(query.encode()):x}" if query else ""
+    return (
+        f'"{RELEASE}-{kind}-{state.date:%Y%m%d}-{state.version}-{changes_at}'
+        f"-{layout:x}-i{interests}{searched}{'-' + variant if variant else ''}"
+        f'{"-home" if home else ""}{"-fragment" if fragment else ""}"'
+    )
+
+
+def with_board_headers(response: HttpResponse, etag: str, vary: str = "HX-Request"):
+    response["ETag"] = etag
+    # Browsers and proxies may keep the page but must ask (cheaply: 304) before reuse.
+    # Set, not patched: the response is new, and this runs on every poll.
+    response["Cache-Control"] = "public, no-cache"
+    response["Vary"] = vary
+    return response

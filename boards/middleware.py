@@ -18,7 +18,7 @@ from django.utils.csp import CSP, build_policy
 from django.utils.http import parse_etags
 
 from boards import caching, timeline
-from boards.views import board_etag, with_board_headers
+from boards.caching import board_etag, with_board_headers
 
 # Mirrors boards/urls.py: "" (the current board) and "day/<date>/".
 BOARD_PATH = re.compile(r"/(?:day/(\d{4}-\d{2}-\d{2})/)?")

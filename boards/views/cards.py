@@ -1,0 +1,173 @@
+"""One card's page and what an attendee does there: interest, a report."""
+
+import secrets
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
+from django_ratelimit.core import is_ratelimited
+
+from boards import services
+from boards.models import Card, Interest
+from boards.views.common import HtmxHttpRequest, never_cache_headers, see_other
+from boards.views.hosts import CLAIMED_COOKIE, CLAIMED_COOKIE_SALT
+
+
+@require_GET
+def card_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    card = get_object_or_404(Card.objects.with_place().with_interest(), pk=pk)
+    # The manage link is shown once, to the person who just claimed the card.
+    token = request.get_signed_cookie(
+        CLAIMED_COOKIE, default="", salt=CLAIMED_COOKIE_SALT, max_age=600
+    )
+    if token and not card.token_matches(token):
+        token = ""
+    context = {
+        "card": card,
+        "flagged": card.pk in request.session.get(FLAGGED_SESSION_KEY, []),
+        "manage_url": (
+            request.build_absolute_uri(
+                reverse("boards:card_manage", kwargs={"pk": card.pk, "token": token})
+            )
+            if token
+            else ""
+        ),
+        **_interest_context(card, _browser_key(request)),
+        **_share_context(request, card),
+    }
+    status = 200 if card.is_active else 410
+    template = "boards/card.html#card" if request.htmx else "boards/card.html"
+    response = render(request, template, context, status=status)
+    if token:
+        never_cache_headers(response)
+        response.delete_cookie(CLAIMED_COOKIE, path=card.get_absolute_url(), samesite="Lax")
+        # The board behind an in-place claim form refreshes itself.
+        trigger_client_event(response, "board-changed")
+    return response
+
+
+@require_POST
+def card_flag(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """An attendee reports a card as inappropriate: once per browser, rate-limited."""
+    card = get_object_or_404(Card.objects.select_related("slot__day", "slot__room"), pk=pk)
+    flagged = request.session.get(FLAGGED_SESSION_KEY, [])
+    per_minute = settings.OPENSPACES_FLAG_RATE
+    if per_minute > 0 and is_ratelimited(
+        request, group="flag", key="ip", rate=f"{per_minute}/m", method="POST", increment=True
+    ):
+        context = {"card": card, "flagged": False, "flag_rate_limited": True}
+        return render(request, "boards/card.html", context, status=429)
+    if card.pk not in flagged:
+        services.card_flag(card=card)
+        request.session[FLAGGED_SESSION_KEY] = [*flagged, card.pk]
+    return see_other(card.get_absolute_url())
+
+
+FLAGGED_SESSION_KEY = "flagged_cards"
+BROWSER_COOKIE = "os_browser"
+BROWSER_COOKIE_AGE = 60 * 60 * 24 * 365
+
+
+# Interest
+
+
+def _browser_key(request) -> str:
+    key = request.COOKIES.get(BROWSER_COOKIE, "")
+    return key if 20 <= len(key) <= 64 and key.isascii() else ""
+
+
+def _interest_context(card: Card, key: str) -> dict:
+    """The count for everyone, and whether this browser (by its cookie's key) is in it."""
+    return {
+        "interest_count": card.interest_count,
+        "interested": bool(key) and Interest.objects.filter(card=card, browser_key=key).exists(),
+    }
+
+
+def _share_context(request, card: Card) -> dict:
+    url = request.build_absolute_uri(card.get_absolute_url())
+    start = timezone.localtime(card.slot.starts_at)
+    text = (
+        f"Open space: “{card.title}”, {start:%a %H:%M}, {card.slot.room.name} "
+        f"{settings.OPENSPACES_HASHTAG}"
+    )
+    return {
+        "share_url": url,
+        "share_text": text,
+        # RFC 6068: spaces as %20 (a "+" would show as a plus in mail programs).
+        "share_mailto": "mailto:?"
+        + urlencode({"subject": card.title, "body": f"{text}\n{url}"}, quote_via=quote),
+    }
+
+
+def _interest_rate_limited(request, browser_key: str) -> bool:
+    """A limit per browser, and a generous one per address (a browser can drop its cookie)."""
+    limited = False
+    if per_minute := settings.OPENSPACES_INTEREST_RATE:
+        limited = is_ratelimited(
+            request,
+            group="interest",
+            key=lambda group, request: browser_key,
+            rate=f"{per_minute}/m",
+            method="POST",
+            increment=True,
+        )
+    if not limited and (per_minute := settings.OPENSPACES_INTEREST_IP_RATE):
+        limited = is_ratelimited(
+            request,
+            group="interest-ip",
+            key="ip",
+            rate=f"{per_minute}/m",
+            method="POST",
+            increment=True,
+        )
+    return limited
+
+
+@require_POST
+def card_interest(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """POST interested=1 (or 0): this browser is (no longer) interested in the card."""
+    card = get_object_or_404(Card.objects.with_place(), pk=pk)
+    key = _browser_key(request) or secrets.token_urlsafe(24)
+    status = 200
+    limited = _interest_rate_limited(request, key)
+    if limited:
+        status = 429
+    elif not card.is_active:
+        status = 410
+    else:
+        services.interest_set(
+            card=card,
+            browser_key=key,
+            interested=request.POST.get("interested") == "1",
+            now=timezone.now(),
+        )
+    if request.htmx:
+        card = Card.objects.with_interest().with_place().get(pk=pk)
+        context = {"card": card, "rate_limited": limited, **_interest_context(card, key)}
+        response = render(request, "boards/card.html#interest", context, status=status)
+    elif status == 200:
+        response = see_other(card.get_absolute_url() + "#interest")
+    else:
+        response = HttpResponse(
+            "Too many clicks: wait a minute and try again."
+            if limited
+            else "This open space is not on the board any more.",
+            status=status,
+            content_type="text/plain; charset=utf-8",
+        )
+    response.set_cookie(
+        BROWSER_COOKIE,
+        key,
+        max_age=BROWSER_COOKIE_AGE,
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Lax",
+    )
+    never_cache_headers(response)
+    return response

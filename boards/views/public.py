@@ -1,0 +1,317 @@
+"""Public pages, the same for everyone at their address: the boards, now and next, the big
+screen, the schedule and calendar feeds. They never touch the session or the CSRF token, so
+that they can be cached whole and answered 304 (boards.caching)."""
+
+import datetime as dt
+import json
+import zlib
+
+import segno
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET
+
+from boards import caching, calendar, exports, timeline
+from boards.board import build_board, normalise_query
+from boards.caching import board_etag, cached_page
+from boards.context_processors import conference
+from boards.models import SLOT_LENGTH, Card, Day
+from boards.views.common import HtmxHttpRequest
+
+# The boards ---------------------------------------------------------------------------
+
+
+@require_GET
+def current_board(request: HtmxHttpRequest) -> HttpResponse:
+    now = timezone.now()
+    states = caching.board_states()
+    date = timeline.current_date(states, now)
+    if date is None:
+        return _before_first_board(request, states, now)
+    return _board_response(request, states=states, date=date, now=now, home=True)
+
+
+@require_GET
+def day_board(request: HtmxHttpRequest, date: dt.date) -> HttpResponse:
+    return _board_response(
+        request, states=caching.board_states(), date=date, now=timezone.now(), home=False
+    )
+
+
+def _board_or_404(states, date: dt.date) -> timeline.BoardState:
+    state = timeline.board_on(states, date)
+    if state is None:
+        raise Http404("There is no board for that day.")
+    return state
+
+
+def _board_response(request, *, states, date, now, home: bool) -> HttpResponse:
+    state = _board_or_404(states, date)
+    fragment = bool(request.htmx) and not request.htmx.boosted
+    query = normalise_query(request.GET.get("q", ""))
+    etag = board_etag(states, state, now, home=home, fragment=fragment, query=query)
+    return cached_page(
+        request,
+        etag,
+        lambda: _render_board(states, state, now, home, fragment, query),
+    )
+
+
+def _render_board(states, state, now, home, fragment, query) -> str:
+    day = Day.objects.get(date=state.date)
+    today = timezone.localdate(now)
+    context = {
+        "board": build_board(day, now, query),
+        "now": now,
+        "today": today,
+        "home": home,
+        "previous_board": timeline.preceding(states, state.date),
+        "next_board": timeline.following(states, state.date),
+        "current_date": timeline.current_date(states, now),
+        **conference(None),
+    }
+    template = "boards/board.html#board" if fragment else "boards/board.html"
+    # No request in the context: the board must not depend on the session or CSRF.
+    return render(None, template, context).content.decode()
+
+
+def _before_first_board(request, states, now) -> HttpResponse:
+    context = {"first_board": states[0] if states else None, "now": now}
+    response = render(request, "boards/before.html", context)
+    patch_cache_control(response, public=True, max_age=60)
+    return response
+
+
+# Claiming -----------------------------------------------------------------------------
+
+
+@require_GET
+def schedule_json(request: HtmxHttpRequest) -> HttpResponse:
+    """The whole schedule as JSON (see the README). The same for everyone, like the boards."""
+    states = caching.board_states()
+    etag = f'"schedule-{zlib.crc32(repr([(s.date, s.version) for s in states]).encode()):x}"'
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        # Cached like the boards, under the version (and the host its links name).
+        key = f"{etag}-{request.get_host()}"
+        body = caching.rendered(key)
+        if body is None:
+            body = json.dumps(exports.schedule(build_url=request.build_absolute_uri))
+            caching.remember_rendered(key, body)
+        response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
+    patch_cache_control(response, public=True, no_cache=True)
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+DISPLAY_HOURS = 8
+EPSILON = dt.timedelta(microseconds=1)
+
+
+def _today_state(states, now):
+    today = timezone.localdate(now)
+    return timeline.board_on(states, today)
+
+
+def _now_and_next(date: dt.date, now: dt.datetime) -> tuple[list[Card], list[Card]]:
+    """The cards on `date` under way at `now`, and those starting within the next hour.
+
+    At 11:00 the 11:00 cards are on now and the 12:00 ones are next.
+    """
+    cards = list(
+        Card.objects.active()
+        .with_place()
+        .with_interest()
+        .filter(slot__day__date=date)
+        .starting_between(now - SLOT_LENGTH + EPSILON, now + SLOT_LENGTH + EPSILON)
+        .order_by("slot__starts_at", "slot__room__position", "slot__room__name")
+    )
+    return (
+        [card for card in cards if card.slot.starts_at <= now],
+        [card for card in cards if card.slot.starts_at > now],
+    )
+
+
+@require_GET
+def now_next(request: HtmxHttpRequest) -> HttpResponse:
+    """What is on right now and in the next hour on today's board: same for everyone."""
+    now = timezone.now()
+    states = caching.board_states()
+    state = _today_state(states, now)
+    changes_at = int(timeline.next_change(states, now, lookahead=SLOT_LENGTH).timestamp())
+    if state is None:
+        key = f"none-{timezone.localdate(now):%Y%m%d}"
+    else:
+        interests = timeline.interest_mark(state, now, settings.OPENSPACES_INTEREST_WINDOW)
+        key = f"{state.date:%Y%m%d}-{state.version}-i{interests}"
+    fragment = bool(request.htmx) and not request.htmx.boosted
+    etag = f'"{caching.RELEASE}-now-{key}-{changes_at}{"-fragment" if fragment else ""}"'
+
+    def render_now() -> str:
+        current, upcoming = _now_and_next(state.date, now) if state else ([], [])
+        context = {
+            "now": now,
+            "today_board": state,
+            "current_cards": current,
+            "next_cards": upcoming,
+            "current_date": timeline.current_date(states, now),
+            **conference(None),
+        }
+        template = "boards/now.html#now" if fragment else "boards/now.html"
+        return render_to_string(template, context)
+
+    return cached_page(request, etag, render_now)
+
+
+# Calendars
+
+
+def _domain(request) -> str:
+    return request.get_host().split(":")[0]
+
+
+def _ics_response(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+def card_calendar(request, pk: int) -> HttpResponse:
+    """One open space with a reminder 15 minutes before, to add to a calendar."""
+    card = get_object_or_404(Card.objects.with_place(), pk=pk)
+    body = calendar.calendar_for(
+        [card],
+        name=card.title,
+        domain=_domain(request),
+        url_for=lambda card: request.build_absolute_uri(card.get_absolute_url()),
+        alarm=True,
+    )
+    response = _ics_response(body, f"open-space-{card.pk}.ics")
+    patch_cache_control(response, public=True, no_cache=True)
+    return response
+
+
+def _feed_response(request, *, etag: str, cards, name: str, filename: str) -> HttpResponse:
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        body = calendar.calendar_for(
+            cards,
+            name=name,
+            domain=_domain(request),
+            url_for=lambda card: request.build_absolute_uri(card.get_absolute_url()),
+        )
+        response = _ics_response(body, filename)
+    response["ETag"] = etag
+    patch_cache_control(response, public=True, no_cache=True)
+    return response
+
+
+@require_GET
+def day_calendar(request, date: dt.date) -> HttpResponse:
+    """A feed of the open spaces of one day, to subscribe to."""
+    state = _board_or_404(caching.board_states(), date)
+    return _feed_response(
+        request,
+        etag=f'"ics-{state.date:%Y%m%d}-{state.version}-{zlib.crc32(_domain(request).encode()):x}"',
+        cards=Card.objects.for_calendar().filter(slot__day__date=date),
+        name=f"{settings.OPENSPACES_NAME}: {date:%A %-d %B}",
+        filename=f"open-spaces-{date}.ics",
+    )
+
+
+@require_GET
+def conference_calendar(request) -> HttpResponse:
+    """A feed of every open space of the conference, to subscribe to."""
+    states = caching.board_states()
+    versions = zlib.crc32(
+        repr([(s.date, s.version) for s in states] + [_domain(request)]).encode()
+    )
+    return _feed_response(
+        request,
+        etag=f'"ics-all-{versions:x}"',
+        cards=Card.objects.for_calendar(),
+        name=settings.OPENSPACES_NAME,
+        filename="open-spaces.ics",
+    )
+
+
+# The big screen
+
+
+@require_GET
+def current_display(request: HtmxHttpRequest) -> HttpResponse:
+    now = timezone.now()
+    states = caching.board_states()
+    date = timeline.current_date(states, now) or (states[0].date if states else None)
+    if date is None:
+        raise Http404("There are no boards yet.")
+    return _display_response(request, states=states, date=date, now=now, home=True)
+
+
+@require_GET
+def day_display(request: HtmxHttpRequest, date: dt.date) -> HttpResponse:
+    return _display_response(
+        request, states=caching.board_states(), date=date, now=timezone.now(), home=False
+    )
+
+
+def _display_response(request, *, states, date, now, home: bool) -> HttpResponse:
+    """The board in kiosk form: the hours to come, now first, and a QR code to the phone view."""
+    state = _board_or_404(states, date)
+    fragment = bool(request.htmx) and not request.htmx.boosted
+    phone_url = request.build_absolute_uri(
+        reverse("boards:current") if home else reverse("boards:day", kwargs={"date": date})
+    )
+    etag = board_etag(
+        states,
+        state,
+        now,
+        fragment=fragment,
+        kind="display",
+        variant=f"{zlib.crc32(phone_url.encode()):x}",
+    )
+
+    def render_display() -> str:
+        board = build_board(Day.objects.get(date=state.date), now)
+        upcoming = [hour for hour in board.hours if not hour.is_past][:DISPLAY_HOURS]
+        context = {
+            "board": board,
+            "hours": _now_and_next_labels(upcoming, is_today=date == timezone.localdate(now)),
+            "now": now,
+            "today": timezone.localdate(now),
+            "home": home,
+            "phone_url": phone_url,
+            "qr_svg": mark_safe(qr_svg(phone_url)),  # noqa: S308 - segno's own markup
+            **conference(None),
+        }
+        template = "boards/display.html#display" if fragment else "boards/display.html"
+        return render_to_string(template, context)
+
+    return cached_page(request, etag, render_display)
+
+
+def _now_and_next_labels(hours, *, is_today: bool) -> list[tuple]:
+    """Each hour with "now", "next" or "": the hour under way, then the one after it."""
+    labels = []
+    for index, hour in enumerate(hours):
+        label = ""
+        if is_today and hour.is_now:
+            label = "now"
+        elif is_today and (index == 0 or (index == 1 and hours[0].is_now)):
+            label = "next"
+        labels.append((hour, label))
+    return labels
+
+
+def qr_svg(url: str) -> str:
+    """A QR code as inline SVG markup (no XML declaration, size or style: CSS sizes it)."""
+    code = segno.make(url, error="m")
+    return code.svg_inline(scale=1, border=2, omitsize=True, title="QR code: " + url)
