@@ -1,36 +1,62 @@
-# The daily commands. `make run` and `make test` work on a fresh machine.
+# The daily commands. `make run` and `make test` work on a fresh machine with Python >= 3.12.
 VENV := .venv
 PY := $(VENV)/bin/python
 DEV_ENV := DEBUG=1
 TEST_ENV := SECRET_KEY=insecure-key-for-tests-only DEBUG=0
-# The browser tests (tests/browser) drive Debian's Chromium; Playwright never fetches one.
-CHROMIUM := /usr/bin/chromium
+# Every install comes from the lock (uv.lock, exported with hashes to requirements/*.txt):
+# pip checks each file's hash; the project itself is installed without dependencies.
+PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check
+# uv refreshes the lock with the venv's Python and never downloads one.
+UV := UV_PYTHON=$(PY) UV_PYTHON_DOWNLOADS=never $(VENV)/bin/uv
+UV_EXPORT := $(UV) export --quiet --frozen --format requirements-txt --no-emit-project \
+	--no-default-groups --group build
 
-.PHONY: run test lint format check migrate demo clean serve bench faults
+.PHONY: run test lint types format check migrate demo clean serve bench faults upgrade browser
 
-$(VENV)/installed: pyproject.toml
+$(VENV)/bin/python:
 	@python=$$(bin/find-python) && echo "Using $$python" && "$$python" -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+
+# Development and tests: the app's packages and the tools (requirements/dev.txt).
+$(VENV)/installed: $(VENV)/bin/python requirements/dev.txt pyproject.toml
+	$(PIP_INSTALL) --require-hashes -r requirements/dev.txt
+	$(PIP_INSTALL) --no-deps --no-build-isolation -e .
 	@touch $@
+
+# Production: the app's packages only (requirements/production.txt).
+$(VENV)/installed-production: $(VENV)/bin/python requirements/production.txt pyproject.toml
+	$(PIP_INSTALL) --require-hashes -r requirements/production.txt
+	$(PIP_INSTALL) --no-deps --no-build-isolation -e .
+	@touch $@
+
+upgrade: $(VENV)/installed  ## refresh the lock to the newest allowed versions (one package: make upgrade PACKAGE=django)
+	$(UV) lock $(if $(PACKAGE),--upgrade-package $(PACKAGE),--upgrade)
+	$(UV_EXPORT) --extra dev -o requirements/dev.txt
+	$(UV_EXPORT) -o requirements/production.txt
+	$(PIP_INSTALL) --require-hashes -r requirements/dev.txt
+	@touch $(VENV)/installed
 
 run: $(VENV)/installed  ## the app with demo data on http://127.0.0.1:8000
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py load_demo
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
-test: $(VENV)/installed $(CHROMIUM)  ## the whole test suite (DATABASE_URL picks the database)
+# The browser tests use $CHROMIUM, else /usr/bin/chromium, else Playwright's own Chromium
+# (`make browser`); tests/browser/conftest.py chooses and says how to get one when none is there.
+test: $(VENV)/installed  ## the whole test suite (DATABASE_URL picks the database)
 	$(TEST_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-$(CHROMIUM):  ## Debian's Chromium for the browser tests, installed when missing (as root)
-	@[ "$$(id -u)" = 0 ] || { echo "$@ is missing: install Debian's chromium package (apt-get install chromium) as root." >&2; exit 1; }
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+browser: $(VENV)/installed  ## Playwright's Chromium for the browser tests, for this user (needs its download site)
+	$(VENV)/bin/playwright install chromium
 
-lint: $(VENV)/installed
+lint: $(VENV)/installed  ## ruff, the type check, the CI workflow
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(MAKE) --no-print-directory types
+	$(VENV)/bin/actionlint
+
+types: $(VENV)/installed  ## mypy with django-stubs (configuration in pyproject.toml)
+	$(TEST_ENV) $(VENV)/bin/mypy
 
 format: $(VENV)/installed
 	$(VENV)/bin/ruff format .
@@ -49,7 +75,7 @@ demo: $(VENV)/installed  ## reset the demo conference around today
 clean:
 	rm -rf $(VENV) staticfiles
 
-serve: $(VENV)/installed  ## production: migrate, collectstatic, gunicorn (needs SECRET_KEY etc.)
+serve: $(VENV)/installed-production  ## production: migrate, collectstatic, gunicorn (needs SECRET_KEY etc.)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(VENV)/bin/gunicorn -c openspaces/gunicorn.conf.py openspaces.wsgi
