@@ -4,13 +4,15 @@ The cache is an optimisation, never a dependency: every read falls back to the
 database when the cache has nothing (or is down, which django-redis reports as a miss).
 """
 
+import datetime as dt
 import secrets
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response
 
 from boards import timeline
@@ -133,7 +135,9 @@ def _keep_copy(key: str, html: str) -> None:
     _rendered_copies[key] = html
 
 
-def cached_page(request, etag: str, render_html, vary: str = "HX-Request") -> HttpResponse:
+def cached_page(
+    request: HttpRequest, etag: str, render_html: Callable[[], str], vary: str = "HX-Request"
+) -> HttpResponse:
     """A page that is the same for everyone who sends the same URL: 304, cached, or rendered.
 
     `etag` must change whenever the page would: it is also the key of the rendering.
@@ -154,9 +158,9 @@ def cached_page(request, etag: str, render_html, vary: str = "HX-Request") -> Ht
 # The board recipes below are shared by the views and boards.middleware, which answers
 # polls and cached boards before the session/CSRF/auth middleware run.
 def board_etag(
-    states,
-    state,
-    now,
+    states: list[BoardState],
+    state: BoardState,
+    now: dt.datetime,
     *,
     fragment: bool,
     home: bool = False,
@@ -178,7 +182,9 @@ def board_etag(
     )
 
 
-def with_board_headers(response: HttpResponse, etag: str, vary: str = "HX-Request"):
+def with_board_headers(
+    response: HttpResponse, etag: str, vary: str = "HX-Request"
+) -> HttpResponse:
     response["ETag"] = etag
     # Browsers and proxies may keep the page but must ask (cheaply: 304) before reuse.
     # Set, not patched: the response is new, and this runs on every poll.

@@ -53,7 +53,7 @@ class BoardFastPathMiddleware:
             return None
         if_none_match = meta.get("HTTP_IF_NONE_MATCH")
         if if_none_match and etag in parse_etags(if_none_match):
-            response = HttpResponseNotModified()
+            response: HttpResponse = HttpResponseNotModified()
         else:
             html = caching.rendered(etag)
             if html is None:

@@ -6,6 +6,7 @@ transaction (`_board_changed`), so cached boards and ETags follow at once.
 
 import datetime as dt
 import secrets
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -14,6 +15,10 @@ from django.utils import timezone
 
 from boards import caching, timeline
 from boards.models import Card, CardEvent, Day, Flag, Interest, Room, Slot
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
 
 HOST = "host"
 ATTENDEE = "attendee"
@@ -42,7 +47,7 @@ def boards_changed(*day_ids: int) -> None:
     transaction.on_commit(caching.forget_boards)
 
 
-def chair_actor(user) -> str:
+def chair_actor(user: "AbstractBaseUser | AnonymousUser") -> str:
     """How a chair's account is named in a card's history."""
     return f"chair {user.get_username()}"
 
@@ -198,7 +203,7 @@ def card_release(*, card: Card) -> Card:
     return card
 
 
-def _set_status(card: Card, status: str, *, actor: str, action: str, **fields) -> None:
+def _set_status(card: Card, status: str, *, actor: str, action: str, **fields: Any) -> None:
     """Change a card's status (and `fields`), keep it in the history, refresh its board."""
     before = card_snapshot(card)
     card.status = status
@@ -367,7 +372,7 @@ def conference_setup(
             )
             created["days"] += was_created
             existing = set(Slot.objects.filter(day=day).values_list("room_id", "starts_at"))
-            new_slots = []
+            new_slots: list[Slot] = []
             for hour in range(first_hour, last_hour):
                 starts_at = timezone.make_aware(dt.datetime.combine(date, dt.time(hour)))
                 new_slots.extend(

@@ -4,7 +4,7 @@ import secrets
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -76,7 +76,7 @@ BROWSER_COOKIE_AGE = 60 * 60 * 24 * 365
 # Interest
 
 
-def _browser_key(request) -> str:
+def _browser_key(request: HttpRequest) -> str:
     key = request.COOKIES.get(BROWSER_COOKIE, "")
     return key if 20 <= len(key) <= 64 and key.isascii() else ""
 
@@ -89,7 +89,7 @@ def _interest_context(card: Card, key: str) -> dict:
     }
 
 
-def _share_context(request, card: Card) -> dict:
+def _share_context(request: HttpRequest, card: Card) -> dict:
     url = request.build_absolute_uri(card.get_absolute_url())
     start = timezone.localtime(card.slot.starts_at)
     text = (
@@ -105,7 +105,7 @@ def _share_context(request, card: Card) -> dict:
     }
 
 
-def _interest_rate_limited(request, browser_key: str) -> bool:
+def _interest_rate_limited(request: HttpRequest, browser_key: str) -> bool:
     """A limit per browser, and a generous one per address (a browser can drop its cookie)."""
     limited = False
     if per_minute := settings.OPENSPACES_INTEREST_RATE:

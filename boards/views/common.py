@@ -1,6 +1,6 @@
 """What the views of every audience share."""
 
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.cache import patch_cache_control
 from django_htmx.middleware import HtmxDetails
 
@@ -10,7 +10,7 @@ def see_other(url: str) -> HttpResponseRedirect:
     return HttpResponseRedirect(url, status=303)
 
 
-class HtmxHttpRequest:  # for type hints only: django-htmx's middleware adds .htmx
+class HtmxHttpRequest(HttpRequest):  # for type hints only: django-htmx's middleware adds .htmx
     htmx: HtmxDetails
 
 

@@ -115,7 +115,12 @@ def _managed_card(pk: int, token: str) -> Card:
 
 
 def _render_manage(
-    request, card: Card, token: str, *, status: int = 200, **forms_and_errors
+    request: HtmxHttpRequest,
+    card: Card,
+    token: str,
+    *,
+    status: int = 200,
+    **forms_and_errors: object,
 ) -> HttpResponse:
     free_slots = (
         Slot.objects.claimable(timezone.now())

@@ -5,10 +5,11 @@ that they can be cached whole and answered 304 (boards.caching)."""
 import datetime as dt
 import json
 import zlib
+from collections.abc import Iterable
 
 import segno
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -18,10 +19,11 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from boards import caching, calendar, exports, timeline
-from boards.board import build_board, normalise_query
+from boards.board import Hour, build_board, normalise_query
 from boards.caching import board_etag, cached_page
 from boards.context_processors import conference
 from boards.models import SLOT_LENGTH, Card, Day
+from boards.timeline import BoardState
 from boards.views.common import HtmxHttpRequest
 
 # The boards ---------------------------------------------------------------------------
@@ -44,14 +46,21 @@ def day_board(request: HtmxHttpRequest, date: dt.date) -> HttpResponse:
     )
 
 
-def _board_or_404(states, date: dt.date) -> timeline.BoardState:
+def _board_or_404(states: list[BoardState], date: dt.date) -> BoardState:
     state = timeline.board_on(states, date)
     if state is None:
         raise Http404("There is no board for that day.")
     return state
 
 
-def _board_response(request, *, states, date, now, home: bool) -> HttpResponse:
+def _board_response(
+    request: HtmxHttpRequest,
+    *,
+    states: list[BoardState],
+    date: dt.date,
+    now: dt.datetime,
+    home: bool,
+) -> HttpResponse:
     state = _board_or_404(states, date)
     fragment = bool(request.htmx) and not request.htmx.boosted
     query = normalise_query(request.GET.get("q", ""))
@@ -63,7 +72,14 @@ def _board_response(request, *, states, date, now, home: bool) -> HttpResponse:
     )
 
 
-def _render_board(states, state, now, home, fragment, query) -> str:
+def _render_board(
+    states: list[BoardState],
+    state: BoardState,
+    now: dt.datetime,
+    home: bool,
+    fragment: bool,
+    query: str,
+) -> str:
     day = Day.objects.get(date=state.date)
     today = timezone.localdate(now)
     context = {
@@ -81,7 +97,9 @@ def _render_board(states, state, now, home, fragment, query) -> str:
     return render(None, template, context).content.decode()
 
 
-def _before_first_board(request, states, now) -> HttpResponse:
+def _before_first_board(
+    request: HtmxHttpRequest, states: list[BoardState], now: dt.datetime
+) -> HttpResponse:
     context = {"first_board": states[0] if states else None, "now": now}
     response = render(request, "boards/before.html", context)
     patch_cache_control(response, public=True, max_age=60)
@@ -115,7 +133,7 @@ DISPLAY_HOURS = 8
 EPSILON = dt.timedelta(microseconds=1)
 
 
-def _today_state(states, now):
+def _today_state(states: list[BoardState], now: dt.datetime) -> BoardState | None:
     today = timezone.localdate(now)
     return timeline.board_on(states, today)
 
@@ -173,7 +191,7 @@ def now_next(request: HtmxHttpRequest) -> HttpResponse:
 # Calendars
 
 
-def _domain(request) -> str:
+def _domain(request: HttpRequest) -> str:
     return request.get_host().split(":")[0]
 
 
@@ -184,7 +202,7 @@ def _ics_response(body: bytes, filename: str) -> HttpResponse:
 
 
 @require_GET
-def card_calendar(request, pk: int) -> HttpResponse:
+def card_calendar(request: HttpRequest, pk: int) -> HttpResponse:
     """One open space with a reminder 15 minutes before, to add to a calendar."""
     card = get_object_or_404(Card.objects.with_place(), pk=pk)
     body = calendar.calendar_for(
@@ -199,7 +217,9 @@ def card_calendar(request, pk: int) -> HttpResponse:
     return response
 
 
-def _feed_response(request, *, etag: str, cards, name: str, filename: str) -> HttpResponse:
+def _feed_response(
+    request: HttpRequest, *, etag: str, cards: Iterable[Card], name: str, filename: str
+) -> HttpResponse:
     response = get_conditional_response(request, etag=etag)
     if response is None:
         body = calendar.calendar_for(
@@ -215,7 +235,7 @@ def _feed_response(request, *, etag: str, cards, name: str, filename: str) -> Ht
 
 
 @require_GET
-def day_calendar(request, date: dt.date) -> HttpResponse:
+def day_calendar(request: HttpRequest, date: dt.date) -> HttpResponse:
     """A feed of the open spaces of one day, to subscribe to."""
     state = _board_or_404(caching.board_states(), date)
     return _feed_response(
@@ -228,7 +248,7 @@ def day_calendar(request, date: dt.date) -> HttpResponse:
 
 
 @require_GET
-def conference_calendar(request) -> HttpResponse:
+def conference_calendar(request: HttpRequest) -> HttpResponse:
     """A feed of every open space of the conference, to subscribe to."""
     states = caching.board_states()
     versions = zlib.crc32(
@@ -263,7 +283,14 @@ def day_display(request: HtmxHttpRequest, date: dt.date) -> HttpResponse:
     )
 
 
-def _display_response(request, *, states, date, now, home: bool) -> HttpResponse:
+def _display_response(
+    request: HtmxHttpRequest,
+    *,
+    states: list[BoardState],
+    date: dt.date,
+    now: dt.datetime,
+    home: bool,
+) -> HttpResponse:
     """The board in kiosk form: the hours to come, now first, and a QR code to the phone view."""
     state = _board_or_404(states, date)
     fragment = bool(request.htmx) and not request.htmx.boosted
@@ -298,7 +325,7 @@ def _display_response(request, *, states, date, now, home: bool) -> HttpResponse
     return cached_page(request, etag, render_display)
 
 
-def _now_and_next_labels(hours, *, is_today: bool) -> list[tuple]:
+def _now_and_next_labels(hours: list[Hour], *, is_today: bool) -> list[tuple[Hour, str]]:
     """Each hour with "now", "next" or "": the hour under way, then the one after it."""
     labels = []
     for index, hour in enumerate(hours):
