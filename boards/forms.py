@@ -2,9 +2,11 @@
 
 import datetime as dt
 import unicodedata
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 
 from boards.handles import Handle, InvalidHandle
 from boards.models import SLOT_LENGTH, Card, Slot
@@ -100,7 +102,7 @@ class MoveForm(forms.Form):
         queryset=Slot.objects.none(), label="Move to", empty_label=None
     )
 
-    def __init__(self, *args, free_slots, **kwargs):
+    def __init__(self, *args: Any, free_slots: QuerySet[Slot], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["to_slot"].queryset = free_slots
 
@@ -162,7 +164,7 @@ class ChairMoveForm(forms.Form):
         help_text="Free, unblocked slots that have not ended yet.",
     )
 
-    def __init__(self, *args, now: dt.datetime, **kwargs):
+    def __init__(self, *args: Any, now: dt.datetime, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The chair is not bound by the hosts' time rules, but a slot that is over
         # would only surprise the host.

@@ -203,6 +203,8 @@ class Card(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = CardQuerySet.as_manager()
+    # Counted by CardQuerySet.with_interest(); declared for the type checker only.
+    interest_count: int
 
     class Meta:
         ordering = ["slot__starts_at", "slot__room__position"]

@@ -40,7 +40,7 @@ def current_date(boards: list[BoardState], now: dt.datetime) -> dt.date | None:
     return boards[-1].date
 
 
-def board_on(boards: list[BoardState], date: dt.date) -> BoardState | None:
+def board_on(boards: list[BoardState], date: dt.date | None) -> BoardState | None:
     return next((board for board in boards if board.date == date), None)
 
 

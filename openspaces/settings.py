@@ -7,6 +7,7 @@ production needs at least SECRET_KEY and ALLOWED_HOSTS.
 import datetime as dt
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -134,7 +135,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # by every worker; a Redis outage must never become an error page, hence
 # IGNORE_EXCEPTIONS and short socket timeouts.
 if redis_url := os.environ.get("REDIS_URL"):
-    CACHES = {
+    CACHES: dict[str, dict[str, Any]] = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": redis_url,
@@ -201,7 +202,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "openspaces@localhost"
 
 # Security headers. The policy allows nothing inline: htmx is configured through a
 # <meta> tag and every script and style is a static file.
-SECURE_CSP = {
+SECURE_CSP: dict[str, list[str]] = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
