@@ -1,7 +1,8 @@
-"""Browser tests: pytest-playwright driving Debian's Chromium against pytest-django's live_server.
+"""Browser tests: pytest-playwright driving Chromium against pytest-django's live_server.
 
-Playwright never downloads a browser here: every launch names /usr/bin/chromium
-(`make test` installs it with apt-get when it is missing). Run these tests alone with
+The browser, first found: $CHROMIUM (a path), Debian's /usr/bin/chromium, then Playwright's
+own Chromium, which `make browser` (playwright install chromium) puts in the user's cache
+where its download site is reachable. Run these tests alone with
 `make test PYTEST_ARGS=tests/browser`; to look at the pages as the tests leave them, add
 `--screenshot on --full-page-screenshot --output /tmp/browser-shots` to PYTEST_ARGS.
 """
@@ -22,7 +23,7 @@ from boards.models import Card, Day, Room, Slot
 from tests import factories
 from tests.browser import VIEWPORTS
 
-CHROMIUM = Path("/usr/bin/chromium")
+DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
 # Upper bounds, only reached when a test fails: generous, as two cores are shared by all.
 TIMEOUT_MS = 15_000
 expect.set_options(timeout=TIMEOUT_MS)
@@ -71,12 +72,27 @@ def _browser_session():
         yield
 
 
+def chromium_executable(playwright_chromium: Path) -> Path:
+    """The Chromium the browser tests drive; fails with how to get one when there is none."""
+    if chosen := os.environ.get("CHROMIUM"):
+        if not Path(chosen).exists():
+            pytest.fail(f"CHROMIUM={chosen}: no such file")
+        return Path(chosen)
+    for candidate in (DEBIAN_CHROMIUM, playwright_chromium):
+        if candidate.exists():
+            return candidate
+    pytest.fail(
+        "The browser tests need Chromium: run `make browser` (Playwright downloads its own "
+        "for this user), install your system's package (Debian: apt-get install chromium), "
+        "or set CHROMIUM to a Chromium or Chrome executable."
+    )
+
+
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)")
+def browser_type_launch_args(browser_type_launch_args, playwright):
+    executable = chromium_executable(Path(playwright.chromium.executable_path))
     # executable_path: Playwright uses this browser and never looks for one of its own.
-    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+    return {**browser_type_launch_args, "executable_path": str(executable), "args": CHROMIUM_ARGS}
 
 
 @pytest.fixture(scope="session")
