@@ -16,6 +16,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+import openspaces
 from boards.context_processors import conference
 
 RETRY_AFTER_SECONDS = 10
@@ -48,7 +49,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
 @require_GET
 def healthz(request: HttpRequest) -> HttpResponse:
     """200 when the database answers, 503 when it does not. The cache is reported only:
-    the boards work without it."""
+    the boards work without it. The version tells which release answered."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -56,11 +57,17 @@ def healthz(request: HttpRequest) -> HttpResponse:
     except DatabaseError:
         # The broken connection is closed at the end of the request; the next one
         # reconnects (CONN_HEALTH_CHECKS), so the service resumes by itself.
-        return JsonResponse({"database": "down"}, status=503, headers={"Retry-After": "5"})
+        return JsonResponse(
+            {"database": "down", "version": openspaces.__version__},
+            status=503,
+            headers={"Retry-After": "5"},
+        )
     probe = secrets.token_hex(4)
     try:
         cache.set("healthz", probe, 10)
         cache_state = "ok" if cache.get("healthz") == probe else "down"
     except Exception:  # a cache without IGNORE_EXCEPTIONS must not fail the check
         cache_state = "down"
-    return JsonResponse({"database": "ok", "cache": cache_state})
+    return JsonResponse(
+        {"database": "ok", "cache": cache_state, "version": openspaces.__version__}
+    )

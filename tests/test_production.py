@@ -1,9 +1,11 @@
 """Production behaviour: health check, error pages, cache outage, static files."""
 
 import re
+import tomllib
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.management import call_command
 from django.db import OperationalError
 from django.templatetags.static import static
@@ -12,6 +14,9 @@ from django.test import Client, override_settings
 from boards import caching, services
 from boards.models import Card, Slot
 from tests.factories import conference, local, make_card
+
+# The release as pyproject.toml names it: /healthz and the admin show this one.
+VERSION = tomllib.loads((settings.BASE_DIR / "pyproject.toml").read_text())["project"]["version"]
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +70,7 @@ def assert_friendly_503(response) -> None:
 def test_healthz_answers_200_when_the_database_answers(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "cache": "ok"}
+    assert response.json() == {"database": "ok", "cache": "ok", "version": VERSION}
     assert "no-cache" in response["Cache-Control"]
 
 
@@ -73,7 +78,7 @@ def test_healthz_answers_503_when_the_database_does_not(client, monkeypatch):
     monkeypatch.setattr("openspaces.views.connection", DownConnection())
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"database": "down"}
+    assert response.json() == {"database": "down", "version": VERSION}
     assert "no-cache" in response["Cache-Control"]
 
 
@@ -81,7 +86,15 @@ def test_healthz_answers_503_when_the_database_does_not(client, monkeypatch):
 def test_healthz_reports_a_cache_outage_without_failing(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "cache": "down"}
+    assert response.json() == {"database": "ok", "cache": "down", "version": VERSION}
+
+
+def test_admin_footer_shows_the_release(admin_client):
+    response = admin_client.get("/admin/")
+    assert response.status_code == 200
+    footer = re.search(r'<footer id="footer">(.*?)</footer>', response.text, re.S)
+    assert footer is not None
+    assert f"Open Spaces boards {VERSION}" in footer.group(1)
 
 
 # Error pages --------------------------------------------------------------------------
