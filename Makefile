@@ -9,9 +9,10 @@ PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check
 # uv refreshes the lock with the venv's Python and never downloads one.
 UV := UV_PYTHON=$(PY) UV_PYTHON_DOWNLOADS=never $(VENV)/bin/uv
 UV_EXPORT := $(UV) export --quiet --frozen --format requirements-txt --no-emit-project \
-	--no-default-groups --group build
+	--no-default-groups --group build --no-header
+LOCK_HEADER := \# uv.lock exported with hashes by make lock (or make upgrade): do not edit by hand.
 
-.PHONY: run test lint types format check migrate demo clean serve bench faults upgrade browser
+.PHONY: run test lint types format check migrate demo clean serve bench faults upgrade lock lock-check browser
 
 $(VENV)/bin/python:
 	@python=$$(bin/find-python) && echo "Using $$python" && "$$python" -m venv $(VENV)
@@ -28,17 +29,23 @@ $(VENV)/installed-production: $(VENV)/bin/python requirements/production.txt pyp
 	$(PIP_INSTALL) --no-deps --no-build-isolation -e .
 	@touch $@
 
-upgrade: $(VENV)/installed  ## refresh the lock to the newest allowed versions (one package: make upgrade PACKAGE=django)
+upgrade: $(VENV)/installed  ## the newest allowed versions into the lock (one package: make upgrade PACKAGE=django)
 	$(UV) lock $(if $(PACKAGE),--upgrade-package $(PACKAGE),--upgrade)
-	$(UV_EXPORT) --extra dev -o requirements/dev.txt
-	$(UV_EXPORT) -o requirements/production.txt
+	$(MAKE) --no-print-directory lock
+
+lock: $(VENV)/installed  ## after editing pyproject.toml's dependencies: the lock, its exports, the venv
+	$(UV) lock
+	{ echo "$(LOCK_HEADER)"; $(UV_EXPORT) --extra dev; } > requirements/dev.txt
+	{ echo "$(LOCK_HEADER)"; $(UV_EXPORT); } > requirements/production.txt
 	$(PIP_INSTALL) --require-hashes -r requirements/dev.txt
 	@touch $(VENV)/installed
 
-run: $(VENV)/installed  ## the app with demo data on http://127.0.0.1:8000
-	$(DEV_ENV) $(PY) manage.py migrate --noinput
-	$(DEV_ENV) $(PY) manage.py load_demo
-	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+lock-check: $(VENV)/installed  ## uv.lock agrees with pyproject.toml, requirements/*.txt with uv.lock
+	$(UV) lock --check
+	{ echo "$(LOCK_HEADER)"; $(UV_EXPORT) --extra dev; } | cmp -s requirements/dev.txt - \
+		|| { echo "requirements/dev.txt is not uv.lock's export: run make lock" >&2; exit 1; }
+	{ echo "$(LOCK_HEADER)"; $(UV_EXPORT); } | cmp -s requirements/production.txt - \
+		|| { echo "requirements/production.txt is not uv.lock's export: run make lock" >&2; exit 1; }
 
 # The browser tests use $CHROMIUM, else /usr/bin/chromium, else Playwright's own Chromium
 # (`make browser`); tests/browser/conftest.py chooses and says how to get one when none is there.
