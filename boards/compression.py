@@ -12,6 +12,7 @@ one rendering for good), so no request after the first pays for it.
 """
 
 import gzip
+import zlib
 
 from django.utils.cache import patch_vary_headers
 
@@ -41,11 +42,14 @@ def accepts_gzip(accept_encoding: str) -> bool:
 def encode(body: bytes, accept_encoding: str, key: str) -> tuple[bytes, dict[str, str]]:
     """The body to send for a client's Accept-Encoding, and the headers to add to it.
 
-    `key` must name this body for good (an ETag does): the compressed copy is kept
-    under it. A body small or refused by the client is sent as it is.
+    `key` names this body (an ETag does): the compressed copy is kept under it. A body
+    small or refused by the client is sent as it is.
     """
     if len(body) < MINIMUM_SIZE or not accepts_gzip(accept_encoding):
         return body, {}
+    # The checksum too (microseconds for a board): a key could come back naming other
+    # bytes after the database starts again from scratch (versions count from 1 again).
+    key = f"{key}:{len(body)}:{zlib.crc32(body):x}"
     compressed = _compressed.get(key)
     if compressed is None:
         # mtime=0: the same rendering gives the same bytes on every worker.
