@@ -14,17 +14,24 @@
 
   // The big screen stays out of the offline store: it must show the live board or nothing.
   if ("serviceWorker" in navigator && !root.classList.contains("kiosk")) {
-    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {});
+    // After the page has loaded: the worker's first downloads must not slow the board's.
+    if (document.readyState === "complete") register();
+    else window.addEventListener("load", register);
     navigator.serviceWorker.ready.then(function (registration) {
-      // Today's and tomorrow's boards (this page's canonical and next links), and this
-      // page itself if the worker was not there yet when it loaded.
+      // The board this page shows and the next day's (on the home page: today's and
+      // tomorrow's; sw.js reads the same links), and this page itself if the worker was
+      // not there yet when it loaded.
       var links = Array.prototype.map.call(
-        document.querySelectorAll('link[rel="canonical"], a[rel="next"]'),
-        function (link) { return link.getAttribute("href"); }
+        document.querySelectorAll('a[href^="/day/"][href$="/calendar.ics"], a[rel="next"]'),
+        function (link) { return link.getAttribute("href").replace(/calendar\.ics$/, ""); }
       );
       if (!navigator.serviceWorker.controller) links.push(location.pathname);
       if (registration.active) registration.active.postMessage({ store: links });
     });
+  }
+
+  function register() {
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {});
   }
 
   // The offline note ---------------------------------------------------------------

@@ -59,14 +59,17 @@ function fetchAndStore(url) {
   });
 }
 
-// The boards a page names as today's and tomorrow's: its canonical link (the home page's
-// is today's board) and its rel="next" link (the next day's board).
+// The boards a page names: the board it shows (its calendar feed's link names the day:
+// on the home page, today's board) and the next day's (its rel="next" link).
 function boardLinks(html) {
-  return (html.match(/<(?:a|link)\b[^>]*>/g) || []).filter(function (tag) {
-    return /\brel="(?:canonical|next)"/.test(tag);
-  }).map(function (tag) {
-    return (tag.match(/\bhref="([^"]+)"/) || [])[1];
-  }).filter(Boolean);
+  var links = [];
+  var shown = html.match(/href="(\/day\/\d{4}-\d{2}-\d{2}\/)calendar\.ics"/);
+  if (shown) links.push(shown[1]);
+  (html.match(/<a\b[^>]*>/g) || []).forEach(function (tag) {
+    var href = tag.match(/\bhref="([^"]+)"/);
+    if (/\brel="next"/.test(tag) && href) links.push(href[1]);
+  });
+  return links;
 }
 
 function storeBoardsOf(url) {
