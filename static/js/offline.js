@@ -31,7 +31,11 @@
   }
 
   function register() {
-    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {});
+    // When the phone is idle: starting the worker costs the main thread a little too.
+    var idle = window.requestIdleCallback || function (callback) { setTimeout(callback, 1); };
+    idle(function () {
+      navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {});
+    }, { timeout: 2000 });
   }
 
   // The offline note ---------------------------------------------------------------
@@ -46,7 +50,8 @@
     var storedAt = document.body.getAttribute("data-stored-at");
     if (!storedAt) return;
     var when = new Date(storedAt);
-    var what = document.querySelector("[data-poll]") ? "the board" : "this page";
+    var what = document.querySelector("[data-poll]") ? "the board"
+      : document.getElementById("card") ? "the card" : "the page";
     var note = document.createElement("p");
     note.id = "offline-note";
     note.className = "offline-note";
@@ -142,8 +147,8 @@
     if (!shownAgain) localStorage.removeItem(key);
   }
 
-  var NEEDS_NETWORK = "Sending this needs a connection, and this phone is offline. " +
-    "Everything you typed stays here, even if you reload; send it when you are back online.";
+  var NEEDS_NETWORK = "You are offline: sending this needs a connection. Everything you " +
+    "typed stays here on this phone, even after a reload; send it when you are back online.";
 
   function showNeedsNetwork() {
     document.querySelectorAll(WRITE_FORMS).forEach(function (form) {

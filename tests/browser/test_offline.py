@@ -72,7 +72,7 @@ def test_boards_now_and_a_card_read_offline_with_the_note(phone: BrowserContext,
     expect(page.get_by_role("region", name="On now")).to_contain_text("Packaging pains")
 
     page.goto(conference.url + card)
-    expect(page.locator("#offline-note")).to_contain_text("You are offline: this is this page")
+    expect(page.locator("#offline-note")).to_contain_text("You are offline: this is the card as of")
     expect(page.get_by_role("heading", level=1)).to_have_text("Django async in production")
     # Offline, the interest and report buttons say they need the network.
     expect(page.locator("#interest .needs-network")).to_contain_text("needs a connection")
