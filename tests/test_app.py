@@ -139,3 +139,10 @@ def test_pages_with_a_secret_are_never_compressed(client):
 )
 def test_accepts_gzip_reads_accept_encoding(header, accepted):
     assert accepts_gzip(header) is accepted
+
+
+@pytest.mark.parametrize("url", ["/sw.js", "/manifest.webmanifest"])
+def test_head_works_where_get_does(client, url):
+    response = client.head(url)
+    assert response.status_code == 200
+    assert response.content == b""

@@ -9,7 +9,7 @@ from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 from django.templatetags.static import static
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from boards import caching
 
@@ -35,7 +35,7 @@ def _service_worker_source() -> str:
         return source.read()
 
 
-@require_GET
+@require_safe
 def service_worker(request) -> HttpResponse:
     """The service worker at /sw.js: a static file, served from the root so that its
     scope is the whole site, with what it must know of this deploy put in front.
@@ -67,7 +67,7 @@ def short_name(name: str) -> str:
     return shorter if len(shorter) <= 12 else "Open Spaces"
 
 
-@require_GET
+@require_safe
 def web_manifest(request) -> HttpResponse:
     name = settings.OPENSPACES_NAME
     manifest = {

@@ -31,8 +31,11 @@ def phone(new_context, console) -> BrowserContext:
 
 
 def _wait_until_stored(page: Page, *paths: str) -> None:
-    """Until the service worker has stored every page in `paths`."""
+    """Until the service worker controls the page and has stored every page in `paths`."""
     deadline = time.monotonic() + STORED_WITHIN_S
+    while not page.evaluate("navigator.serviceWorker.controller !== null"):
+        assert time.monotonic() < deadline, "no service worker controls the page"
+        time.sleep(0.2)
     script = "paths => Promise.all(paths.map(p => caches.match(p))).then(r => r.map(Boolean))"
     while True:
         stored = page.evaluate(script, list(paths))
@@ -72,7 +75,7 @@ def test_boards_now_and_a_card_read_offline_with_the_note(phone: BrowserContext,
     expect(page.get_by_role("region", name="On now")).to_contain_text("Packaging pains")
 
     page.goto(conference.url + card)
-    expect(page.locator("#offline-note")).to_contain_text("You are offline: this is the card as of")
+    expect(page.locator("#offline-note")).to_contain_text("You are offline: this is the card")
     expect(page.get_by_role("heading", level=1)).to_have_text("Django async in production")
     # Offline, the interest and report buttons say they need the network.
     expect(page.locator("#interest .needs-network")).to_contain_text("needs a connection")
