@@ -41,6 +41,7 @@ SLOW_MOBILE = {
     "uploadThroughput": 400 * KBIT,
 }
 PHONE = {"width": 360, "height": 740}
+VERBOSE = False
 # Records when the first card is laid out, checked every frame from the first one on.
 FIRST_CARD = """
 (() => {
@@ -95,6 +96,7 @@ def visit(page, session, url: str) -> dict:
           firstCard: window.__firstCard,
           fcp: (performance.getEntriesByName("first-contentful-paint")[0] || {}).startTime,
           load: performance.getEntriesByType("navigation")[0].loadEventEnd,
+          responseStart: performance.getEntriesByType("navigation")[0].responseStart,
         })"""
     )
     figures["bytes"] = sum(sent.values())
@@ -111,9 +113,11 @@ def stored_pages_bytes(page) -> int:
             const cache = await caches.open(name);
             for (const request of await cache.keys()) {
               const again = await fetch(request.url, {cache: "no-store"});
-              const entry = performance.getEntriesByName(again.url).pop();
-              total += entry ? entry.encodedBodySize + 300 : 0;  // ~300 bytes of headers
               await again.arrayBuffer();
+              await new Promise(resolve => setTimeout(resolve, 50));  // the timing entry
+              const entry = performance.getEntriesByName(again.url, "resource").pop();
+              total += entry ? entry.encodedBodySize + 300 : 0;  // ~300 bytes of headers
+              console.log(request.url, entry && entry.encodedBodySize);
             }
           }
           return total;
@@ -130,6 +134,7 @@ def run(base_url: str, cpu: float) -> dict:
         )
         context.add_init_script(FIRST_CARD)
         page = context.new_page()
+        page.on("console", lambda message: print("   ", message.text) if VERBOSE else None)
         session = context.new_cdp_session(page)
         throttle(session, cpu)
         first = visit(page, session, base_url + "/")
@@ -175,6 +180,7 @@ def main() -> None:
         print(
             f"  {visit:6} visit: first card {median(visit, 'firstCard'):6.0f} ms, "
             f"FCP {median(visit, 'fcp'):6.0f} ms, load {median(visit, 'load'):6.0f} ms, "
+            f"HTML from {median(visit, 'responseStart'):4.0f} ms, "
             f"{median(visit, 'bytes') / 1000:5.1f} kB over the network"
         )
     print(

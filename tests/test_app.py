@@ -32,6 +32,14 @@ def test_service_worker_is_served_from_the_root_with_this_release(client):
     assert 'addEventListener("fetch"' in body
 
 
+def test_service_worker_is_sent_gzipped_to_who_accepts_it(client):
+    plain = client.get("/sw.js")
+    response = client.get("/sw.js", **GZIP)
+    assert response["Content-Encoding"] == "gzip"
+    assert response["Vary"] == "Accept-Encoding"
+    assert gzip.decompress(response.content) == plain.content
+
+
 def test_service_worker_answers_304_until_the_next_release(client):
     etag = client.get("/sw.js")["ETag"]
     assert caching.RELEASE in etag

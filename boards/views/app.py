@@ -11,7 +11,7 @@ from django.templatetags.static import static
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.http import require_safe
 
-from boards import caching
+from boards import caching, compression
 
 SERVICE_WORKER = "js/sw.js"
 # What a page needs to be drawn offline: stored when the service worker is installed.
@@ -57,7 +57,10 @@ def service_worker(request) -> HttpResponse:
     response["Service-Worker-Allowed"] = "/"
     # Browsers check for a new worker on navigations; they must ask us, not a cache.
     patch_cache_control(response, no_cache=True)
-    return response
+    # The same for everyone, named by its ETag: sent gzipped (9 kB, 3 kB gzipped).
+    return compression.compress_response(
+        response, request.META.get("HTTP_ACCEPT_ENCODING", ""), etag
+    )
 
 
 def short_name(name: str) -> str:
