@@ -149,6 +149,12 @@
 
   var NEEDS_NETWORK = "You are offline: sending this needs a connection. Everything you " +
     "typed stays here on this phone, even after a reload; send it when you are back online.";
+  var NEEDS_NETWORK_BUTTON = "You are offline: this needs a connection. Try again when " +
+    "you are back online.";
+
+  function needsNetworkText(form) {
+    return keptFields(form).length ? NEEDS_NETWORK : NEEDS_NETWORK_BUTTON;
+  }
 
   function showNeedsNetwork() {
     document.querySelectorAll(WRITE_FORMS).forEach(function (form) {
@@ -159,7 +165,7 @@
         note = document.createElement("p");
         note.className = "needs-network";
         note.setAttribute("role", "status");
-        note.textContent = NEEDS_NETWORK;
+        note.textContent = needsNetworkText(form);
         form.insertBefore(note, form.firstChild);
       }
     });
@@ -183,7 +189,7 @@
       var note = form.querySelector(".needs-network");
       if (note) {
         note.setAttribute("role", "alert");
-        note.textContent = NEEDS_NETWORK;  // announced again on every try
+        note.textContent = needsNetworkText(form);  // announced again on every try
       }
       return;
     }
