@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response
 
-from boards import timeline
+from boards import compression, timeline
 from boards.models import SLOT_LENGTH, Day, Slot
 from boards.timeline import BoardState
 
@@ -152,7 +152,11 @@ def cached_page(
             html = render_html()
             remember_rendered(etag, html)
         response = HttpResponse(html)
-    return with_board_headers(response, etag, vary)
+    response = with_board_headers(response, etag, vary)
+    # Public renderings only: safe to compress (boards.compression says why others are not).
+    return compression.compress_response(
+        response, request.META.get("HTTP_ACCEPT_ENCODING", ""), etag
+    )
 
 
 # The board recipes below are shared by the views and boards.middleware, which answers

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.csp import CSP, build_policy
 from django.utils.http import parse_etags
 
-from boards import caching, timeline
+from boards import caching, compression, timeline
 from boards.caching import board_etag, with_board_headers
 
 # Mirrors boards/urls.py: "" (the current board) and "day/<date>/".
@@ -63,7 +63,8 @@ class BoardFastPathMiddleware:
         # The policy the CSP middleware would build on each response, built once.
         # str(): WSGI servers such as wsgiref insist on exact str header names.
         response[str(CSP.HEADER_ENFORCE)] = self.policy()
-        return with_board_headers(response, etag)
+        response = with_board_headers(response, etag)
+        return compression.compress_response(response, meta.get("HTTP_ACCEPT_ENCODING", ""), etag)
 
     def current_etag(self, date_text: str | None, fragment: bool) -> str | None:
         now = timezone.now()

@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.urls import path, register_converter
 
-from boards.views import cards, hosts, public
+from boards.views import app, cards, hosts, public
 
 
 class DateConverter:
@@ -39,4 +39,7 @@ urlpatterns = [
     path("calendar.ics", public.conference_calendar, name="calendar"),
     path("display/", public.current_display, name="display"),
     path("day/<date:date>/display/", public.day_display, name="day_display"),
+    # The board as an app: offline copies and installing (boards/views/app.py).
+    path("sw.js", app.service_worker, name="service_worker"),
+    path("manifest.webmanifest", app.web_manifest, name="web_manifest"),
 ]

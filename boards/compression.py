@@ -1,0 +1,78 @@
+"""Compression of the pages that are the same for everyone, done by the app itself.
+
+A board is about 30 kB of HTML and 4 kB gzipped; a phone on the venue's Wi-Fi should
+not wait for the difference when no proxy in front compresses it. Only renderings that
+carry no secret come here (boards.caching.cached_page and the middleware's fast path):
+compressing a page that reflects a secret next to what a visitor typed (the manage page,
+a CSRF token) would open it to BREACH, which is why Django's GZipMiddleware, which
+compresses everything, is not used.
+
+A rendering is compressed once per process and kept under its key (the ETag, which names
+one rendering for good), so no request after the first pays for it.
+"""
+
+import gzip
+import zlib
+
+from django.utils.cache import patch_vary_headers
+
+# Below this, the gzip header and the lost round trip of a bigger first packet cost more
+# than they save (Django's GZipMiddleware draws the line at 200 bytes too).
+MINIMUM_SIZE = 200
+COMPRESSED_COPIES = 64
+# Level 6 is within a few per cent of 9 on HTML and much quicker; it is paid once anyway.
+LEVEL = 6
+
+_compressed: dict[str, bytes] = {}
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding header takes gzip (and does not refuse it with q=0)."""
+    for item in accept_encoding.lower().split(","):
+        coding, _, parameters = item.partition(";")
+        if coding.strip() == "gzip":
+            weight = parameters.strip().removeprefix("q=").strip()
+            try:
+                return not weight or float(weight) > 0
+            except ValueError:
+                return False
+    return False
+
+
+def encode(body: bytes, accept_encoding: str, key: str) -> tuple[bytes, dict[str, str]]:
+    """The body to send for a client's Accept-Encoding, and the headers to add to it.
+
+    `key` names this body (an ETag does): the compressed copy is kept under it. A body
+    small or refused by the client is sent as it is.
+    """
+    if len(body) < MINIMUM_SIZE or not accepts_gzip(accept_encoding):
+        return body, {}
+    # The checksum too (microseconds for a board): a key could come back naming other
+    # bytes after the database starts again from scratch (versions count from 1 again).
+    key = f"{key}:{len(body)}:{zlib.crc32(body):x}"
+    compressed = _compressed.get(key)
+    if compressed is None:
+        # mtime=0: the same rendering gives the same bytes on every worker.
+        compressed = gzip.compress(body, compresslevel=LEVEL, mtime=0)
+        if len(_compressed) >= COMPRESSED_COPIES:
+            _compressed.clear()
+        _compressed[key] = compressed
+    return compressed, {"Content-Encoding": "gzip"}
+
+
+def compress_response(response, accept_encoding: str, key: str):
+    """Compress a new HttpResponse whose content is a public rendering named by `key`.
+
+    Every answer names Accept-Encoding in Vary, compressed or not, so that a shared
+    cache never hands a gzipped page to a client that cannot read it, or the reverse.
+    """
+    patch_vary_headers(response, ["Accept-Encoding"])
+    if response.status_code != 200 or response.has_header("Content-Encoding"):
+        return response
+    body, headers = encode(response.content, accept_encoding, key)
+    if headers:
+        response.content = body
+        response["Content-Length"] = str(len(body))
+        for name, value in headers.items():
+            response[name] = value
+    return response

@@ -1,0 +1,209 @@
+// The board on a dead connection: registers the service worker (static/js/sw.js, served
+// at /sw.js), says so when a page is a stored copy, and keeps what people type in the
+// write forms on this phone until it can be sent. Nothing is queued and sent later: a
+// claim is a race for a slot, and whoever sends it must see the answer.
+(function () {
+  "use strict";
+  var root = document.documentElement;
+  var WRITE_FORMS = 'form[method="post" i]';
+  var DRAFT_PREFIX = "openspaces-draft:";
+  var SENT_KEY = "openspaces-draft-sent";
+  // Never kept: the CSRF token (it changes), the bots' honeypot, what is not typed.
+  var NOT_KEPT = { csrfmiddlewaretoken: true, website: true };
+  var KEPT_TYPES = /^(text|textarea|email|url|search|tel|number|select-one)$/;
+
+  // The big screen stays out of the offline store: it must show the live board or nothing.
+  if ("serviceWorker" in navigator && !root.classList.contains("kiosk")) {
+    // After the page has loaded: the worker's first downloads must not slow the board's.
+    if (document.readyState === "complete") register();
+    else window.addEventListener("load", register);
+    navigator.serviceWorker.ready.then(function (registration) {
+      // The board this page shows and the next day's (on the home page: today's and
+      // tomorrow's; sw.js reads the same links), and this page itself if the worker was
+      // not there yet when it loaded.
+      var links = Array.prototype.map.call(
+        document.querySelectorAll('a[href^="/day/"][href$="/calendar.ics"], a[rel="next"]'),
+        function (link) { return link.getAttribute("href").replace(/calendar\.ics$/, ""); }
+      );
+      if (!navigator.serviceWorker.controller) links.push(location.pathname);
+      if (registration.active) registration.active.postMessage({ store: links });
+    });
+  }
+
+  function register() {
+    // When the phone is idle: starting the worker costs the main thread a little too.
+    var idle = window.requestIdleCallback || function (callback) { setTimeout(callback, 1); };
+    idle(function () {
+      navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {});
+    }, { timeout: 2000 });
+  }
+
+  // The offline note ---------------------------------------------------------------
+
+  function clock(date) {
+    var time = date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    if (date.toDateString() === new Date().toDateString()) return time;
+    return date.toLocaleDateString([], { weekday: "short", day: "numeric", month: "short" }) + " " + time;
+  }
+
+  function offlineNote() {
+    var storedAt = document.body.getAttribute("data-stored-at");
+    if (!storedAt) return;
+    var when = new Date(storedAt);
+    var what = document.querySelector("[data-poll]") ? "the board"
+      : document.getElementById("card") ? "the card" : "the page";
+    var note = document.createElement("p");
+    note.id = "offline-note";
+    note.className = "offline-note";
+    note.setAttribute("role", "status");
+    note.textContent = (navigator.onLine ? "The network is not answering" : "You are offline") +
+      ": this is " + what + " as of " + (isNaN(when) ? "your last visit" : clock(when)) + ".";
+    var main = document.querySelector("main") || document.body;
+    main.insertBefore(note, main.firstChild);
+  }
+
+  // Back online: the live parts ask for the current board at once (boards.js polls them
+  // every 15 s too); a page without live parts offers to load the latest.
+  window.addEventListener("online", function () {
+    var live = document.querySelectorAll("[data-poll]");
+    if (live.length && window.htmx) {
+      live.forEach(function (element) { window.htmx.trigger(element, "board-poll"); });
+    } else {
+      var note = document.getElementById("offline-note");
+      if (note) {
+        note.textContent = "You are back online. ";
+        var reload = document.createElement("a");
+        reload.href = location.href;
+        reload.textContent = "Load the latest version of this page";
+        note.appendChild(reload);
+      }
+    }
+    showNeedsNetwork();
+  });
+  window.addEventListener("offline", showNeedsNetwork);
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var target = event.detail.target;
+    // A live part answered: what is shown is current again.
+    if (event.detail.successful && target && target.hasAttribute("data-poll")) {
+      var note = document.getElementById("offline-note");
+      if (note) note.remove();
+      document.body.removeAttribute("data-stored-at");
+    }
+    // A form sent through htmx got an answer (422 and 409 come back with the typed
+    // text in them): its draft has done its job. No answer (status 0): it is kept.
+    var form = event.detail.elt;
+    if (form && form.matches && form.matches(WRITE_FORMS) && event.detail.xhr.status) {
+      localStorage.removeItem(draftKey(form));
+    }
+  });
+
+  // Write forms: drafts and "needs a connection" -------------------------------------
+
+  function draftKey(form) {
+    return DRAFT_PREFIX + (form.getAttribute("action") || location.pathname);
+  }
+
+  function keptFields(form) {
+    return Array.prototype.filter.call(form.elements, function (field) {
+      return field.name && !NOT_KEPT[field.name] && KEPT_TYPES.test(field.type);
+    });
+  }
+
+  function saveDraft(form) {
+    var fields = keptFields(form);
+    if (!fields.length) return;  // a button (interest, report): nothing typed to keep
+    var draft = {};
+    fields.forEach(function (field) { draft[field.name] = field.value; });
+    try {
+      localStorage.setItem(draftKey(form), JSON.stringify(draft));
+    } catch (error) { /* storage full or refused: the form still works */ }
+  }
+
+  function restoreDrafts(scope) {
+    scope.querySelectorAll(WRITE_FORMS).forEach(function (form) {
+      var draft;
+      try { draft = JSON.parse(localStorage.getItem(draftKey(form)) || "null"); } catch (error) { draft = null; }
+      if (!draft) return;
+      keptFields(form).forEach(function (field) {
+        if (typeof draft[field.name] === "string") field.value = draft[field.name];
+      });
+    });
+  }
+
+  // A form sent without htmx: the page it led to says whether the draft is still needed.
+  // It is kept while the answer shows the form again with an error (the text is there
+  // anyway) or if this page is a stored copy (nothing reached the server); otherwise
+  // (the card, the saved edit) it has been sent.
+  function settleSentDraft() {
+    var key = sessionStorage.getItem(SENT_KEY);
+    if (!key) return;
+    sessionStorage.removeItem(SENT_KEY);
+    if (document.body.hasAttribute("data-stored-at")) return;
+    var shownAgain = Array.prototype.some.call(document.querySelectorAll(WRITE_FORMS), function (form) {
+      return draftKey(form) === key && (form.closest("section, article, main") || document)
+        .querySelector('[role="alert"], .error, [aria-invalid="true"]');
+    });
+    if (!shownAgain) localStorage.removeItem(key);
+  }
+
+  var NEEDS_NETWORK = "You are offline: sending this needs a connection. Everything you " +
+    "typed stays here on this phone, even after a reload; send it when you are back online.";
+  var NEEDS_NETWORK_BUTTON = "You are offline: this needs a connection. Try again when " +
+    "you are back online.";
+
+  function needsNetworkText(form) {
+    return keptFields(form).length ? NEEDS_NETWORK : NEEDS_NETWORK_BUTTON;
+  }
+
+  function showNeedsNetwork() {
+    document.querySelectorAll(WRITE_FORMS).forEach(function (form) {
+      var note = form.querySelector(".needs-network");
+      if (navigator.onLine) {
+        if (note) note.remove();
+      } else if (!note) {
+        note = document.createElement("p");
+        note.className = "needs-network";
+        note.setAttribute("role", "status");
+        note.textContent = needsNetworkText(form);
+        form.insertBefore(note, form.firstChild);
+      }
+    });
+  }
+
+  document.addEventListener("input", function (event) {
+    var form = event.target.form;
+    if (form && form.matches(WRITE_FORMS)) saveDraft(form);
+  });
+
+  // Capture phase: this runs before htmx's own submit handler on the form, and stops it
+  // while offline, so that nothing is sent, queued or lost.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches(WRITE_FORMS)) return;
+    if (!navigator.onLine) {
+      event.preventDefault();
+      event.stopPropagation();
+      saveDraft(form);
+      showNeedsNetwork();
+      var note = form.querySelector(".needs-network");
+      if (note) {
+        note.setAttribute("role", "alert");
+        note.textContent = needsNetworkText(form);  // announced again on every try
+      }
+      return;
+    }
+    saveDraft(form);
+    sessionStorage.setItem(SENT_KEY, draftKey(form));
+  }, true);
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    restoreDrafts(event.detail.target);
+    showNeedsNetwork();
+  });
+
+  offlineNote();
+  settleSentDraft();
+  restoreDrafts(document);
+  showNeedsNetwork();
+})();

@@ -1,0 +1,141 @@
+"""The board on a dead connection: the service worker's stored copies, the offline note,
+write forms that say they need the network and keep what was typed, and the live board
+coming back by itself."""
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from boards import services
+from boards.models import Card
+from tests import factories
+from tests.browser import VIEWPORTS
+from tests.browser.axe import axe_violations, describe
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+STORED_WITHIN_S = 15
+
+
+@pytest.fixture
+def phone(new_context, console) -> BrowserContext:
+    """A phone whose pages axe can check (bypass_csp), as offline tests need only one size."""
+    context = new_context(viewport=VIEWPORTS["phone"], bypass_csp=True)
+    console.watch(context)
+    # Offline, the page's own requests fail as they would on a phone: the browser says
+    # so in the console, and htmx reports each poll that could not be sent.
+    console.expect(r"ERR_INTERNET_DISCONNECTED|htmx:sendError|Failed to fetch")
+    return context
+
+
+def _wait_until_stored(page: Page, *paths: str) -> None:
+    """Until the service worker controls the page and has stored every page in `paths`."""
+    deadline = time.monotonic() + STORED_WITHIN_S
+    while not page.evaluate("navigator.serviceWorker.controller !== null"):
+        assert time.monotonic() < deadline, "no service worker controls the page"
+        time.sleep(0.2)
+    script = "paths => Promise.all(paths.map(p => caches.match(p))).then(r => r.map(Boolean))"
+    while True:
+        stored = page.evaluate(script, list(paths))
+        if all(stored):
+            return
+        missing = [path for path, hit in zip(paths, stored, strict=True) if not hit]
+        assert time.monotonic() < deadline, f"never stored: {missing}"
+        time.sleep(0.2)
+
+
+def test_boards_now_and_a_card_read_offline_with_the_note(phone: BrowserContext, conference):
+    today, tomorrow = (f"/day/{day.date}/" for day in conference.days[:2])
+    card = f"/card/{conference.card.pk}/"
+    page = phone.new_page()
+    page.goto(conference.url + "/")
+    # The first visit stores today's and tomorrow's boards without opening them.
+    _wait_until_stored(page, "/", "/now/", today, tomorrow)
+    page.goto(conference.url + card)
+    _wait_until_stored(page, card)
+    page.goto(conference.url + "/")
+
+    phone.set_offline(True)
+    page.reload()
+    expect(page.locator("#offline-note")).to_have_text(
+        re.compile(r"^You are offline: this is the board as of \d\d:\d\d\.$")
+    )
+    expect(page.locator("#board")).to_contain_text("Django async in production")
+    violations = axe_violations(page)
+    assert violations == [], describe(violations)
+
+    page.goto(conference.url + tomorrow)
+    expect(page.locator("#offline-note")).to_contain_text("You are offline: this is the board")
+    expect(page.locator("#board")).to_contain_text("Type hints")
+
+    page.goto(conference.url + "/now/")
+    expect(page.locator("#offline-note")).to_contain_text("You are offline: this is the board")
+    expect(page.get_by_role("region", name="On now")).to_contain_text("Packaging pains")
+
+    page.goto(conference.url + card)
+    expect(page.locator("#offline-note")).to_contain_text("You are offline: this is the card")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Django async in production")
+    # Offline, the interest and report buttons say they need the network.
+    expect(page.locator("#interest .needs-network")).to_contain_text("needs a connection")
+    violations = axe_violations(page)
+    assert violations == [], describe(violations)
+
+
+def test_claim_form_offline_keeps_its_text_and_sends_nothing(phone: BrowserContext, conference):
+    claim = f"/slot/{conference.free.pk}/claim/"
+    page = phone.new_page()
+    page.goto(conference.url + claim)
+    _wait_until_stored(page, claim)
+    page.get_by_label("Title").fill("Offline-first web apps")
+    page.get_by_label("Your name").fill("Noor")
+
+    phone.set_offline(True)
+    page.reload()
+    expect(page.get_by_label("Title")).to_have_value("Offline-first web apps")
+    expect(page.get_by_label("Your name")).to_have_value("Noor")
+    message = page.locator("form.card-form .needs-network")
+    expect(message).to_contain_text("needs a connection")
+    page.get_by_role("button", name="Pin my card").click()
+    expect(message).to_have_attribute("role", "alert")
+    expect(page.get_by_label("Title")).to_have_value("Offline-first web apps")
+
+    # Nothing was queued: back online, the claim happens when the host sends it.
+    phone.set_offline(False)
+    expect(message).to_have_count(0)
+    assert not Card.objects.filter(title="Offline-first web apps").exists()
+    page.get_by_role("button", name="Pin my card").click()
+    expect(page.get_by_text("Your card is on the board")).to_be_visible()
+    assert Card.objects.filter(title="Offline-first web apps").count() == 1
+    # Sent: the draft is gone, so the slot's form is empty again for the next person.
+    page.goto(conference.url + f"/slot/{conference.free.pk}/claim/")
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.includes('draft'))") == []
+
+
+def test_back_online_the_board_shows_a_change_by_itself(phone: BrowserContext, conference):
+    page = phone.new_page()
+    page.goto(conference.url + "/")
+    _wait_until_stored(page, "/")
+    page.reload()  # now under the service worker
+    phone.set_offline(True)
+    page.reload()
+    expect(page.locator("#offline-note")).to_be_visible()
+
+    # Meanwhile someone pins a card.
+    factories.make_card(slot=conference.free, title="Written while you were offline")
+    services.boards_changed(conference.free.day_id)
+
+    phone.set_offline(False)
+    expect(page.locator("#board")).to_contain_text("Written while you were offline")
+    expect(page.locator("#offline-note")).to_have_count(0)
+    assert page.url == conference.url + "/"  # no reload: the live board swapped itself in
+
+
+def test_display_is_never_stored(phone: BrowserContext, conference):
+    page = phone.new_page()
+    page.goto(conference.url + "/")
+    _wait_until_stored(page, "/")
+    page.goto(conference.url + "/display/")
+    page.goto(conference.url + "/")
+    assert page.evaluate("caches.match('/display/').then(Boolean)") is False
