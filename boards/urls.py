@@ -2,7 +2,8 @@ import datetime as dt
 
 from django.urls import path, register_converter
 
-from boards.views import cards, hosts, public
+from boards.feeds import SoonFeed
+from boards.views import cards, hosts, paper, public, rooms
 
 
 class DateConverter:
@@ -39,4 +40,10 @@ urlpatterns = [
     path("calendar.ics", public.conference_calendar, name="calendar"),
     path("display/", public.current_display, name="display"),
     path("day/<date:date>/display/", public.day_display, name="day_display"),
+    # The physical board and the hashtag: paper, door signs, a room's live page, the feed.
+    path("day/<date:date>/print/", paper.day_print, name="day_print"),
+    path("day/<date:date>/print/rooms/", paper.rooms_print, name="rooms_print"),
+    path("day/<date:date>/print/room/<int:room_id>/", paper.room_print, name="room_print"),
+    path("room/<int:room_id>/", rooms.room_live, name="room"),
+    path("soon.atom", SoonFeed(), name="soon"),
 ]
