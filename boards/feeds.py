@@ -45,7 +45,7 @@ class SoonFeed(Feed):
         return card.host_name
 
     def item_pubdate(self, card: Card):
-        return announcements.comes_up_at(card)
+        return timezone.localtime(announcements.comes_up_at(card))
 
     def item_updateddate(self, card: Card):
-        return announcements.comes_up_at(card)
+        return self.item_pubdate(card)

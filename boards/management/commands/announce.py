@@ -42,13 +42,17 @@ class Command(BaseCommand):
                     logger.exception("Announcing failed; trying again in a minute")
                 finally:
                     close_old_connections()
-                time.sleep(_until_next_minute(timezone.now()))
+                pause(_until_next_minute(timezone.now()))
         except KeyboardInterrupt:
             self.stdout.write("Stopped.")
 
     def _run(self, poster) -> None:
         for announcement in announcements.announce_due(poster=poster):
             self.stdout.write(f"Posted: {announcement.text}")
+
+
+def pause(seconds: float) -> None:
+    time.sleep(seconds)
 
 
 def _until_next_minute(now: dt.datetime) -> float:
