@@ -33,7 +33,7 @@ def _bad_size() -> HttpResponse:
     )
 
 
-def _render(request, template: str, paper: str, **context) -> HttpResponse:
+def _render(template: str, paper: str, **context) -> HttpResponse:
     now = timezone.now()
     context = {
         "paper": paper,
@@ -63,7 +63,6 @@ def day_print(request, date: dt.date) -> HttpResponse:
     day = get_object_or_404(Day, date=date)
     board_url, qr = _qr(request, reverse("boards:day", kwargs={"date": date}))
     return _render(
-        request,
         "boards/print_day.html",
         paper,
         board=build_board(day, timezone.now()),
@@ -88,7 +87,6 @@ def room_print(request, date: dt.date, room_id: int) -> HttpResponse:
     room = get_object_or_404(Room, pk=room_id)
     board = build_board(day, timezone.now())
     return _render(
-        request,
         "boards/print_rooms.html",
         paper,
         day=day,
@@ -105,7 +103,6 @@ def rooms_print(request, date: dt.date) -> HttpResponse:
     day = get_object_or_404(Day, date=date)
     board = build_board(day, timezone.now())
     return _render(
-        request,
         "boards/print_rooms.html",
         paper,
         day=day,

@@ -8,11 +8,14 @@ import subprocess
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from boards.management.commands.load_demo import CARDS
 from boards.models import Card, Day, Room, Slot
 from boards.services import boards_changed
 from tests import factories
+from tests.browser import VIEWPORTS
+from tests.browser.axe import axe_violations, describe
 from tests.browser.conftest import FIRST_DAY
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -155,3 +158,36 @@ def test_free_slots_on_a_door_sign_invite_a_host(printer, live_server, frozen_ti
     pages, _, text = pdf_facts(pdf, tmp_path, "door-free")
     assert pages == 1
     assert squeezed("free: scan to host here") in text.casefold()  # set in capitals
+
+
+@pytest.mark.parametrize(
+    "path", ["/room/{room}/", "/day/{day}/print/", "/day/{day}/print/room/{room}/"]
+)
+def test_room_page_and_print_pages_have_no_axe_violations(
+    new_context, console, live_server, frozen_time, path
+):
+    call_command("load_demo", stdout=None)
+    room = Room.objects.get(name="Room 250A")
+    # axe is injected as a script: the app's CSP (script-src 'self') would refuse it.
+    context = new_context(viewport=VIEWPORTS["phone"], bypass_csp=True)
+    console.watch(context)
+    page = context.new_page()
+    page.goto(live_server.url + path.format(room=room.pk, day=FIRST_DAY))
+    found = {}
+    for name, size in VIEWPORTS.items():
+        page.set_viewport_size(size)
+        if violations := axe_violations(page):
+            found[name] = describe(violations)
+    assert not found, f"axe found on {page.url}\n" + "\n".join(found.values())
+
+
+def test_room_page_works_on_a_phone_without_javascript(new_context, live_server, frozen_time):
+    call_command("load_demo", stdout=None)
+    room = Room.objects.get(name="Room 250A")
+    context = new_context(viewport=VIEWPORTS["phone"], java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/room/{room.pk}/")
+    expect(page.get_by_role("heading", name="Room 250A", level=1)).to_be_visible()
+    expect(page.get_by_role("region", name="Next")).to_be_visible()
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - innerWidth")
+    assert overflow <= 0
