@@ -5,6 +5,7 @@ from django.contrib.syndication.views import Feed
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from boards import announcements
 from boards.models import Card
@@ -39,7 +40,9 @@ class SoonFeed(Feed):
         where = room.name + (f" ({room.location})" if room.location else "")
         handle = card.handle
         host = card.host_name + (f" {handle.text}" if handle else "")
-        return f"{start:%A %-d %B, %H:%M}–{end:%H:%M} · {where} · hosted by {host}"
+        line = f"{start:%A %-d %B, %H:%M}–{end:%H:%M} · {where} · hosted by {host}"
+        # Atom readers take the summary as HTML: what hosts typed is text, never markup.
+        return escape(f"{line}. {card.description}" if card.description else line)
 
     def item_author_name(self, card: Card) -> str:
         return card.host_name

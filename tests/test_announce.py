@@ -243,6 +243,21 @@ def test_soon_feed_is_atom_with_cards_as_they_come_up_newest_first(client, days)
 
 
 @pytest.mark.django_db
+def test_soon_feed_shows_what_hosts_typed_as_text(client, days):
+    make_card(
+        slot=slot("Room A", 10),
+        title="<b>Bold</b> topic",
+        host_name="<i>Eve</i>",
+        description="<img src=x onerror=alert(1)>",
+    )
+    (entry,) = feed_at(client, 9, 45).entries
+    assert entry.title == "<b>Bold</b> topic"
+    assert "<img" not in entry.summary and "<i>" not in entry.summary
+    assert "&lt;i&gt;Eve&lt;/i&gt;" in entry.summary
+    assert "&lt;img src=x onerror=alert(1)&gt;" in entry.summary
+
+
+@pytest.mark.django_db
 def test_soon_feed_leaves_out_removed_and_hidden_cards(client, days):
     removed = make_card(slot=slot("Room A", 10), title="Removed topic")
     hidden = make_card(slot=slot("Room B", 10), title="Hidden topic")

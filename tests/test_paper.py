@@ -157,3 +157,16 @@ def test_day_at_a_glance_links_to_the_print_pages(chair_client, day):
     for room in Room.objects.all():
         sign = reverse("boards:room_print", kwargs={"date": day.date, "room_id": room.pk})
         assert f'href="{sign}"' in html
+
+
+def test_print_pages_and_the_room_page_answer_head(client, day):
+    room = Room.objects.get(name="Room A")
+    for url in (
+        print_url(day),
+        reverse("boards:room_print", kwargs={"date": day.date, "room_id": room.pk}),
+        reverse("boards:rooms_print", kwargs={"date": day.date}),
+        reverse("boards:room", kwargs={"room_id": room.pk}),
+        reverse("boards:soon"),
+    ):
+        response = client.head(url)
+        assert (response.status_code, response.content) == (200, b""), url

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from boards.board import build_board
 from boards.context_processors import conference
@@ -54,7 +54,7 @@ def _qr(request, url: str) -> tuple[str, str]:
     return absolute, mark_safe(qr_svg(absolute))  # noqa: S308 - segno's own markup
 
 
-@require_GET
+@require_safe
 def day_print(request, date: dt.date) -> HttpResponse:
     """The day's board on one landscape page: every card in full, blocked and free slots."""
     paper = _paper(request)
@@ -77,7 +77,7 @@ def _door_sign(request, board, room: Room) -> dict:
     return {"room": room, "hours": room_hours(board, room), "live_url": live_url, "qr_svg": qr}
 
 
-@require_GET
+@require_safe
 def room_print(request, date: dt.date, room_id: int) -> HttpResponse:
     """A portrait door sign for one room and day: each hour's card or a free slot."""
     paper = _paper(request)
@@ -94,7 +94,7 @@ def room_print(request, date: dt.date, room_id: int) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def rooms_print(request, date: dt.date) -> HttpResponse:
     """Every room's door sign for the day, one room a page, to print in one go."""
     paper = _paper(request)

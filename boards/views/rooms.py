@@ -10,7 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from boards import caching, timeline
 from boards.board import Board, Cell, Hour, build_board
@@ -42,7 +42,7 @@ def _requested_date(request, states, now) -> dt.date:
     return date
 
 
-@require_GET
+@require_safe
 def room_live(request: HtmxHttpRequest, room_id: int) -> HttpResponse:
     now = timezone.now()
     states = caching.board_states()
