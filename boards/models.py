@@ -327,3 +327,44 @@ class Interest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.browser_key[:6]}… → {self.card}"
+
+
+class Announcement(models.Model):
+    """One post about a card to the conference's Mastodon account, claimed before it is made.
+
+    The row is written before posting, so that two `announce` processes (or one restarted)
+    never post a card twice: the database's unique constraints pick the one that posts.
+    `posted_at` stays empty until the server has taken the post; until then, a claim whose
+    `claimed_until` has passed (its poster failed or died) may be taken again, and the
+    retry carries the same idempotency key, so the server drops a post it already has.
+    """
+
+    class Kind(models.TextChoices):
+        POSTED = "posted", "Announced"
+        MOVED = "moved", "Moved"
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="announcements")
+    # The slot announced: a card moved after its announcement gets one "moved" post per slot.
+    slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="announcements")
+    slot_starts_at = models.DateTimeField()
+    kind = models.CharField(max_length=10, choices=Kind)
+    claimed_until = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=1)
+    last_error = models.CharField(max_length=300, blank=True)
+    posted_at = models.DateTimeField(null=True, blank=True)
+    status_id = models.CharField(max_length=64, blank=True)
+    text = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-slot_starts_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["card"], condition=Q(kind="posted"), name="announcement_card_posted_once"
+            ),
+            models.UniqueConstraint(
+                fields=["card", "slot", "kind"], name="announcement_once_per_slot"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.card}"

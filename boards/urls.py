@@ -2,7 +2,8 @@ import datetime as dt
 
 from django.urls import path, register_converter
 
-from boards.views import app, cards, hosts, public
+from boards.feeds import SoonFeed
+from boards.views import app, cards, hosts, paper, public, rooms
 
 
 class DateConverter:
@@ -42,4 +43,10 @@ urlpatterns = [
     # The board as an app: offline copies and installing (boards/views/app.py).
     path("sw.js", app.service_worker, name="service_worker"),
     path("manifest.webmanifest", app.web_manifest, name="web_manifest"),
+    # The physical board and the hashtag: paper, door signs, a room's live page, the feed.
+    path("day/<date:date>/print/", paper.day_print, name="day_print"),
+    path("day/<date:date>/print/rooms/", paper.rooms_print, name="rooms_print"),
+    path("day/<date:date>/print/room/<int:room_id>/", paper.room_print, name="room_print"),
+    path("room/<int:room_id>/", rooms.room_live, name="room"),
+    path("soon.atom", SoonFeed(), name="soon"),
 ]

@@ -275,3 +275,15 @@ LOGGING = {
     # "django" handlers would print every line a second time.
     "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
 }
+
+# The physical board and the hashtag (issue 13). Paper size of the print pages:
+# letter, a4, a3 or tabloid; a page can ask for another with ?size=.
+OPENSPACES_PAPER = os.environ.get("OPENSPACES_PAPER", "letter")
+# How long before its start a card is announced (the /soon.atom feed, `manage.py announce`).
+OPENSPACES_ANNOUNCE_MINUTES = int(os.environ.get("OPENSPACES_ANNOUNCE_MINUTES", "15"))
+# The Mastodon account `announce` posts to; without both, nothing is posted.
+MASTODON_API_BASE_URL = os.environ.get("MASTODON_API_BASE_URL", "")
+MASTODON_ACCESS_TOKEN = os.environ.get("MASTODON_ACCESS_TOKEN", "")
+# The public address of the boards (https://openspaces.example.org), for the links in posts
+# made outside a request; without it, the first of ALLOWED_HOSTS over http(s).
+OPENSPACES_SITE_URL = os.environ.get("OPENSPACES_SITE_URL", "")

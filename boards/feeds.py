@@ -1,0 +1,54 @@
+"""/soon.atom: open spaces as they come up, for feed readers and bots (Atom 1.0)."""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
+
+from boards import announcements
+from boards.models import Card
+
+ENTRIES = 50
+
+
+class SoonFeed(Feed):
+    feed_type = Atom1Feed
+    link = reverse_lazy("boards:current")
+    feed_url = reverse_lazy("boards:soon")
+
+    def title(self) -> str:
+        return f"{settings.OPENSPACES_NAME}: starting soon"
+
+    def subtitle(self) -> str:
+        return (
+            f"Each open space {settings.OPENSPACES_ANNOUNCE_MINUTES} minutes before it starts. "
+            f"{settings.OPENSPACES_HASHTAG}"
+        )
+
+    def items(self) -> list[Card]:
+        return list(announcements.coming_up(timezone.now())[:ENTRIES])
+
+    def item_title(self, card: Card) -> str:
+        return card.title
+
+    def item_description(self, card: Card) -> str:
+        start = timezone.localtime(card.slot.starts_at)
+        end = timezone.localtime(card.slot.ends_at)
+        room = card.slot.room
+        where = room.name + (f" ({room.location})" if room.location else "")
+        handle = card.handle
+        host = card.host_name + (f" {handle.text}" if handle else "")
+        line = f"{start:%A %-d %B, %H:%M}–{end:%H:%M} · {where} · hosted by {host}"
+        # Atom readers take the summary as HTML: what hosts typed is text, never markup.
+        return escape(f"{line}. {card.description}" if card.description else line)
+
+    def item_author_name(self, card: Card) -> str:
+        return card.host_name
+
+    def item_pubdate(self, card: Card):
+        return timezone.localtime(announcements.comes_up_at(card))
+
+    def item_updateddate(self, card: Card):
+        return self.item_pubdate(card)

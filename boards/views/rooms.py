@@ -1,0 +1,78 @@
+"""One room's live page: what is on in it now, next and later that day, phone first.
+
+It is what a door sign's QR code opens. The same for everyone, cached and answered 304
+like the board (boards.caching): its ETag is the day's board ETag for this room.
+"""
+
+import datetime as dt
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from boards import caching, timeline
+from boards.board import Board, Cell, Hour, build_board
+from boards.caching import board_etag, cached_page
+from boards.context_processors import conference
+from boards.models import Day, Room
+from boards.views.common import HtmxHttpRequest
+
+
+def room_hours(board: Board, room: Room) -> list[tuple[Hour, Cell]]:
+    """The room's column of a day's board: each hour with the room's cell in it."""
+    index = next((i for i, other in enumerate(board.rooms) if other.pk == room.pk), None)
+    if index is None:
+        return []
+    return [(hour, hour.cells[index]) for hour in board.hours if hour.cells[index].slot]
+
+
+def _requested_date(request, states, now) -> dt.date:
+    raw = request.GET.get("day", "")
+    if raw:
+        try:
+            return dt.date.fromisoformat(raw)
+        except ValueError:
+            raise Http404("Give the day as YYYY-MM-DD, e.g. ?day=2027-05-14.") from None
+    # Today on a conference day; the board that is up otherwise (the evening before).
+    date = timeline.current_date(states, now) or (states[0].date if states else None)
+    if date is None:
+        raise Http404("There are no boards yet.")
+    return date
+
+
+@require_safe
+def room_live(request: HtmxHttpRequest, room_id: int) -> HttpResponse:
+    now = timezone.now()
+    states = caching.board_states()
+    date = _requested_date(request, states, now)
+    state = timeline.board_on(states, date)
+    if state is None:
+        raise Http404("There is no board for that day.")
+    fragment = bool(request.htmx) and not request.htmx.boosted
+    variant = f"{room_id}{'-day' if 'day' in request.GET else ''}"
+    etag = board_etag(states, state, now, fragment=fragment, kind="room", variant=variant)
+
+    def render_room() -> str:
+        room = get_object_or_404(Room, pk=room_id)
+        board = build_board(Day.objects.get(date=date), now)
+        hours = room_hours(board, room)
+        current = [(hour, cell) for hour, cell in hours if hour.is_now]
+        upcoming = [(hour, cell) for hour, cell in hours if not hour.is_past and not hour.is_now]
+        context = {
+            "room": room,
+            "board": board,
+            "now": now,
+            "is_today": date == timezone.localdate(now),
+            "day_given": "day" in request.GET,
+            "current": current,
+            "next": upcoming[:1],
+            "later": upcoming[1:],
+            "earlier": [(hour, cell) for hour, cell in hours if hour.is_past],
+            **conference(None),
+        }
+        template = "boards/room.html#room" if fragment else "boards/room.html"
+        return render_to_string(template, context)
+
+    return cached_page(request, etag, render_room)
