@@ -6,7 +6,7 @@ import json
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.templatetags.static import static
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.http import require_safe
@@ -31,12 +31,14 @@ BACKGROUND_COLOUR = "#ffffff"
 
 @functools.cache
 def _service_worker_source() -> str:
-    with open(finders.find(SERVICE_WORKER), encoding="utf-8") as source:
+    path = finders.find(SERVICE_WORKER)
+    assert isinstance(path, str), f"{SERVICE_WORKER} is missing from the static files"
+    with open(path, encoding="utf-8") as source:
         return source.read()
 
 
 @require_safe
-def service_worker(request) -> HttpResponse:
+def service_worker(request: HttpRequest) -> HttpResponse:
     """The service worker at /sw.js: a static file, served from the root so that its
     scope is the whole site, with what it must know of this deploy put in front.
 
@@ -71,7 +73,7 @@ def short_name(name: str) -> str:
 
 
 @require_safe
-def web_manifest(request) -> HttpResponse:
+def web_manifest(request: HttpRequest) -> HttpResponse:
     name = settings.OPENSPACES_NAME
     manifest = {
         "id": "/",

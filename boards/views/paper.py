@@ -5,14 +5,14 @@ on screen too; the paper size is a named CSS @page chosen by ?size=."""
 import datetime as dt
 
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from boards.board import build_board
+from boards.board import Board, build_board
 from boards.context_processors import conference
 from boards.models import Day, Room
 from boards.views.public import qr_svg
@@ -21,7 +21,7 @@ from boards.views.rooms import room_hours
 PAPER_SIZES = {"letter": "Letter", "a4": "A4", "a3": "A3", "tabloid": "Tabloid"}
 
 
-def _paper(request) -> str | None:
+def _paper(request: HttpRequest) -> str | None:
     size = request.GET.get("size", settings.OPENSPACES_PAPER).lower()
     return size if size in PAPER_SIZES else None
 
@@ -33,7 +33,7 @@ def _bad_size() -> HttpResponse:
     )
 
 
-def _render(template: str, paper: str, **context) -> HttpResponse:
+def _render(template: str, paper: str, **context: object) -> HttpResponse:
     now = timezone.now()
     context = {
         "paper": paper,
@@ -49,13 +49,13 @@ def _render(template: str, paper: str, **context) -> HttpResponse:
     return response
 
 
-def _qr(request, url: str) -> tuple[str, str]:
+def _qr(request: HttpRequest, url: str) -> tuple[str, str]:
     absolute = request.build_absolute_uri(url)
     return absolute, mark_safe(qr_svg(absolute))  # noqa: S308 - segno's own markup
 
 
 @require_safe
-def day_print(request, date: dt.date) -> HttpResponse:
+def day_print(request: HttpRequest, date: dt.date) -> HttpResponse:
     """The day's board on one landscape page: every card in full, blocked and free slots."""
     paper = _paper(request)
     if paper is None:
@@ -71,14 +71,14 @@ def day_print(request, date: dt.date) -> HttpResponse:
     )
 
 
-def _door_sign(request, board, room: Room) -> dict:
+def _door_sign(request: HttpRequest, board: Board, room: Room) -> dict[str, object]:
     room_url = reverse("boards:room", kwargs={"room_id": room.pk})
     live_url, qr = _qr(request, f"{room_url}?day={board.day.date}")
     return {"room": room, "hours": room_hours(board, room), "live_url": live_url, "qr_svg": qr}
 
 
 @require_safe
-def room_print(request, date: dt.date, room_id: int) -> HttpResponse:
+def room_print(request: HttpRequest, date: dt.date, room_id: int) -> HttpResponse:
     """A portrait door sign for one room and day: each hour's card or a free slot."""
     paper = _paper(request)
     if paper is None:
@@ -95,7 +95,7 @@ def room_print(request, date: dt.date, room_id: int) -> HttpResponse:
 
 
 @require_safe
-def rooms_print(request, date: dt.date) -> HttpResponse:
+def rooms_print(request: HttpRequest, date: dt.date) -> HttpResponse:
     """Every room's door sign for the day, one room a page, to print in one go."""
     paper = _paper(request)
     if paper is None:

@@ -6,7 +6,7 @@ like the board (boards.caching): its ETag is the day's board ETag for this room.
 
 import datetime as dt
 
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -28,7 +28,9 @@ def room_hours(board: Board, room: Room) -> list[tuple[Hour, Cell]]:
     return [(hour, hour.cells[index]) for hour in board.hours if hour.cells[index].slot]
 
 
-def _requested_date(request, states, now) -> dt.date:
+def _requested_date(
+    request: HttpRequest, states: list[timeline.BoardState], now: dt.datetime
+) -> dt.date:
     raw = request.GET.get("day", "")
     if raw:
         try:
