@@ -55,7 +55,16 @@ def _board_response(request, *, states, date, now, home: bool) -> HttpResponse:
     state = _board_or_404(states, date)
     fragment = bool(request.htmx) and not request.htmx.boosted
     query = normalise_query(request.GET.get("q", ""))
-    etag = board_etag(states, state, now, home=home, fragment=fragment, query=query)
+    etag = board_etag(
+        states,
+        state,
+        now,
+        home=home,
+        fragment=fragment,
+        query=query,
+        # A search finds cards on every day: every day's board is part of its answer.
+        variant=_all_days_mark(states, now) if query else "",
+    )
     return cached_page(
         request,
         etag,
@@ -63,11 +72,26 @@ def _board_response(request, *, states, date, now, home: bool) -> HttpResponse:
     )
 
 
+def _all_days_mark(states, now) -> str:
+    window = settings.OPENSPACES_INTEREST_WINDOW
+    marks = [(s.date, s.version, timeline.interest_mark(s, now, window)) for s in states]
+    return f"{zlib.crc32(repr(marks).encode()):x}"
+
+
 def _render_board(states, state, now, home, fragment, query) -> str:
-    day = Day.objects.get(date=state.date)
+    days = {day.date: day for day in Day.objects.all()} if query else {}
+    day = days.get(state.date) or Day.objects.get(date=state.date)
     today = timezone.localdate(now)
+    board = build_board(day, now, query)
+    # A search covers the whole conference, grouped by day (two queries a day).
+    results = [
+        board if date == state.date else build_board(days[date], now, query)
+        for date in sorted(days)
+    ]
     context = {
-        "board": build_board(day, now, query),
+        "board": board,
+        "search_results": results,
+        "found_count": sum(result.card_count for result in results),
         "now": now,
         "today": today,
         "home": home,
