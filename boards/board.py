@@ -110,7 +110,17 @@ def normalise_query(raw: str) -> str:
     return " ".join(raw.split()).casefold()[:80].strip()
 
 
-def build_board(day: Day, now: dt.datetime, query: str = "") -> Board:
+def build_boards(days: list[Day], now: dt.datetime, query: str = "") -> list[Board]:
+    """The boards of several days (a search of the whole conference), in two queries."""
+    by_day: dict[int, list[Slot]] = {day.pk: [] for day in days}
+    for slot in Slot.objects.filter(day__in=days).with_cards():
+        by_day[slot.day_id].append(slot)
+    return [build_board(day, now, query, slots=by_day[day.pk]) for day in days]
+
+
+def build_board(
+    day: Day, now: dt.datetime, query: str = "", *, slots: list[Slot] | None = None
+) -> Board:
     """The board of `day` as seen at `now`: two queries, whatever the number of cards.
 
     With a (normalised) `query`, only the cards matching every word stay, and only
@@ -118,7 +128,8 @@ def build_board(day: Day, now: dt.datetime, query: str = "") -> Board:
     so that a search costs no more queries than the board.
     """
     words = query.split()
-    slots = list(Slot.objects.on(day).with_cards())
+    if slots is None:
+        slots = list(Slot.objects.on(day).with_cards())
     rooms = sorted({slot.room for slot in slots}, key=lambda room: (room.position, room.name))
     short = _short_names(rooms)
     by_hour: dict[dt.datetime, dict[int, Slot]] = {}

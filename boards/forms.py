@@ -5,6 +5,7 @@ import unicodedata
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from boards.handles import Handle, InvalidHandle
 from boards.models import SLOT_LENGTH, Card, Slot
@@ -96,13 +97,31 @@ class CardEditForm(CardTextForm):
 
 
 class MoveForm(forms.Form):
+    # Nothing chosen at first: "Move my card" without a choice must not move it.
     to_slot = forms.ModelChoiceField(
-        queryset=Slot.objects.none(), label="Move to", empty_label=None
+        queryset=Slot.objects.none(), label="Move to", empty_label="Choose a free slot…"
     )
 
     def __init__(self, *args, free_slots, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to_slot"].queryset = free_slots
+        group_by_day_and_hour(self.fields["to_slot"])
+
+
+def group_by_day_and_hour(field: forms.ModelChoiceField) -> None:
+    """Show a slot list as one <optgroup> a day and hour ("Friday 14 May, 11:00"), each
+    listing its rooms: a hundred slots become a list one can find a slot in. Validation
+    still goes by the field's queryset; the grouping is read only when the form is shown."""
+
+    def grouped() -> list:
+        groups: dict[str, list] = {}
+        for slot in field.queryset:
+            start = timezone.localtime(slot.starts_at)
+            label = f"{start:%A} {start.day} {start:%B, %H:%M}"
+            groups.setdefault(label, []).append((slot.pk, slot.room.name))
+        return [("", field.empty_label or ""), *groups.items()]
+
+    field.widget.choices = grouped  # a callable: Django calls it only to render
 
 
 def card_text(card: Card) -> dict[str, str]:
@@ -172,6 +191,7 @@ class ChairMoveForm(forms.Form):
             .select_related("room")
             .order_by("starts_at", "room__position", "room__name")
         )
+        group_by_day_and_hour(self.fields["to_slot"])
 
 
 class CardAdminForm(forms.ModelForm):

@@ -63,7 +63,7 @@ def test_find_matches_title_description_host_and_handle(client, board_with_cards
 
 def test_find_with_no_match_says_so(client, board_with_cards):
     response = _board(client, "cobol")
-    assert "Nothing on this board matches “cobol”" in response.content.decode()
+    assert "Nothing on any day’s board matches “cobol”" in response.content.decode()
 
 
 def test_find_from_htmx_answers_the_board_fragment(client, board_with_cards):

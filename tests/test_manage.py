@@ -85,7 +85,7 @@ def test_manage_move_to_a_taken_slot_is_409_and_the_card_stays(client, claimed):
 def test_manage_release_frees_the_slot_and_keeps_the_card(client, claimed):
     card, url = claimed
     with committed():
-        response = client.post(f"{url}release/")
+        response = client.post(f"{url}release/", {"confirm": "release"})
     assert response.status_code == 303
     card.refresh_from_db()
     assert card.status == Card.Status.RELEASED

@@ -15,7 +15,7 @@ from django_ratelimit.core import is_ratelimited
 from boards import services
 from boards.models import Card, Interest
 from boards.views.common import HtmxHttpRequest, never_cache_headers, see_other
-from boards.views.hosts import CLAIMED_COOKIE, CLAIMED_COOKIE_SALT
+from boards.views.hosts import CLAIMED_COOKIE, CLAIMED_COOKIE_SALT, hosted_token
 
 
 @require_GET
@@ -37,12 +37,15 @@ def card_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             if token
             else ""
         ),
+        "own_card": bool(hosted_token(request, card)),
         **_interest_context(card, _browser_key(request)),
         **_share_context(request, card),
     }
     status = 200 if card.is_active else 410
     template = "boards/card.html#card" if request.htmx else "boards/card.html"
     response = render(request, template, context, status=status)
+    if context["own_card"]:
+        never_cache_headers(response)  # says "your card": never from a shared cache
     if token:
         never_cache_headers(response)
         response.delete_cookie(CLAIMED_COOKIE, path=card.get_absolute_url(), samesite="Lax")

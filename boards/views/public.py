@@ -18,7 +18,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from boards import caching, calendar, exports, timeline
-from boards.board import build_board, normalise_query
+from boards.board import build_board, build_boards, normalise_query
 from boards.caching import board_etag, cached_page
 from boards.context_processors import conference
 from boards.models import SLOT_LENGTH, Card, Day
@@ -79,15 +79,14 @@ def _all_days_mark(states, now) -> str:
 
 
 def _render_board(states, state, now, home, fragment, query) -> str:
-    days = {day.date: day for day in Day.objects.all()} if query else {}
-    day = days.get(state.date) or Day.objects.get(date=state.date)
     today = timezone.localdate(now)
-    board = build_board(day, now, query)
-    # A search covers the whole conference, grouped by day (two queries a day).
-    results = [
-        board if date == state.date else build_board(days[date], now, query)
-        for date in sorted(days)
-    ]
+    if query:
+        # A search covers the whole conference, grouped by day: three queries in all.
+        results = build_boards(list(Day.objects.order_by("date")), now, query)
+        board = next(result for result in results if result.day.date == state.date)
+    else:
+        results = []
+        board = build_board(Day.objects.get(date=state.date), now)
     context = {
         "board": board,
         "search_results": results,
