@@ -160,7 +160,10 @@ class CardQuerySet(models.QuerySet):
 
     def with_open_flags(self) -> "CardQuerySet":
         return self.annotate(
-            open_flags=models.Count("flags", filter=Q(flags__cleared_at__isnull=True))
+            # distinct: the count stays right next to other counts (interest) in one query
+            open_flags=models.Count(
+                "flags", filter=Q(flags__cleared_at__isnull=True), distinct=True
+            )
         )
 
     def with_interest(self) -> "CardQuerySet":
