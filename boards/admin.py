@@ -12,7 +12,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -41,7 +40,12 @@ def _action_form(request, *, modeladmin, queryset, action: str, title: str, form
 
 
 def _slots(count: int, noun: str = "slot") -> str:
-    return f"{count} {noun}{pluralize(count)}"
+    """ "1 slot", "2 slots", "1 new slot": counts read right, through ngettext."""
+    nouns = {
+        "slot": ngettext("slot", "slots", count),
+        "new slot": ngettext("new slot", "new slots", count),
+    }
+    return f"{count} {nouns[noun]}"
 
 
 # One way to write a moment everywhere in the chair's pages: "Fri 14 May 2027 10:00".
@@ -419,7 +423,12 @@ class CardAdmin(admin.ModelAdmin):
         """How many said “I'm interested”, beside the room's seats: a bigger room?"""
         seats = card.slot.room.capacity
         if seats and card.interest_count > seats:
-            return format_html("<strong>{} (room seats {})</strong>", card.interest_count, seats)
+            return format_html(
+                "<strong>{} ({})</strong>",
+                card.interest_count,
+                ngettext("more than its %(n)d seat", "more than its %(n)d seats", seats)
+                % {"n": seats},
+            )
         return str(card.interest_count)
 
     @admin.display(description="Created")

@@ -635,9 +635,9 @@ def test_card_list_shows_interest_sortable_and_flags_room_overflow(admin_client)
     assert response.status_code == 200
     titles = [card.title for card in response.context["cl"].result_list]
     assert titles == ["Busy", "Quiet"]  # sorted by interest, most first
-    assert "<strong>2 (room seats 1)</strong>" in response.text
+    assert "<strong>2 (more than its 1 seat)</strong>" in response.text
     page = admin_client.get(reverse("admin:boards_card_change", args=[busy.pk]))
-    assert "2 (room seats 1)" in page.text
+    assert "2 (more than its 1 seat)" in page.text
 
 
 @pytest.mark.django_db

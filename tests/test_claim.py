@@ -267,3 +267,13 @@ def test_claim_writes_no_session_and_scopes_the_manage_link_cookie_to_the_card(c
     stranger.cookies["claimed"] = cookie.value  # not for this card's path: ignored elsewhere
     other = make_card(slot=slots[1], title="Someone else's")
     assert "/manage/" not in stranger.get(f"/card/{other.pk}/").content.decode()
+
+
+def test_claim_of_a_taken_slot_offers_a_free_one_not_the_same_slot_again(client, slots):
+    make_card(slot=slots[0], title="Got there first")
+    html = claim(client, slots[0]).content.decode()
+
+    assert "Try this slot again" not in html
+    main_button = re.search(r'<button type="submit" class="primary" formaction="([^"]+)">', html)
+    assert main_button[1] == f"/slot/{slots[1].pk}/claim/"  # the nearest free slot
+    assert f"Pin it on {slots[1].room.name}," in html
