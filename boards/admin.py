@@ -48,8 +48,9 @@ def _slots(count: int, noun: str = "slot") -> str:
     return f"{count} {nouns[noun]}"
 
 
-# One way to write a moment everywhere in the chair's pages: "Fri 14 May 2027 10:00".
-CHAIR_DATE = "%a %-d %b %Y"
+# One way to write a moment everywhere in the chair's pages: "Fri 14 May 10:00" (a
+# conference is a few days; the glance template writes dates the same way: "D j M").
+CHAIR_DATE = "%a %-d %b"
 CHAIR_TIME = CHAIR_DATE + " %H:%M"
 
 
@@ -416,9 +417,9 @@ class CardAdmin(admin.ModelAdmin):
 
     @admin.display(description="Host", ordering="host_name")
     def host(self, card: Card) -> str:
-        return f"{card.host_name} {card.host_handle}".strip()
+        return card.host_name
 
-    @admin.display(description="Interested", ordering="interest_count")
+    @admin.display(description="Interest", ordering="interest_count")
     def interest(self, card: Card) -> str:
         """How many said “I'm interested”, beside the room's seats: a bigger room?"""
         seats = card.slot.room.capacity
@@ -443,7 +444,7 @@ class CardAdmin(admin.ModelAdmin):
     def room(self, card: Card) -> Room:
         return card.slot.room
 
-    @admin.display(description="Open flags", ordering="open_flags")
+    @admin.display(description="Flags", ordering="open_flags")
     def open_flag_count(self, card: Card) -> int:
         return card.open_flags
 

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import trigger_client_event
+from django_htmx.http import push_url, trigger_client_event
 from django_ratelimit.core import is_ratelimited
 
 from boards import services
@@ -51,6 +51,12 @@ def card_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         response.delete_cookie(CLAIMED_COOKIE, path=card.get_absolute_url(), samesite="Lax")
         # The board behind an in-place claim form refreshes itself.
         trigger_client_event(response, "board-changed")
+        if request.htmx:
+            # The address bar holds the manage link, so that "bookmark this page" keeps
+            # it (and a reload opens it) rather than the board's address.
+            push_url(
+                response, reverse("boards:card_manage", kwargs={"pk": card.pk, "token": token})
+            )
     return response
 
 
