@@ -12,11 +12,11 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import ngettext
 
 from boards import exports, services
 from boards.forms import CardAdminForm, ChairMoveForm, ConferenceSetupForm, ReasonForm
@@ -40,7 +40,26 @@ def _action_form(request, *, modeladmin, queryset, action: str, title: str, form
 
 
 def _slots(count: int, noun: str = "slot") -> str:
-    return f"{count} {noun}{pluralize(count)}"
+    """ "1 slot", "2 slots", "1 new slot": counts read right, through ngettext."""
+    nouns = {
+        "slot": ngettext("slot", "slots", count),
+        "new slot": ngettext("new slot", "new slots", count),
+    }
+    return f"{count} {nouns[noun]}"
+
+
+# One way to write a moment everywhere in the chair's pages: "Fri 14 May 10:00" (a
+# conference is a few days; the glance template writes dates the same way: "D j M").
+CHAIR_DATE = "%a %-d %b"
+CHAIR_TIME = CHAIR_DATE + " %H:%M"
+
+
+def chair_time(moment) -> str:
+    return timezone.localtime(moment).strftime(CHAIR_TIME) if moment else "—"
+
+
+class ConfirmForm(forms.Form):
+    """No field: the intermediate page of an action that only needs a second, deliberate click."""
 
 
 # Days ---------------------------------------------------------------------------------
@@ -48,7 +67,7 @@ def _slots(count: int, noun: str = "slot") -> str:
 
 @admin.register(Day)
 class DayAdmin(admin.ModelAdmin):
-    list_display = ["date", "board_opens_at", "slot_count", "card_count", "glance_link"]
+    list_display = ["day", "opens", "slot_count", "card_count", "glance_link"]
     fields = ["date", "board_opens_at"]
     change_list_template = "admin/boards/day/change_list.html"
 
@@ -65,6 +84,14 @@ class DayAdmin(admin.ModelAdmin):
                 ),
             )
         )
+
+    @admin.display(description="Day", ordering="date")
+    def day(self, day: Day) -> str:
+        return day.date.strftime(CHAIR_DATE)
+
+    @admin.display(description="Board opens", ordering="board_opens_at")
+    def opens(self, day: Day) -> str:
+        return chair_time(day.board_opens_at)
 
     @admin.display(description="Slots", ordering="slot_count")
     def slot_count(self, day: Day) -> int:
@@ -241,7 +268,7 @@ class SlotAdmin(admin.ModelAdmin):
 
     @admin.display(description="When", ordering="starts_at")
     def when(self, slot: Slot) -> str:
-        return timezone.localtime(slot.starts_at).strftime("%a %-d %b %H:%M")
+        return chair_time(slot.starts_at)
 
     @admin.display(description="Card")
     def card(self, slot: Slot) -> str:
@@ -263,14 +290,22 @@ class SlotAdmin(admin.ModelAdmin):
                 reason=form.cleaned_data["reason"],
             )
             blocked = queryset.count() - len(refused)
-            self.message_user(request, f"Blocked {_slots(blocked)}.", messages.SUCCESS)
+            if blocked:
+                message = ngettext("Blocked %(n)d slot.", "Blocked %(n)d slots.", blocked)
+                self.message_user(request, message % {"n": blocked}, messages.SUCCESS)
             if refused:
-                names = ", ".join(str(slot) for slot in refused)
-                self.message_user(
-                    request,
-                    f"Not blocked, because a card is on them (move or remove it first): {names}.",
-                    messages.WARNING,
+                cards = (
+                    Card.objects.holding().filter(slot__in=refused).select_related("slot__room")
                 )
+                names = "; ".join(f"{card.slot}: “{card.title}”" for card in cards)
+                message = ngettext(
+                    "Not blocked, because a card is on it (move or remove the card first): "
+                    "%(cards)s.",
+                    "Not blocked, because cards are on them (move or remove the cards first): "
+                    "%(cards)s.",
+                    len(refused),
+                )
+                self.message_user(request, message % {"cards": names}, messages.WARNING)
             return None
         return _action_form(
             request,
@@ -282,8 +317,20 @@ class SlotAdmin(admin.ModelAdmin):
             intro="These slots will show the reason on the board and cannot be claimed:",
         )
 
-    @admin.action(description="Unblock the selected slots", permissions=["change"])
+    @admin.action(
+        description="Unblock the selected slots (asks to confirm)", permissions=["change"]
+    )
     def unblock_slots(self, request, queryset):
+        if not ConfirmForm(request.POST if "apply" in request.POST else None).is_valid():
+            return _action_form(
+                request,
+                modeladmin=self,
+                queryset=queryset.select_related("room"),
+                action="unblock_slots",
+                title="Unblock slots",
+                form=ConfirmForm(),
+                intro="These slots lose their reason and anyone can claim them:",
+            )
         services.slots_block(slot_ids=list(queryset.values_list("pk", flat=True)), reason="")
         self.message_user(request, f"Unblocked {_slots(queryset.count())}.", messages.SUCCESS)
 
@@ -312,13 +359,14 @@ def _changes(event: CardEvent) -> str:
 @admin.register(Card)
 class CardAdmin(admin.ModelAdmin):
     form = CardAdminForm
+    # Few, narrow columns, so that the flags and the interest stay in view at 1280 px.
     list_display = [
         "title",
         "starts_at",
         "room",
-        "host_name",
-        "host_handle",
+        "host",
         "status",
+        "interest",
         "open_flag_count",
     ]
     list_filter = ["slot__day", "slot__room", "status", FlaggedFilter]
@@ -334,9 +382,10 @@ class CardAdmin(admin.ModelAdmin):
         "slot",
         "status",
         "removed_reason",
+        "interest",
         "open_flag_count",
-        "created_at",
-        "updated_at",
+        "created",
+        "updated",
         "history",
     ]
     readonly_fields = [
@@ -344,16 +393,17 @@ class CardAdmin(admin.ModelAdmin):
         "slot",
         "status",
         "removed_reason",
+        "interest",
         "open_flag_count",
-        "created_at",
-        "updated_at",
+        "created",
+        "updated",
         "history",
     ]
     actions = ["remove_cards", "restore_cards", "move_card", "clear_flags", "export_csv"]
     change_list_template = "admin/boards/card/change_list.html"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_open_flags()
+        return super().get_queryset(request).with_open_flags().with_interest()
 
     def has_add_permission(self, request):
         return False  # hosts claim cards on the board
@@ -363,13 +413,38 @@ class CardAdmin(admin.ModelAdmin):
 
     @admin.display(description="Starts", ordering="slot__starts_at")
     def starts_at(self, card: Card) -> str:
-        return timezone.localtime(card.slot.starts_at).strftime("%a %-d %b %H:%M")
+        return chair_time(card.slot.starts_at)
+
+    @admin.display(description="Host", ordering="host_name")
+    def host(self, card: Card) -> str:
+        return card.host_name
+
+    @admin.display(description="Interest", ordering="interest_count")
+    def interest(self, card: Card) -> str:
+        """How many said “I'm interested”, beside the room's seats: a bigger room?"""
+        seats = card.slot.room.capacity
+        if seats and card.interest_count > seats:
+            return format_html(
+                "<strong>{} ({})</strong>",
+                card.interest_count,
+                ngettext("more than its %(n)d seat", "more than its %(n)d seats", seats)
+                % {"n": seats},
+            )
+        return str(card.interest_count)
+
+    @admin.display(description="Created")
+    def created(self, card: Card) -> str:
+        return chair_time(card.created_at)
+
+    @admin.display(description="Last changed")
+    def updated(self, card: Card) -> str:
+        return chair_time(card.updated_at)
 
     @admin.display(description="Room", ordering="slot__room__position")
     def room(self, card: Card) -> Room:
         return card.slot.room
 
-    @admin.display(description="Open flags", ordering="open_flags")
+    @admin.display(description="Flags", ordering="open_flags")
     def open_flag_count(self, card: Card) -> int:
         return card.open_flags
 
@@ -380,7 +455,7 @@ class CardAdmin(admin.ModelAdmin):
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
-                    timezone.localtime(event.at).strftime("%a %-d %b %H:%M:%S"),
+                    chair_time(event.at),
                     event.actor,
                     event.get_action_display(),
                     _changes(event),
@@ -468,8 +543,21 @@ class CardAdmin(admin.ModelAdmin):
             intro="These cards will leave the board and their slots will be free:",
         )
 
-    @admin.action(description="Restore the selected cards to their slots", permissions=["change"])
+    @admin.action(
+        description="Restore the selected cards to their slots (asks to confirm)",
+        permissions=["change"],
+    )
     def restore_cards(self, request, queryset):
+        if not ConfirmForm(request.POST if "apply" in request.POST else None).is_valid():
+            return _action_form(
+                request,
+                modeladmin=self,
+                queryset=queryset.select_related("slot__room"),
+                action="restore_cards",
+                title="Restore cards",
+                form=ConfirmForm(),
+                intro="These cards go back on the board, on their slots if still free:",
+            )
         actor = services.chair_actor(request.user)
         for card in queryset.select_related("slot__room"):
             try:
@@ -510,8 +598,21 @@ class CardAdmin(admin.ModelAdmin):
             intro="Tell the host: this card moves to the slot you pick.",
         )
 
-    @admin.action(description="Clear flags: keep the cards on the board", permissions=["change"])
+    @admin.action(
+        description="Clear flags: keep the cards on the board (asks to confirm)",
+        permissions=["change"],
+    )
     def clear_flags(self, request, queryset):
+        if not ConfirmForm(request.POST if "apply" in request.POST else None).is_valid():
+            return _action_form(
+                request,
+                modeladmin=self,
+                queryset=queryset.select_related("slot__room"),
+                action="clear_flags",
+                title="Clear flags",
+                form=ConfirmForm(),
+                intro="The reports on these cards are answered; hidden ones go back on the board:",
+            )
         actor = services.chair_actor(request.user)
         for card in queryset.select_related("slot"):
             services.card_flags_clear(card=card, actor=actor)
@@ -520,11 +621,15 @@ class CardAdmin(admin.ModelAdmin):
 
 @admin.register(CardEvent)
 class CardEventAdmin(admin.ModelAdmin):
-    list_display = ["at", "card", "actor", "action"]
+    list_display = ["when", "card", "actor", "action"]
     list_filter = ["action"]
     search_fields = ["card__title", "actor"]
     list_select_related = ["card"]
     date_hierarchy = "at"
+
+    @admin.display(description="When", ordering="at")
+    def when(self, event: CardEvent) -> str:
+        return chair_time(event.at)
 
     def has_add_permission(self, request):
         return False
@@ -538,7 +643,16 @@ class CardEventAdmin(admin.ModelAdmin):
 
 @admin.register(Flag)
 class FlagAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "card", "cleared_at"]
+    list_display = ["reported", "card", "answered"]
+
+    @admin.display(description="Reported", ordering="created_at")
+    def reported(self, flag: Flag) -> str:
+        return chair_time(flag.created_at)
+
+    @admin.display(description="Answered", ordering="cleared_at")
+    def answered(self, flag: Flag) -> str:
+        return chair_time(flag.cleared_at)
+
     list_filter = [("cleared_at", admin.EmptyFieldListFilter)]
     list_select_related = ["card"]
 

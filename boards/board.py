@@ -14,6 +14,9 @@ class Cell:
     slot: Slot | None
     card: Card | None
     state: str  # "card", "held", "blocked", "open", "not-open", "started", "none", "filtered"
+    # The room's name without the word every room's name starts with ("Room 140A" ->
+    # "140A"), so that an hour's free rooms fit in one line on a phone.
+    short_room: str = ""
 
     @property
     def claimable(self) -> bool:
@@ -26,6 +29,29 @@ class Hour:
     cells: list[Cell]
     is_past: bool
     is_now: bool
+    is_next: bool = False
+
+    # What the phone list shows of an hour: its cards in full, everything else in one line.
+    @property
+    def card_cells(self) -> list[Cell]:
+        return [cell for cell in self.cells if cell.card is not None]
+
+    @property
+    def open_cells(self) -> list[Cell]:
+        return [cell for cell in self.cells if cell.state == "open"]
+
+    @property
+    def later_cells(self) -> list[Cell]:
+        """Free, but the board does not take claims yet."""
+        return [cell for cell in self.cells if cell.state == "not-open"]
+
+    @property
+    def blocked_cells(self) -> list[Cell]:
+        return [cell for cell in self.cells if cell.state == "blocked"]
+
+    @property
+    def held_cells(self) -> list[Cell]:
+        return [cell for cell in self.cells if cell.state == "held"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +65,15 @@ class Board:
     @property
     def now_hour(self) -> Hour | None:
         return next((hour for hour in self.hours if hour.is_now), None)
+
+    @property
+    def coming_hours(self) -> list[Hour]:
+        """The hours not over yet, the one under way first: what a phone leads with."""
+        return [hour for hour in self.hours if not hour.is_past]
+
+    @property
+    def past_hours(self) -> list[Hour]:
+        return [hour for hour in self.hours if hour.is_past]
 
     @property
     def card_count(self) -> int:
@@ -63,12 +98,29 @@ def _cell_state(slot: Slot, now: dt.datetime) -> str:
     return "open"
 
 
+def _short_names(rooms: list[Room]) -> dict[int, str]:
+    first_words = {room.name.split(" ", 1)[0] for room in rooms}
+    if len(rooms) > 1 and len(first_words) == 1 and all(" " in room.name for room in rooms):
+        return {room.pk: room.name.split(" ", 1)[1] for room in rooms}
+    return {room.pk: room.name for room in rooms}
+
+
 def normalise_query(raw: str) -> str:
     """A search as typed, made canonical: one space between words, casefolded, bounded."""
     return " ".join(raw.split()).casefold()[:80].strip()
 
 
-def build_board(day: Day, now: dt.datetime, query: str = "") -> Board:
+def build_boards(days: list[Day], now: dt.datetime, query: str = "") -> list[Board]:
+    """The boards of several days (a search of the whole conference), in two queries."""
+    by_day: dict[int, list[Slot]] = {day.pk: [] for day in days}
+    for slot in Slot.objects.filter(day__in=days).with_cards():
+        by_day[slot.day_id].append(slot)
+    return [build_board(day, now, query, slots=by_day[day.pk]) for day in days]
+
+
+def build_board(
+    day: Day, now: dt.datetime, query: str = "", *, slots: list[Slot] | None = None
+) -> Board:
     """The board of `day` as seen at `now`: two queries, whatever the number of cards.
 
     With a (normalised) `query`, only the cards matching every word stay, and only
@@ -76,35 +128,47 @@ def build_board(day: Day, now: dt.datetime, query: str = "") -> Board:
     so that a search costs no more queries than the board.
     """
     words = query.split()
-    slots = list(Slot.objects.on(day).with_cards())
+    if slots is None:
+        slots = list(Slot.objects.on(day).with_cards())
     rooms = sorted({slot.room for slot in slots}, key=lambda room: (room.position, room.name))
+    short = _short_names(rooms)
     by_hour: dict[dt.datetime, dict[int, Slot]] = {}
-    for slot in slots:
-        slot.day = day  # one Day object for all, so that its state is read once
-        by_hour.setdefault(slot.starts_at, {})[slot.room_id] = slot
+    for each in slots:
+        each.day = day  # one Day object for all, so that its state is read once
+        by_hour.setdefault(each.starts_at, {})[each.room_id] = each
     hours = []
+    today = timezone.localdate(now)
+    next_found = False
     for starts_at in sorted(by_hour):
         row = by_hour[starts_at]
         cells = []
         for room in rooms:
             slot = row.get(room.pk)
-            if slot is None:
-                cells.append(Cell(room=room, slot=None, card=None, state="none"))
-            elif words and not (slot.active_card and slot.active_card.matches(words)):
-                cells.append(Cell(room=room, slot=slot, card=None, state="filtered"))
-            else:
-                cells.append(
-                    Cell(room=room, slot=slot, card=slot.active_card, state=_cell_state(slot, now))
-                )
+            card, state = None, "none"
+            if (
+                slot is not None
+                and words
+                and not (slot.active_card and slot.active_card.matches(words))
+            ):
+                state = "filtered"
+            elif slot is not None:
+                card, state = slot.active_card, _cell_state(slot, now)
+            cells.append(
+                Cell(room=room, slot=slot, card=card, state=state, short_room=short[room.pk])
+            )
         if words and all(cell.card is None for cell in cells):
             continue
         ends_at = starts_at + SLOT_LENGTH
+        # "Next" is the first hour still to come today: what to walk to after this one.
+        is_next = not next_found and starts_at > now and day.date == today
+        next_found = next_found or is_next
         hours.append(
             Hour(
                 starts_at=timezone.localtime(starts_at),
                 cells=cells,
                 is_past=ends_at <= now,
                 is_now=starts_at <= now < ends_at,
+                is_next=is_next,
             )
         )
     return Board(day=day, rooms=rooms, hours=hours, is_open=day.is_open(now), query=query)

@@ -22,6 +22,7 @@ CSV_COLUMNS = [
     "status",
     "removed_reason",
     "open_flags",
+    "interested",
     "created_at",
     "updated_at",
 ]
@@ -31,6 +32,7 @@ def cards_queryset():
     """Every card with what its CSV row needs, in two queries' worth of joins."""
     return (
         Card.objects.with_open_flags()
+        .with_interest()
         .select_related("slot__day", "slot__room")
         .order_by("slot__starts_at", "slot__room__position", "pk")
     )
@@ -53,9 +55,10 @@ def write_cards_csv(cards: Iterable[Card], out: IO[str]) -> None:
                     for text in (card.title, card.description, card.host_name, card.host_handle)
                 ),
                 card.email,
-                card.status,
+                card.get_status_display(),  # words, not the stored code
                 _spreadsheet_safe(card.removed_reason),
                 getattr(card, "open_flags", 0),
+                getattr(card, "interest_count", 0),
                 timezone.localtime(card.created_at).isoformat(),
                 timezone.localtime(card.updated_at).isoformat(),
             ]

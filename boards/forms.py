@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from boards.handles import Handle, InvalidHandle
 from boards.models import SLOT_LENGTH, Card, Slot
@@ -98,13 +99,34 @@ class CardEditForm(CardTextForm):
 
 
 class MoveForm(forms.Form):
+    # Nothing chosen at first: "Move my card" without a choice must not move it.
     to_slot = forms.ModelChoiceField(
-        queryset=Slot.objects.none(), label="Move to", empty_label=None
+        queryset=Slot.objects.none(), label="Move to", empty_label="Choose a free slot…"
     )
 
     def __init__(self, *args: Any, free_slots: QuerySet[Slot], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["to_slot"].queryset = free_slots
+        group_by_day_and_hour(self.fields["to_slot"])
+
+
+def group_by_day_and_hour(field: forms.Field) -> None:
+    """Show a slot list as one <optgroup> a day and hour ("Friday 14 May, 11:00"), each
+    listing its rooms: a hundred slots become a list one can find a slot in. Validation
+    still goes by the field's queryset; the grouping is read only when the form is shown."""
+
+    assert isinstance(field, forms.ModelChoiceField) and field.queryset is not None
+    slots, empty_label = field.queryset, field.empty_label
+
+    def grouped() -> list[tuple[object, object]]:
+        groups: dict[str, list[tuple[int, str]]] = {}
+        for slot in slots:
+            start = timezone.localtime(slot.starts_at)
+            label = f"{start:%A} {start.day} {start:%B, %H:%M}"
+            groups.setdefault(label, []).append((slot.pk, slot.room.name))
+        return [("", empty_label or ""), *groups.items()]
+
+    field.widget.choices = grouped  # a callable: Django calls it only to render
 
 
 def card_text(card: Card) -> dict[str, str]:
@@ -174,6 +196,7 @@ class ChairMoveForm(forms.Form):
             .select_related("room")
             .order_by("starts_at", "room__position", "room__name")
         )
+        group_by_day_and_hour(self.fields["to_slot"])
 
 
 class CardAdminForm(forms.ModelForm):

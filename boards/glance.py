@@ -38,6 +38,8 @@ class Glance:
     fill: Fill
     empty_rooms: list[Room]
     flagged_cards: list[Card]
+    # More people said "I'm interested" than the room seats: a bigger room, perhaps.
+    crowded_cards: list[Card]
 
 
 def _fill(slots: list[Slot]) -> Fill:
@@ -64,6 +66,13 @@ def build_glance(day: Day) -> Glance:
         for starts_at in sorted(by_hour)
     ]
     room_fills = [(room, _fill(by_room[room.pk])) for room in rooms]
+    crowded = [
+        slot.holding_card
+        for slot in sorted(slots, key=lambda slot: (slot.starts_at, slot.room.position))
+        if slot.holding_card is not None
+        and slot.room.capacity
+        and slot.holding_card.interest_count > slot.room.capacity
+    ]
     flagged = (
         Card.objects.with_open_flags()
         .filter(slot__day=day, open_flags__gt=0)
@@ -77,4 +86,5 @@ def build_glance(day: Day) -> Glance:
         fill=_fill(slots),
         empty_rooms=[room for room, fill in room_fills if fill.cards == 0],
         flagged_cards=list(flagged),
+        crowded_cards=crowded,
     )

@@ -136,7 +136,7 @@ class Slot(models.Model):
     def unavailable_reason(self, now: dt.datetime) -> str:
         """Why the slot cannot be claimed at `now`, in words; empty when it can."""
         if self.is_blocked:
-            return f"This slot is blocked: {self.blocked_reason}."
+            return f"This slot is blocked: {self.blocked_reason.rstrip('.')}."
         if self.holding_card is not None:
             return "This slot is already taken."
         if now >= self.starts_at:
@@ -160,7 +160,10 @@ class CardQuerySet(models.QuerySet):
 
     def with_open_flags(self) -> "CardQuerySet":
         return self.annotate(
-            open_flags=models.Count("flags", filter=Q(flags__cleared_at__isnull=True))
+            # distinct: the count stays right next to other counts (interest) in one query
+            open_flags=models.Count(
+                "flags", filter=Q(flags__cleared_at__isnull=True), distinct=True
+            )
         )
 
     def with_interest(self) -> "CardQuerySet":

@@ -162,7 +162,7 @@ def test_unblock_action_unblocks(admin_client):
     slot = _slots(day)[0]
     services.slots_block(slot_ids=[slot.pk], reason="Lunch")
 
-    _action(admin_client, "slot", "unblock_slots", [slot])
+    _action(admin_client, "slot", "unblock_slots", [slot], apply="1")
 
     assert Slot.objects.get(pk=slot.pk).blocked_reason == ""
 
@@ -234,7 +234,7 @@ def test_restore_action_puts_the_card_back(admin_client):
     card = make_card()
     services.card_remove(card=card, reason="Mistake", actor="chair x")
 
-    _action(admin_client, "card", "restore_cards", [card])
+    _action(admin_client, "card", "restore_cards", [card], apply="1")
 
     card.refresh_from_db()
     assert card.status == Card.Status.ACTIVE
@@ -248,7 +248,7 @@ def test_restore_action_when_slot_taken_meanwhile_says_so(admin_client):
     services.card_remove(card=card, reason="Mistake", actor="chair x")
     services.card_claim(slot=slot, title="New", host_name="Bo", now=CLAIM_TIME)
 
-    response = _action(admin_client, "card", "restore_cards", [card])
+    response = _action(admin_client, "card", "restore_cards", [card], apply="1")
 
     messages = [str(message) for message in response.wsgi_request._messages]
     card.refresh_from_db()
@@ -573,3 +573,85 @@ def test_slot_changelist_filters_blocked_and_not_blocked(admin_client):
     open_ = admin_client.get(url, {"blocked": "no"}).context["cl"].result_list
     assert [slot.pk for slot in blocked] == [lunch.pk]
     assert [slot.pk for slot in open_] == [free.pk]
+
+
+# Issue 11: what the chair sees of demand, and no destructive action on one click ------
+
+
+@pytest.mark.django_db
+def test_block_action_only_on_cards_is_a_warning_naming_them_not_a_success(admin_client):
+    (day, *_) = conference(days=1)
+    taken = _slots(day)[0]
+    make_card(slot=taken, title="Packaging")
+
+    response = _action(admin_client, "slot", "block_slots", [taken], apply="1", reason="Lunch")
+
+    messages = [(m.level_tag, str(m)) for m in response.wsgi_request._messages]
+    assert messages == [
+        (
+            "warning",
+            "Not blocked, because a card is on it (move or remove the card first): "
+            f"{taken}: “Packaging”.",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("model", "action"),
+    [("slot", "unblock_slots"), ("card", "restore_cards"), ("card", "clear_flags")],
+)
+@pytest.mark.django_db
+def test_destructive_actions_ask_to_confirm_first(admin_client, model, action):
+    (day, *_) = conference(days=1)
+    slot = _slots(day)[0]
+    if model == "slot":
+        services.slots_block(slot_ids=[slot.pk], reason="Lunch")
+        target = slot
+    else:
+        target = make_card(slot=slot, title="Packaging")
+        services.card_remove(card=target, reason="Spam", actor="chair x")
+    events = CardEvent.objects.count()
+
+    response = _action(admin_client, model, action, [target])
+
+    assert response.status_code == 200
+    assert 'name="apply"' in response.text
+    assert Slot.objects.get(pk=slot.pk).blocked_reason == ("Lunch" if model == "slot" else "")
+    assert CardEvent.objects.count() == events  # nothing happened yet
+
+
+@pytest.mark.django_db
+def test_card_list_shows_interest_sortable_and_flags_room_overflow(admin_client):
+    (day, *_) = conference(days=1)
+    first, second = _slots(day)[:2]
+    Room.objects.filter(pk=first.room_id).update(capacity=1)
+    busy = make_card(slot=first, title="Busy")
+    make_card(slot=second, title="Quiet")
+    for key in ("a" * 24, "b" * 24):
+        services.interest_set(card=busy, browser_key=key, interested=True, now=local(2027, 5, 13))
+
+    response = admin_client.get(reverse("admin:boards_card_changelist"), {"o": "-6"})
+
+    assert response.status_code == 200
+    titles = [card.title for card in response.context["cl"].result_list]
+    assert titles == ["Busy", "Quiet"]  # sorted by interest, most first
+    assert "<strong>2 (more than its 1 seat)</strong>" in response.text
+    page = admin_client.get(reverse("admin:boards_card_change", args=[busy.pk]))
+    assert "2 (more than its 1 seat)" in page.text
+
+
+@pytest.mark.django_db
+def test_glance_shows_interest_seats_and_cards_busier_than_their_room(admin_client):
+    (day, *_) = conference(days=1)
+    first = _slots(day)[0]
+    Room.objects.filter(pk=first.room_id).update(capacity=1)
+    busy = make_card(slot=first, title="Busy")
+    for key in ("a" * 24, "b" * 24):
+        services.interest_set(card=busy, browser_key=key, interested=True, now=local(2027, 5, 13))
+
+    response = admin_client.get(reverse("admin:boards_day_glance", args=[day.pk]))
+
+    assert [card.title for card in response.context["glance"].crowded_cards] == ["Busy"]
+    assert "<strong>2 interested, 1 seat</strong>" in response.text
+    assert "2 interested: more than its 1 seat<" in response.text
+    assert "1 seats" not in response.text

@@ -69,7 +69,8 @@ def test_claim_succeeds_with_303_to_the_card_which_shows_the_manage_link_once(cl
     second = client.get(response["Location"]).content.decode()
     link = re.search(r'href="(http://testserver/card/\d+/manage/[^"/]+/)"', first)
     assert link, "the manage link is on the card page after the claim"
-    assert "/manage/" not in second
+    token = link[1].rstrip("/").rsplit("/", 1)[1]
+    assert token not in second  # the link itself is shown once; this browser gets a way back
     assert client.get(link[1]).status_code == 200
     assert card.title == TYPED["title"]
     assert card.host_handle == "@priya@fosstodon.org"
@@ -266,3 +267,13 @@ def test_claim_writes_no_session_and_scopes_the_manage_link_cookie_to_the_card(c
     stranger.cookies["claimed"] = cookie.value  # not for this card's path: ignored elsewhere
     other = make_card(slot=slots[1], title="Someone else's")
     assert "/manage/" not in stranger.get(f"/card/{other.pk}/").content.decode()
+
+
+def test_claim_of_a_taken_slot_offers_a_free_one_not_the_same_slot_again(client, slots):
+    make_card(slot=slots[0], title="Got there first")
+    html = claim(client, slots[0]).content.decode()
+
+    assert "Try this slot again" not in html
+    main_button = re.search(r'<button type="submit" class="primary" formaction="([^"]+)">', html)
+    assert main_button[1] == f"/slot/{slots[1].pk}/claim/"  # the nearest free slot
+    assert f"Pin it on {slots[1].room.name}," in html

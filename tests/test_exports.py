@@ -30,8 +30,8 @@ def test_cards_csv_button_exports_every_card_with_email(admin_client):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response["Content-Disposition"]
     assert [(row["title"], row["status"], row["email"]) for row in rows] == [
-        ("Django async", "active", "ada@example.org"),
-        ('\'=HYPERLINK("evil")', "removed", ""),
+        ("Django async", "On the board", "ada@example.org"),
+        ('\'=HYPERLINK("evil")', "Removed by the chair", ""),
     ]
     assert rows[0]["room"] == "Room A"
 
@@ -161,3 +161,17 @@ def test_schedule_json_served_again_from_the_cache(client, django_assert_max_num
         again = client.get(reverse("boards:schedule_json"))
 
     assert again.content == first.content
+
+
+@pytest.mark.django_db
+def test_cards_csv_has_the_interest_of_each_card(admin_client):
+    conference(days=1)
+    card = make_card(slot=Slot.objects.order_by("starts_at", "pk").first(), title="Busy")
+    for key in ("a" * 24, "b" * 24):
+        services.interest_set(card=card, browser_key=key, interested=True, now=card.created_at)
+
+    rows = _rows(admin_client.get(reverse("admin:boards_card_export")))
+
+    assert [(row["title"], row["interested"], row["open_flags"]) for row in rows] == [
+        ("Busy", "2", "0")
+    ]

@@ -63,7 +63,7 @@ def test_find_matches_title_description_host_and_handle(client, board_with_cards
 
 def test_find_with_no_match_says_so(client, board_with_cards):
     response = _board(client, "cobol")
-    assert "Nothing on this board matches “cobol”" in response.content.decode()
+    assert "Nothing on any day’s board matches “cobol”" in response.content.decode()
 
 
 def test_find_from_htmx_answers_the_board_fragment(client, board_with_cards):
@@ -111,3 +111,47 @@ def test_find_query_count_is_constant(client, django_assert_max_num_queries, car
     with time_machine.travel(DURING, tick=False), django_assert_max_num_queries(5):
         response = client.get(url, {"q": "topic"})
     assert len(_titles(response)) == cards
+
+
+# Issue 11: a search covers the whole conference, grouped by day.
+
+
+@pytest.fixture
+def cards_on_two_days():
+    first, second, _ = conference(rooms=2, hours=(10, 12))
+    make_card(slot=Slot.objects.filter(day=first).first(), title="Django async")
+    make_card(slot=Slot.objects.filter(day=second).first(), title="Django ORM")
+    make_card(slot=Slot.objects.filter(day=second).last(), title="Packaging")
+    return first, second
+
+
+def test_find_covers_every_day_grouped_by_day(client, cards_on_two_days):
+    response = _board(client, "django")
+
+    results = response.context["search_results"]
+    found = {
+        result.day.date: [cell.card.title for hour in result.hours for cell in hour.card_cells]
+        for result in results
+    }
+    assert found == {
+        dt.date(2027, 5, 14): ["Django async"],
+        dt.date(2027, 5, 15): ["Django ORM"],
+        dt.date(2027, 5, 16): [],
+    }
+    html = response.content.decode()
+    assert "2 open spaces match “django” across the conference." in html
+    assert 'href="/day/2027-05-15/?q=django" rel="next"' in html  # the day link keeps it
+
+
+def test_find_says_one_open_space_matches_in_the_singular(client, cards_on_two_days):
+    html = _board(client, "orm").content.decode()
+    assert "1 open space matches “orm” across the conference." in html
+
+
+def test_find_across_days_shows_a_change_on_another_day(client, cards_on_two_days):
+    _, second = cards_on_two_days
+    before = _board(client, "rust")
+    make_card(slot=Slot.objects.filter(day=second, cards=None).first(), title="Rust")
+    after = _board(client, "rust", if_none_match=before["ETag"])
+    assert after.status_code == 200
+    assert "1 open space matches “rust”" in after.content.decode()

@@ -137,7 +137,7 @@ def test_clear_flags_action_puts_a_hidden_card_back(admin_client, settings):
 
     admin_client.post(
         reverse("admin:boards_card_changelist"),
-        {"action": "clear_flags", ACTION_CHECKBOX_NAME: [card.pk]},
+        {"action": "clear_flags", ACTION_CHECKBOX_NAME: [card.pk], "apply": "1"},
     )
 
     card.refresh_from_db()

@@ -85,7 +85,7 @@ def test_manage_move_to_a_taken_slot_is_409_and_the_card_stays(client, claimed):
 def test_manage_release_frees_the_slot_and_keeps_the_card(client, claimed):
     card, url = claimed
     with committed():
-        response = client.post(f"{url}release/")
+        response = client.post(f"{url}release/", {"confirm": "release"})
     assert response.status_code == 303
     card.refresh_from_db()
     assert card.status == Card.Status.RELEASED
@@ -122,3 +122,61 @@ def test_manage_token_appears_in_no_public_page(client, claimed):
     for page in ("/", "/day/2027-05-14/", f"/card/{card.pk}/", f"/slot/{card.slot_id}/claim/"):
         assert token not in stranger.get(page).content.decode(), page
     assert token not in client.get(f"/card/{card.pk}/").content.decode()  # shown only once
+
+
+# Issue 11: nothing irreversible on one tap; a way back for the browser that pinned it.
+
+
+def test_manage_release_first_asks_to_confirm_and_changes_nothing(client, claimed):
+    card, url = claimed
+
+    response = client.post(f"{url}release/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Release this slot?" in html
+    assert 'name="confirm" value="release"' in html
+    assert f'href="{url}">No, keep my card' in html
+    card.refresh_from_db()
+    assert card.status == Card.Status.ACTIVE
+
+
+def test_manage_move_without_a_choice_is_422_and_moves_nothing(client, claimed):
+    card, url = claimed
+
+    response = client.post(f"{url}move/", {"to_slot": ""})
+
+    assert response.status_code == 422
+    assert "Pick a free slot to move to." in response.content.decode()
+    assert Card.objects.get(pk=card.pk).slot == card.slot
+
+
+def test_manage_move_lists_free_slots_by_day_and_hour_with_none_chosen(client, claimed):
+    card, url = claimed
+    html = client.get(url).content.decode()
+    select = re.search(r'<select name="to_slot".*?</select>', html, re.S)[0]
+    assert re.findall(r'<optgroup label="([^"]+)">', select) == [
+        "Friday 14 May, 10:00",
+        "Friday 14 May, 11:00",
+    ]
+    assert '<option value="" selected>Choose a free slot…</option>' in select
+    assert select.count("selected") == 1
+
+
+def test_card_page_leads_the_browser_that_pinned_it_back_to_its_manage_page(client, claimed):
+    from django.test import Client
+
+    card, url = claimed
+    client.get(f"/card/{card.pk}/")  # the one showing of the link itself
+
+    again = client.get(f"/card/{card.pk}/")
+    back = client.get(f"/card/{card.pk}/manage/")
+    stranger = Client().get(f"/card/{card.pk}/manage/")
+
+    assert f'href="/card/{card.pk}/manage/">Manage your card' in again.content.decode()
+    assert "no-store" in again["Cache-Control"]
+    assert back.status_code == 303
+    assert back["Location"] == url
+    assert stranger.status_code == 404
+    assert "Find the Open Spaces chair" in stranger.content.decode()
+    assert "Manage your card" not in Client().get(f"/card/{card.pk}/").content.decode()

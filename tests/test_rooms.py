@@ -121,7 +121,7 @@ def test_room_page_htmx_poll_gets_the_fragment(client, room):
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="room"')
     assert "<html" not in html
-    assert response["Vary"] == "HX-Request"
+    assert response["Vary"] == "HX-Request, Accept-Encoding"
 
 
 def test_room_page_never_touches_the_session(client, room):

@@ -37,7 +37,7 @@ def test_home_at_the_reception_shows_the_first_days_board_open_for_claims(client
         response = client.get("/")
     assert "Friday 14 May" in board_heading(response)
     assert "Tomorrow" in board_heading(response)
-    assert response.content.decode().count('class="claim-link"') == 2 * 2
+    assert response.content.decode().count('<td class="cell open">') == 2 * 2
 
 
 def test_home_just_after_local_midnight_shows_the_new_day_while_utc_is_still_yesterday(client):
@@ -87,7 +87,7 @@ def test_tomorrows_board_opens_when_today_begins(client):
         after = client.get("/day/2027-05-15/")
     assert 'class="claim-link"' not in before.content.decode()
     assert "This board opens for sign-up Friday at 00:00" in before.content.decode()
-    assert after.content.decode().count('class="claim-link"') == 4
+    assert after.content.decode().count('<td class="cell open">') == 4
 
 
 def test_home_with_no_days_explains_that_no_boards_are_set_up(client):

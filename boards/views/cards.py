@@ -9,13 +9,13 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import trigger_client_event
+from django_htmx.http import push_url, trigger_client_event
 from django_ratelimit.core import is_ratelimited
 
 from boards import services
 from boards.models import Card, Interest
 from boards.views.common import HtmxHttpRequest, never_cache_headers, see_other
-from boards.views.hosts import CLAIMED_COOKIE, CLAIMED_COOKIE_SALT
+from boards.views.hosts import CLAIMED_COOKIE, CLAIMED_COOKIE_SALT, hosted_token
 
 
 @require_GET
@@ -37,17 +37,26 @@ def card_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             if token
             else ""
         ),
+        "own_card": bool(hosted_token(request, card)),
         **_interest_context(card, _browser_key(request)),
         **_share_context(request, card),
     }
     status = 200 if card.is_active else 410
     template = "boards/card.html#card" if request.htmx else "boards/card.html"
     response = render(request, template, context, status=status)
+    if context["own_card"]:
+        never_cache_headers(response)  # says "your card": never from a shared cache
     if token:
         never_cache_headers(response)
         response.delete_cookie(CLAIMED_COOKIE, path=card.get_absolute_url(), samesite="Lax")
         # The board behind an in-place claim form refreshes itself.
         trigger_client_event(response, "board-changed")
+        if request.htmx:
+            # The address bar holds the manage link, so that "bookmark this page" keeps
+            # it (and a reload opens it) rather than the board's address.
+            push_url(
+                response, reverse("boards:card_manage", kwargs={"pk": card.pk, "token": token})
+            )
     return response
 
 

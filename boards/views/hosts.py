@@ -3,12 +3,12 @@
 import datetime as dt
 
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
 from boards import services
@@ -22,6 +22,44 @@ ALTERNATIVES_SHOWN = 5
 # that card's path and gone after one showing: no session row to write on a claim.
 CLAIMED_COOKIE = "claimed"
 CLAIMED_COOKIE_SALT = "boards.claimed"
+# The browser that made a card keeps a way back to its manage page for the rest of the
+# conference: a second signed cookie on the card's path, read only by its page.
+HOST_COOKIE = "host"
+HOST_COOKIE_SALT = "boards.host"
+HOST_COOKIE_AGE = 60 * 60 * 24 * 21
+
+
+def remember_host(response: HttpResponse, request: HttpRequest, card: Card, token: str) -> None:
+    response.set_signed_cookie(
+        HOST_COOKIE,
+        token,
+        salt=HOST_COOKIE_SALT,
+        max_age=HOST_COOKIE_AGE,
+        path=card.get_absolute_url(),
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def hosted_token(request: HttpRequest, card: Card) -> str:
+    """The manage token of `card` if this browser made it (its host cookie), else ""."""
+    token = request.get_signed_cookie(
+        HOST_COOKIE, default="", salt=HOST_COOKIE_SALT, max_age=HOST_COOKIE_AGE
+    )
+    return token if token and card.token_matches(token) else ""
+
+
+@never_cache
+@require_GET
+def card_manage_mine(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The way back to the manage page for the browser that made the card; the card's
+    page links here, so that the token itself never appears on a public page."""
+    card = get_object_or_404(Card.objects.select_related("slot__day", "slot__room"), pk=pk)
+    token = hosted_token(request, card)
+    if token:
+        return see_other(reverse("boards:card_manage", kwargs={"pk": card.pk, "token": token}))
+    return render(request, "boards/manage_lost.html", {"card": card}, status=404)
 
 
 def _alternatives(slot: Slot, now: dt.datetime) -> list[Slot]:
@@ -98,6 +136,7 @@ def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                     httponly=True,
                     samesite="Lax",
                 )
+                remember_host(response, request, card, token)
                 return response
     context["form"] = form
     template = "boards/claim.html#claim" if request.htmx else "boards/claim.html"
@@ -182,10 +221,18 @@ def card_move(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
     return _back_to_manage(card, token, "moved")
 
 
+RELEASE_CONFIRMED = "release"
+
+
 @never_cache
 @require_POST
 def card_release(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
+    """Releasing cannot be undone: the first POST asks "are you sure?" on a page of its
+    own, and only a POST from that page (confirm=release) releases. No JavaScript needed."""
     card = _managed_card(pk, token)
+    if card.is_active and request.POST.get("confirm") != RELEASE_CONFIRMED:
+        context = {"card": card, "token": token, "confirm_release": RELEASE_CONFIRMED}
+        return render(request, "boards/manage.html", context)
     if card.is_active:
         services.card_release(card=card)
     return _back_to_manage(card, token, "released")

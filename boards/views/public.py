@@ -19,7 +19,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from boards import caching, calendar, exports, timeline
-from boards.board import Hour, build_board, normalise_query
+from boards.board import Hour, build_board, build_boards, normalise_query
 from boards.caching import board_etag, cached_page
 from boards.context_processors import conference
 from boards.models import SLOT_LENGTH, Card, Day
@@ -64,12 +64,27 @@ def _board_response(
     state = _board_or_404(states, date)
     fragment = bool(request.htmx) and not request.htmx.boosted
     query = normalise_query(request.GET.get("q", ""))
-    etag = board_etag(states, state, now, home=home, fragment=fragment, query=query)
+    etag = board_etag(
+        states,
+        state,
+        now,
+        home=home,
+        fragment=fragment,
+        query=query,
+        # A search finds cards on every day: every day's board is part of its answer.
+        variant=_all_days_mark(states, now) if query else "",
+    )
     return cached_page(
         request,
         etag,
         lambda: _render_board(states, state, now, home, fragment, query),
     )
+
+
+def _all_days_mark(states: list[BoardState], now: dt.datetime) -> str:
+    window = settings.OPENSPACES_INTEREST_WINDOW
+    marks = [(s.date, s.version, timeline.interest_mark(s, now, window)) for s in states]
+    return f"{zlib.crc32(repr(marks).encode()):x}"
 
 
 def _render_board(
@@ -80,10 +95,18 @@ def _render_board(
     fragment: bool,
     query: str,
 ) -> str:
-    day = Day.objects.get(date=state.date)
     today = timezone.localdate(now)
+    if query:
+        # A search covers the whole conference, grouped by day: three queries in all.
+        results = build_boards(list(Day.objects.order_by("date")), now, query)
+        board = next(result for result in results if result.day.date == state.date)
+    else:
+        results = []
+        board = build_board(Day.objects.get(date=state.date), now)
     context = {
-        "board": build_board(day, now, query),
+        "board": board,
+        "search_results": results,
+        "found_count": sum(result.card_count for result in results),
         "now": now,
         "today": today,
         "home": home,

@@ -23,7 +23,9 @@ def _not_open_yet(page: Page, conference) -> None:
 
 def _claim_panel(page: Page, conference) -> None:
     page.goto(conference.url + "/")
-    page.locator(f'a.claim-link[href="/slot/{conference.free.pk}/claim/"]').click()
+    page.locator(f'a.claim-link[href="/slot/{conference.free.pk}/claim/"]').filter(
+        visible=True
+    ).click()
     expect(page.locator("#claim-panel h2")).to_be_focused()
 
 
@@ -59,6 +61,20 @@ def _manage(page: Page, conference) -> None:
     page.goto(f"{conference.url}/card/{conference.card.pk}/manage/token/")
 
 
+def _release_confirm(page: Page, conference) -> None:
+    page.goto(f"{conference.url}/card/{conference.card.pk}/manage/token/")
+    page.get_by_role("button", name="Release my slot…").click()
+    expect(page.get_by_role("heading", name="Release this slot?")).to_be_visible()
+
+
+def _not_your_card(page: Page, conference) -> None:
+    page.goto(f"{conference.url}/card/{conference.card.pk}/manage/")
+
+
+def _find_nothing(page: Page, conference) -> None:
+    page.goto("/?q=cobol")
+
+
 def _find(page: Page, conference) -> None:
     page.goto("/?q=django")
 
@@ -86,7 +102,10 @@ PAGES = [
     _card,
     _card_just_claimed,
     _manage,
+    _release_confirm,
+    _not_your_card,
     _find,
+    _find_nothing,
     _now_and_next,
     _display,
     _not_found,

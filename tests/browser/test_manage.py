@@ -33,7 +33,10 @@ def test_host_edits_card_through_manage_link(page: Page, conference):
 def test_host_moves_card_to_another_slot(page: Page, conference):
     page.goto(_manage_url(conference))
 
-    page.get_by_role("combobox", name="Move to").select_option(label="Room A Fri 14 May 11:00")
+    move_to = page.get_by_role("combobox", name="Move to")
+    expect(move_to).to_have_value("")  # nothing chosen for the host
+    expect(move_to.locator("optgroup").first).to_have_attribute("label", "Friday 14 May, 10:00")
+    move_to.select_option(value=str(conference.free.pk))
     page.get_by_role("button", name="Move my card").click()
 
     expect(page.get_by_role("status")).to_have_text(
@@ -47,13 +50,16 @@ def test_host_releases_card(page: Page, conference, console):
     console.expect(r"status of 410")  # the released card's page says Gone, as designed
     page.goto(_manage_url(conference))
 
-    page.get_by_role("button", name="Release my slot").click()
+    page.get_by_role("button", name="Release my slot…").click()
+    expect(page.get_by_role("heading", name="Release this slot?")).to_be_visible()
+    assert Card.objects.get(pk=conference.card.pk).status == Card.Status.ACTIVE
+    page.get_by_role("button", name="Yes, release my slot").click()
 
     expect(page.get_by_role("status")).to_have_text(
         "You released this card: the slot is free again. The card is kept for the record "
         "but no longer shown."
     )
-    expect(page.get_by_role("button", name="Release my slot")).to_have_count(0)
+    expect(page.get_by_role("button", name="Release my slot…")).to_have_count(0)
     page.goto("/")
     expect(page.get_by_role("link", name="Django async in production")).to_have_count(0)
     expect(
