@@ -66,6 +66,8 @@ MIDDLEWARE = [
     # middleware below (session, CSRF, auth) has nothing to do with a public board.
     "boards.middleware.BoardFastPathMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: from the address (/es/…), English (LANGUAGE_CODE) without a prefix.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -160,7 +162,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# The conference's main language (served without a prefix); the others live under /<code>/.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "en")
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(
+        f"LANGUAGE_CODE={LANGUAGE_CODE!r} is not one of {', '.join(dict(LANGUAGES))}."
+    )
+LOCALE_PATHS = [BASE_DIR / "boards" / "locale"]
+# Per-language date and time formats (a 24-hour clock for both): openspaces/formats/<code>/.
+FORMAT_MODULE_PATH = ["openspaces.formats"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "America/New_York")
 USE_I18N = True
 USE_TZ = True

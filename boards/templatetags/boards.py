@@ -1,6 +1,8 @@
 import datetime as dt
 
 from django import template
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -8,10 +10,17 @@ register = template.Library()
 @register.filter
 def relative_day(date: dt.date, today: dt.date) -> str:
     """'Today', 'Tomorrow' or 'Yesterday' relative to `today`; empty for other dates."""
-    return {0: "Today", 1: "Tomorrow", -1: "Yesterday"}.get((date - today).days, "")
+    days = (date - today).days
+    if days == 0:
+        return gettext("Today")
+    if days == 1:
+        return gettext("Tomorrow")
+    if days == -1:
+        return gettext("Yesterday")
+    return ""
 
 
 @register.filter
 def day_label(date: dt.date, today: dt.date) -> str:
-    """The relative name of `date` where there is one, else e.g. 'Fri 29 May'."""
-    return relative_day(date, today) or date.strftime("%a %-d %b")
+    """The relative name of `date` where there is one, else e.g. 'Fri 29 May' ('vie 29 may')."""
+    return relative_day(date, today) or date_format(date, "SHORT_DATE_FORMAT")

@@ -58,7 +58,9 @@
     if (copy && navigator.clipboard) {
       var source = document.querySelector(copy.getAttribute("data-copy"));
       navigator.clipboard.writeText(source.href || source.textContent).then(function () {
-        copy.textContent = "Copied";
+        // The word comes from the page, in its language (templates/base.html, #ui-text).
+        var words = document.getElementById("ui-text");
+        copy.textContent = (words && words.getAttribute("data-copied")) || copy.textContent;
       });
     }
   });

@@ -41,23 +41,23 @@
   // The offline note ---------------------------------------------------------------
 
   function clock(date) {
-    var time = date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    var time = date.toLocaleTimeString(document.documentElement.lang || [], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
     if (date.toDateString() === new Date().toDateString()) return time;
-    return date.toLocaleDateString([], { weekday: "short", day: "numeric", month: "short" }) + " " + time;
+    return date.toLocaleDateString(document.documentElement.lang || [], { weekday: "short", day: "numeric", month: "short" }) + " " + time;
   }
 
   function offlineNote() {
     var storedAt = document.body.getAttribute("data-stored-at");
     if (!storedAt) return;
     var when = new Date(storedAt);
-    var what = document.querySelector("[data-poll]") ? "the board"
-      : document.getElementById("card") ? "the card" : "the page";
+    var what = document.querySelector("[data-poll]") ? "board"
+      : document.getElementById("card") ? "card" : "page";
     var note = document.createElement("p");
     note.id = "offline-note";
     note.className = "offline-note";
     note.setAttribute("role", "status");
-    note.textContent = (navigator.onLine ? "The network is not answering" : "You are offline") +
-      ": this is " + what + " as of " + (isNaN(when) ? "your last visit" : clock(when)) + ".";
+    note.textContent = uiText((navigator.onLine ? "unreachable-" : "offline-") + what)
+      .replace("%s", isNaN(when) ? uiText("last-visit") : clock(when));
     var main = document.querySelector("main") || document.body;
     main.insertBefore(note, main.firstChild);
   }
@@ -71,10 +71,10 @@
     } else {
       var note = document.getElementById("offline-note");
       if (note) {
-        note.textContent = "You are back online. ";
+        note.textContent = uiText("back-online") + " ";
         var reload = document.createElement("a");
         reload.href = location.href;
-        reload.textContent = "Load the latest version of this page";
+        reload.textContent = uiText("load-latest");
         note.appendChild(reload);
       }
     }
@@ -147,13 +147,15 @@
     if (!shownAgain) localStorage.removeItem(key);
   }
 
-  var NEEDS_NETWORK = "You are offline: sending this needs a connection. Everything you " +
-    "typed stays here on this phone, even after a reload; send it when you are back online.";
-  var NEEDS_NETWORK_BUTTON = "You are offline: this needs a connection. Try again when " +
-    "you are back online.";
-
   function needsNetworkText(form) {
-    return keptFields(form).length ? NEEDS_NETWORK : NEEDS_NETWORK_BUTTON;
+    return uiText(keptFields(form).length ? "needs-network" : "needs-network-button");
+  }
+
+  // The page's words for the script, in its language: data attributes of #ui-text
+  // (templates/base.html), since the CSP allows no inline script.
+  function uiText(name) {
+    var source = document.getElementById("ui-text");
+    return (source && source.getAttribute("data-" + name)) || "";
   }
 
   function showNeedsNetwork() {

@@ -1,0 +1,7 @@
+# Spanish formats of the boards: "viernes 14 de mayo", "vie 14 may", a 24-hour clock.
+DATE_FORMAT = r"l j \d\e F"
+SHORT_DATE_FORMAT = "D j M"
+MONTH_DAY_FORMAT = r"j \d\e F"
+TIME_FORMAT = "H:i"
+DATETIME_FORMAT = r"l j \d\e F, H:i"
+SHORT_DATETIME_FORMAT = "D H:i"
