@@ -73,3 +73,5 @@ class Command(BaseCommand):
                 f"{created['slots']} slots."
             )
         )
+        for note in created["notes"]:
+            self.stdout.write(self.style.WARNING(f"Note: {note}"))
