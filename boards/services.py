@@ -235,10 +235,13 @@ def card_claim(
     email: str = "",
     now: dt.datetime,
     token: str = "",
+    actor: str = HOST,
 ) -> tuple[Card, str]:
     """Pin a new card on a free slot. Returns the card and its private manage token.
 
     Raises SlotUnavailable (or SlotTaken) with the reason when the slot cannot be claimed.
+    A host claims only what is claimable at `now`; any other actor (the demo, the chair)
+    any free, unblocked slot, whatever the time.
     `token` is the manage token to give the card (a new random one when empty). When the
     card holding the slot already has it and was made within REPEAT_WINDOW, this is the
     same claim sent again: ClaimRepeated names that card and nothing is written.
@@ -252,7 +255,10 @@ def card_claim(
         and held.created_at >= now - REPEAT_WINDOW
     ):
         raise ClaimRepeated(held)
-    _check_claimable(slot, now)
+    if actor == HOST:
+        _check_claimable(slot, now)
+    elif reason := _chair_refusal(slot):
+        raise SlotTaken(reason) if held else SlotUnavailable(reason)
     if not token or slot.cards.filter(manage_token_hash=Card.hash_token(token)).exists():
         # A released card with the same text from the same browser: this is a new claim.
         token = secrets.token_urlsafe(32)
@@ -265,7 +271,7 @@ def card_claim(
         manage_token_hash=Card.hash_token(token),
     )
     _pin(card=card, slot=slot)
-    _record(card=card, actor=HOST, action=CardEvent.Action.CLAIMED)
+    _record(card=card, actor=actor, action=CardEvent.Action.CLAIMED)
     boards_changed(slot.day_id)
     return card, token
 
