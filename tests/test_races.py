@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test import Client
 
 from boards import services
@@ -310,3 +310,70 @@ def test_race_double_submitted_claim_makes_one_card(board, gap):
             assert f"/card/{card.pk}/manage/" in html
 
     run_trials(TRIALS, trial)
+
+
+# Deadlocks and serialization failures ------------------------------------------------
+
+
+def deadlock() -> OperationalError:
+    """What Django raises for PostgreSQL's deadlock_detected (SQLSTATE 40P01)."""
+
+    class DeadlockDetected(Exception):
+        sqlstate = "40P01"
+
+    error = OperationalError("deadlock detected")
+    error.__cause__ = DeadlockDetected()
+    return error
+
+
+def deadlocking(monkeypatch, times: int) -> list[int]:
+    """The database answers the first `times` slot locks with a deadlock."""
+    real, calls = services._lock_slots, []
+
+    def lock_slots(slot_ids):
+        calls.append(1)
+        if len(calls) <= times:
+            raise deadlock()
+        return real(slot_ids)
+
+    monkeypatch.setattr(services, "_lock_slots", lock_slots)
+    return calls
+
+
+CLAIM = {"title": "Retried", "description": "", "host_name": "Ada", "host_handle": ""}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deadlock_is_retried_inside_the_server_and_the_claim_succeeds(board, monkeypatch):
+    calls = deadlocking(monkeypatch, times=2)
+    slot = free_slots(1)[0]
+    response = Client().post(f"/slot/{slot.pk}/claim/", CLAIM)
+    assert response.status_code == 303
+    assert len(calls) == 3
+    assert Card.objects.get().title == "Retried"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deadlock_every_time_answers_like_a_lost_race_with_the_text_kept(board, monkeypatch):
+    calls = deadlocking(monkeypatch, times=99)
+    slot = free_slots(1)[0]
+    response = Client().post(f"/slot/{slot.pk}/claim/", CLAIM)
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "Many changes reached the board at the same moment" in html
+    assert 'value="Retried"' in html
+    assert len(calls) == services.WRITE_ATTEMPTS
+    assert not Card.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deadlock_every_time_on_an_edit_answers_409_with_the_text_kept(board, monkeypatch):
+    card, token = fresh_card()
+    deadlocking(monkeypatch, times=99)
+    response = Client().post(
+        f"/card/{card.pk}/manage/{token}/", {**CLAIM, "title": "Edited, not saved"}
+    )
+    assert response.status_code == 409
+    assert 'value="Edited, not saved"' in response.content.decode()
+    card.refresh_from_db()
+    assert card.title == "Sourdough and Python"
