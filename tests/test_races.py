@@ -241,6 +241,36 @@ def test_race_edit_against_move_keeps_both_changes(board):
     run_trials(TRIALS * 2, trial)
 
 
+def chair_editor(chair, card: Card, title: str) -> Callable[[], int]:
+    client = Client()
+    client.force_login(chair)
+
+    def edit() -> int:
+        data = {"title": title, "description": "", "host_name": "Ada", "host_handle": ""}
+        return client.post(f"/admin/boards/card/{card.pk}/change/", data).status_code
+
+    return edit
+
+
+@pytest.mark.django_db(transaction=True)
+def test_race_chair_edit_in_admin_against_host_moves_keeps_both(board, chair):
+    def trial(number: int) -> None:
+        card, token = fresh_card()
+        targets = [slot for slot in free_slots(3) if slot.pk != card.slot_id][:2]
+        title = f"Chair's wording {number}"
+        statuses = race(
+            chair_editor(chair, card, title), *(mover(card, token, slot) for slot in targets)
+        )
+        assert_no_server_error(statuses)
+        card.refresh_from_db()
+        assert statuses.count(302) == 1  # the chair's save went through
+        assert card.title == title
+        assert card.status == Card.Status.ACTIVE
+        assert card.slot_id in {slot.pk for slot in targets}  # a host's move is kept
+
+    run_trials(TRIALS, trial)
+
+
 def releaser(card: Card, token: str) -> Callable[[], int]:
     client = Client()
 
