@@ -178,17 +178,19 @@ def _lock(card: Card, *slots: Slot) -> dict[int, Slot]:
     """Lock the card's slot and `slots` (by id), then the card; re-read the card in place.
 
     Returns the locked slots; `card.slot` is the locked copy of its own slot. Should the
-    card have moved between the caller's read and the lock, its new slot is locked too.
+    card have moved between the caller's read and the lock, the locks are let go (a
+    savepoint rolled back releases them) and taken again, in order, with its new slot.
     """
-    wanted = {card.slot_id, *(slot.pk for slot in slots)}
+    others = {slot.pk for slot in slots}
     while True:
-        locked = _lock_slots(wanted)
+        savepoint = transaction.savepoint_create()
+        locked = _lock_slots({card.slot_id, *others})
+        slot_id = card.slot_id
         card.refresh_from_db(from_queryset=Card.objects.select_for_update(no_key=True))
-        if card.slot_id in locked:
+        if card.slot_id == slot_id:
+            transaction.savepoint_commit(savepoint)
             break
-        # Out of order, but only after someone else's move has committed; a deadlock
-        # here is retried by `write`.
-        wanted.add(card.slot_id)
+        transaction.savepoint_rollback(savepoint)
     card.slot = locked[card.slot_id]
     return locked
 
