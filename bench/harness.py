@@ -6,6 +6,7 @@ Everything runs on loopback, on ports 8004-8010, and is stopped at the end.
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,6 +19,36 @@ PYTHON = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 RESULTS = ROOT / "bench" / "results"
 PG_ADMIN = "postgres://postgres@127.0.0.1:{port}/postgres"
+
+
+def _cpus(role: str) -> str:
+    """The CPUs (a taskset list) for the server or the load generator; "" for no pinning.
+
+    BENCH_SERVER_CPUS and BENCH_CLIENT_CPUS choose them; by default, on a machine with
+    two or more CPUs and taskset, the load generator gets the last CPU and the server
+    the others, so that the client's own work does not count as server latency.
+    BENCH_PIN=0 turns pinning off.
+    """
+    if os.environ.get("BENCH_PIN") == "0" or not shutil.which("taskset"):
+        return ""
+    if chosen := os.environ.get(f"BENCH_{role.upper()}_CPUS"):
+        return chosen
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return ""
+    return ",".join(map(str, cpus[:-1])) if role == "server" else str(cpus[-1])
+
+
+def pinned(command: list[str], role: str) -> list[str]:
+    """`command` run under taskset on the CPUs of `role` ("server" or "client")."""
+    cpus = _cpus(role)
+    return ["taskset", "-c", cpus, *command] if cpus else command
+
+
+def pinning() -> str:
+    """The pinning in words, for the results table."""
+    server, client = _cpus("server"), _cpus("client")
+    return f"server on CPU {server}, load generator on CPU {client}" if server else "no pinning"
 
 
 def base_env(*, database_url: str, redis_url: str = "", port: int = 8004, **extra) -> dict:
@@ -89,7 +120,9 @@ def seed(env: dict) -> dict:
 def start_gunicorn(env: dict, log: Path, *args: str) -> subprocess.Popen:
     log.parent.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
-        [GUNICORN, "-c", "openspaces/gunicorn.conf.py", *args, "openspaces.wsgi"],
+        pinned(
+            [GUNICORN, "-c", "openspaces/gunicorn.conf.py", *args, "openspaces.wsgi"], "server"
+        ),
         cwd=ROOT,
         env=env,
         stdout=log.open("ab"),
@@ -139,7 +172,9 @@ def wrk(url: str, *, seconds: int = 5, connections: int = 16, headers: dict | No
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
-    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        pinned([*command, url], "client"), capture_output=True, text=True, check=True
+    ).stdout
     figures = {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
         "p50_ms": _ms(re.search(r"\n\s+50%\s+(\S+)", out)[1]),

@@ -55,7 +55,7 @@ def database_url(kind: str) -> str:
 def _script(name: str, *args: str) -> dict:
     """Run one of bench/'s client scripts and read the JSON it prints."""
     out = subprocess.run(
-        [harness.PYTHON, f"bench/{name}", *args],
+        harness.pinned([harness.PYTHON, f"bench/{name}", *args], "client"),
         cwd=harness.ROOT,
         capture_output=True,
         text=True,
@@ -181,7 +181,7 @@ def main() -> None:
     print()
     print(
         f"board: {results[0]['board_bytes']} bytes; wrk -t1 -c16 -d{SECONDS}s, "
-        f"{ROUNDS} interleaved rounds (median); 2 cores shared with wrk"
+        f"{ROUNDS} interleaved rounds (median); {harness.pinning()}"
     )
     print(table(results))
     harness.RESULTS.mkdir(parents=True, exist_ok=True)

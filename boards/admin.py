@@ -142,10 +142,12 @@ class DayAdmin(admin.ModelAdmin):
             else:
                 self.message_user(
                     request,
-                    f"Created {created['days']} days, {created['rooms']} rooms and "
-                    f"{created['slots']} slots; what existed was kept.",
+                    f"Created {created.days} days, {created.rooms} rooms and "
+                    f"{created.slots} slots; what existed was kept.",
                     messages.SUCCESS,
                 )
+                for note in created.notes:
+                    self.message_user(request, note, messages.WARNING)
                 return HttpResponseRedirect(reverse("admin:boards_day_changelist"))
         context = {
             **self.admin_site.each_context(request),
@@ -476,15 +478,20 @@ class CardAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         # The chair's edits of the text go through the service, so they are in the history.
+        # Only the text is written, on the card as it is now: a host's move or a
+        # removal since the chair opened the page is kept.
         card = Card.objects.select_related("slot").get(pk=obj.pk)
-        services.card_update(
-            card=card,
-            title=obj.title,
-            description=obj.description,
-            host_name=obj.host_name,
-            host_handle=obj.host_handle,
-            actor=services.chair_actor(request.user),
-        )
+        try:
+            services.card_update(
+                card=card,
+                title=obj.title,
+                description=obj.description,
+                host_name=obj.host_name,
+                host_handle=obj.host_handle,
+                actor=services.chair_actor(request.user),
+            )
+        except services.SlotUnavailable as error:
+            self.message_user(request, f"Not saved: {error}", messages.ERROR)
 
     def get_urls(self):
         return [
@@ -528,7 +535,7 @@ class CardAdmin(admin.ModelAdmin):
                     services.card_remove(
                         card=card, reason=form.cleaned_data["reason"], actor=actor
                     )
-                except services.CardNotOnBoard as error:
+                except (services.CardNotOnBoard, services.SlotUnavailable) as error:
                     self.message_user(request, str(error), messages.WARNING)
                 else:
                     self.message_user(request, f"Removed “{card}”; its slot is free.")
@@ -615,7 +622,10 @@ class CardAdmin(admin.ModelAdmin):
             )
         actor = services.chair_actor(request.user)
         for card in queryset.select_related("slot"):
-            services.card_flags_clear(card=card, actor=actor)
+            try:
+                services.card_flags_clear(card=card, actor=actor)
+            except services.SlotUnavailable as error:
+                self.message_user(request, f"“{card}”: {error}", messages.ERROR)
         self.message_user(request, "The flags are answered; the cards stay.", messages.SUCCESS)
 
 

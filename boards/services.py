@@ -1,15 +1,38 @@
 """Every write to the boards. Keyword-only, typed, atomic.
 
 A write that changes what a day's board shows bumps that day's version in the same
-transaction (`_board_changed`), so cached boards and ETags follow at once.
+transaction (`boards_changed`), so cached boards and ETags follow at once.
+
+The write discipline, the same for every card and slot write (`@write`):
+
+1. One transaction, retried a few times when the database reports a deadlock or a
+   serialization failure; past that the write fails with `Busy`, which views answer
+   like a lost race (409, the text kept), never as an outage.
+2. Rows are locked in one fixed order: slots by id, then the card, then the days
+   whose board version is bumped (by id). Two writes that lock in the same order
+   cannot deadlock each other.
+3. The state is read again after the lock and the decision is taken on that, never on
+   what a page or a request read before: a removed card cannot be moved back.
+4. Only the fields that change are written (`update_fields`), so a concurrent write
+   to other fields is never overwritten with stale values.
+
+On SQLite every write transaction takes the database's write lock at BEGIN
+(transaction_mode IMMEDIATE), so 2 and 3 hold there too; `select_for_update` is
+ignored and the re-read does the work.
 """
 
+import dataclasses
 import datetime as dt
+import functools
+import logging
+import random
 import secrets
-from typing import TYPE_CHECKING, Any
+import time
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
@@ -22,6 +45,14 @@ if TYPE_CHECKING:
 
 HOST = "host"
 ATTENDEE = "attendee"
+# A claim repeated by the same browser within this time is the same claim.
+REPEAT_WINDOW = dt.timedelta(minutes=10)
+WRITE_ATTEMPTS = 4
+# PostgreSQL's SQLSTATEs for "try the transaction again": serialization_failure and
+# deadlock_detected.
+RETRYABLE_SQLSTATES = {"40001", "40P01"}
+
+logger = logging.getLogger(__name__)
 
 
 class SlotUnavailable(Exception):
@@ -37,13 +68,72 @@ class SlotTaken(SlotUnavailable):
         super().__init__(reason)
 
 
+class Busy(SlotUnavailable):
+    """The database kept refusing the write as a conflict (deadlock, serialization)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Many changes reached the board at the same moment and yours could not be "
+            "saved. Nothing you typed is lost: please send it again."
+        )
+
+
+class ClaimRepeated(Exception):
+    """The same browser sent the same claim again: `card` is the one it already made."""
+
+    def __init__(self, card: Card):
+        super().__init__(f"“{card}” was already claimed by this browser.")
+        self.card = card
+
+
 class CardNotOnBoard(Exception):
     """The card is not in a state the action applies to; the message says which."""
 
 
+def is_retryable(error: BaseException) -> bool:
+    """True for a deadlock or serialization failure: the same transaction may succeed."""
+    cause = error.__cause__
+    code = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    return code in RETRYABLE_SQLSTATES
+
+
+def write[**P, R](function: Callable[P, R]) -> Callable[P, R]:
+    """Run a service in one transaction, retried on deadlock or serialization failure.
+
+    Inside another transaction it only joins it: a retry must start from the
+    outermost BEGIN, so the outermost `write` does it.
+    """
+    atomic = transaction.atomic(function)
+
+    @functools.wraps(function)
+    def attempt(*args: P.args, **kwargs: P.kwargs) -> R:
+        if transaction.get_connection().in_atomic_block:
+            return atomic(*args, **kwargs)
+        for number in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                return atomic(*args, **kwargs)
+            except OperationalError as error:
+                if not is_retryable(error):
+                    raise
+                logger.info("%s: attempt %s met a conflict: %s", function.__name__, number, error)
+                # A little random back-off, so that the two sides of a deadlock do not
+                # meet again at once.
+                time.sleep(random.uniform(0.005, 0.02) * number)  # noqa: S311 not a secret
+        raise Busy()
+
+    return attempt
+
+
 def boards_changed(*day_ids: int) -> None:
-    """Bump the boards' versions in the current transaction; the cache forgets at commit."""
-    Day.objects.filter(pk__in=day_ids).update(version=F("version") + 1)
+    """Bump the boards' versions in the current transaction; the cache forgets at commit.
+
+    The days are the last rows a write locks, in id order (an UPDATE of several rows
+    would lock them in whatever order the database scans them).
+    """
+    ordered = sorted(set(day_ids))
+    if len(ordered) > 1 and transaction.get_connection().in_atomic_block:
+        list(Day.objects.select_for_update().filter(pk__in=ordered).order_by("pk").values("pk"))
+    Day.objects.filter(pk__in=ordered).update(version=F("version") + 1)
     transaction.on_commit(caching.forget_boards)
 
 
@@ -72,16 +162,47 @@ def _record(*, card: Card, actor: str, action: str, before: dict | None = None) 
     )
 
 
-def _lock_and_refresh(card: Card) -> None:
-    """Lock the card's row and read its current state: a chair's screen may be stale."""
-    Card.objects.select_for_update().filter(pk=card.pk).values_list("pk").first()
-    card.refresh_from_db()
+def _lock_slots(slot_ids: Iterable[int]) -> dict[int, Slot]:
+    """Lock the slots in id order and read them (with their day and room) afresh.
+
+    select_for_update serialises claimers on PostgreSQL; on SQLite the IMMEDIATE
+    transaction mode does. Either way the partial unique constraint has the last word.
+    Only the slots' rows are locked (`of`), never their day's or room's: the days are
+    locked last, by boards_changed. NO KEY UPDATE, because no write changes a slot's
+    id, lets the foreign-key checks of other cards' inserts pass.
+    """
+    slots = (
+        Slot.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("day", "room")
+        .filter(pk__in=set(slot_ids))
+        .order_by("pk")
+    )
+    return {slot.pk: slot for slot in slots}
+
+
+def _lock(card: Card, *slots: Slot) -> dict[int, Slot]:
+    """Lock the card's slot and `slots` (by id), then the card; re-read the card in place.
+
+    Returns the locked slots; `card.slot` is the locked copy of its own slot. Should the
+    card have moved between the caller's read and the lock, the locks are let go (a
+    savepoint rolled back releases them) and taken again, in order, with its new slot.
+    """
+    others = {slot.pk for slot in slots}
+    while True:
+        savepoint = transaction.savepoint_create()
+        locked = _lock_slots({card.slot_id, *others})
+        slot_id = card.slot_id
+        card.refresh_from_db(from_queryset=Card.objects.select_for_update(no_key=True))
+        if card.slot_id == slot_id:
+            transaction.savepoint_commit(savepoint)
+            break
+        transaction.savepoint_rollback(savepoint)
+    card.slot = locked[card.slot_id]
+    return locked
 
 
 def _locked_slot(slot_id: int) -> Slot:
-    # select_for_update serialises claimers on PostgreSQL; on SQLite the IMMEDIATE
-    # transaction mode does. Either way the partial unique constraint has the last word.
-    return Slot.objects.select_for_update().select_related("day", "room").get(pk=slot_id)
+    return _lock_slots([slot_id])[slot_id]
 
 
 def _check_claimable(slot: Slot, now: dt.datetime) -> None:
@@ -91,13 +212,19 @@ def _check_claimable(slot: Slot, now: dt.datetime) -> None:
         raise SlotUnavailable(reason)
 
 
-def _pin(*, card: Card, slot: Slot, status: str = Card.Status.ACTIVE) -> None:
-    """Save `card` as the card holding `slot`, or raise SlotTaken if the database says no."""
+def _pin(
+    *, card: Card, slot: Slot, status: str = Card.Status.ACTIVE, fields: Iterable[str] = ()
+) -> None:
+    """Save `card` as the card holding `slot`, or raise SlotTaken if the database says no.
+
+    A new card is inserted; an existing one writes only its slot, status and `fields`.
+    """
     card.slot = slot
     card.status = status
+    update_fields = None if card._state.adding else ["slot", "status", *fields, "updated_at"]
     try:
         with transaction.atomic():
-            card.save()
+            card.save(update_fields=update_fields)
     except IntegrityError as error:
         # The only constraint a card save can break is card_one_active_per_slot
         # (PostgreSQL names it; SQLite reports its column).
@@ -107,7 +234,7 @@ def _pin(*, card: Card, slot: Slot, status: str = Card.Status.ACTIVE) -> None:
         raise
 
 
-@transaction.atomic
+@write
 def card_claim(
     *,
     slot: Slot,
@@ -117,14 +244,34 @@ def card_claim(
     host_handle: str = "",
     email: str = "",
     now: dt.datetime,
+    token: str = "",
+    actor: str = HOST,
 ) -> tuple[Card, str]:
     """Pin a new card on a free slot. Returns the card and its private manage token.
 
     Raises SlotUnavailable (or SlotTaken) with the reason when the slot cannot be claimed.
+    A host claims only what is claimable at `now`; any other actor (the demo, the chair)
+    any free, unblocked slot, whatever the time.
+    `token` is the manage token to give the card (a new random one when empty). When the
+    card holding the slot already has it and was made within REPEAT_WINDOW, this is the
+    same claim sent again: ClaimRepeated names that card and nothing is written.
     """
     slot = _locked_slot(slot.pk)
-    _check_claimable(slot, now)
-    token = secrets.token_urlsafe(32)
+    held = slot.holding_card
+    if (
+        token
+        and held is not None
+        and held.token_matches(token)
+        and held.created_at >= now - REPEAT_WINDOW
+    ):
+        raise ClaimRepeated(held)
+    if actor == HOST:
+        _check_claimable(slot, now)
+    elif reason := _chair_refusal(slot):
+        raise SlotTaken(reason) if held else SlotUnavailable(reason)
+    if not token or slot.cards.filter(manage_token_hash=Card.hash_token(token)).exists():
+        # A released card with the same text from the same browser: this is a new claim.
+        token = secrets.token_urlsafe(32)
     card = Card(
         title=title,
         description=description,
@@ -134,12 +281,27 @@ def card_claim(
         manage_token_hash=Card.hash_token(token),
     )
     _pin(card=card, slot=slot)
-    _record(card=card, actor=HOST, action=CardEvent.Action.CLAIMED)
+    _record(card=card, actor=actor, action=CardEvent.Action.CLAIMED)
     boards_changed(slot.day_id)
     return card, token
 
 
-@transaction.atomic
+def _refuse_host(card: Card, doing: str) -> None:
+    """A host changes only a card on the board; otherwise say why, in the chair's words."""
+    if card.status == Card.Status.ACTIVE:
+        return
+    if card.status == Card.Status.REMOVED:
+        reason = f": {card.removed_reason}" if card.removed_reason else ""
+        raise CardNotOnBoard(f"The Open Spaces chair took this card down{reason}. {doing}")
+    if card.status == Card.Status.HIDDEN:
+        raise CardNotOnBoard(
+            "Attendees reported this card, so it is hidden until the Open Spaces chair "
+            f"has looked at it. {doing}"
+        )
+    raise CardNotOnBoard(f"You released this card. {doing}")
+
+
+@write
 def card_update(
     *,
     card: Card,
@@ -149,7 +311,14 @@ def card_update(
     host_handle: str = "",
     actor: str = HOST,
 ) -> Card:
-    """Change a card's text; its slot stays."""
+    """Change a card's text; its slot stays.
+
+    The host can change only a card on the board (CardNotOnBoard says why not); the
+    chair (any other actor) any card, its status untouched.
+    """
+    _lock(card)
+    if actor == HOST:
+        _refuse_host(card, "Your changes were not saved.")
     before = card_snapshot(card)
     card.title = title
     card.description = description
@@ -170,16 +339,21 @@ def _chair_refusal(slot: Slot) -> str:
     return ""
 
 
-@transaction.atomic
+@write
 def card_move(*, card: Card, to_slot: Slot, now: dt.datetime, actor: str = HOST) -> Card:
     """Move a card to another slot.
 
-    A host may move only to a slot that can be claimed now; the chair (any actor other
-    than the host) to any free, unblocked slot, whatever the time.
+    A host may move only a card on the board, and only to a slot that can be claimed
+    now; the chair (any actor other than the host) any card not released, to any free,
+    unblocked slot, whatever the time.
     """
-    if card.status == Card.Status.RELEASED:
+    to_slot = _lock(card, to_slot)[to_slot.pk]
+    if actor == HOST:
+        _refuse_host(card, "It was not moved.")
+    elif card.status == Card.Status.RELEASED:
         raise CardNotOnBoard(f"“{card}” was released by its host; it cannot be moved.")
-    to_slot = _locked_slot(to_slot.pk)
+    if to_slot.pk == card.slot_id:
+        raise SlotUnavailable(f"“{card}” is already on {to_slot}.")
     if actor == HOST:
         _check_claimable(to_slot, now)
     elif reason := _chair_refusal(to_slot):
@@ -187,23 +361,30 @@ def card_move(*, card: Card, to_slot: Slot, now: dt.datetime, actor: str = HOST)
     before = card_snapshot(card)
     from_day_id = card.slot.day_id
     # A hidden card stays hidden; a removed one the chair moves is back on the board.
+    fields = []
     if card.status == Card.Status.REMOVED:
         card.removed_reason = ""
+        fields.append("removed_reason")
     status = Card.Status.HIDDEN if card.status == Card.Status.HIDDEN else Card.Status.ACTIVE
-    _pin(card=card, slot=to_slot, status=status)
+    _pin(card=card, slot=to_slot, status=status, fields=fields)
     _record(card=card, actor=actor, action=CardEvent.Action.MOVED, before=before)
     boards_changed(from_day_id, to_slot.day_id)
     return card
 
 
-@transaction.atomic
+@write
 def card_release(*, card: Card) -> Card:
-    """The host takes their card down. It is kept for the record; the slot is free again."""
+    """The host takes their card down. It is kept for the record; the slot is free again.
+
+    Only a card on the board: CardNotOnBoard says why not (the chair's reason).
+    """
+    _lock(card)
+    _refuse_host(card, "It was not released.")
     _set_status(card, Card.Status.RELEASED, actor=HOST, action=CardEvent.Action.RELEASED)
     return card
 
 
-def _set_status(card: Card, status: str, *, actor: str, action: str, **fields: Any) -> None:
+def _set_status(card: Card, status: str, *, actor: str, action: str, **fields: str) -> None:
     """Change a card's status (and `fields`), keep it in the history, refresh its board."""
     before = card_snapshot(card)
     card.status = status
@@ -214,10 +395,10 @@ def _set_status(card: Card, status: str, *, actor: str, action: str, **fields: A
     boards_changed(card.slot.day_id)
 
 
-@transaction.atomic
+@write
 def card_remove(*, card: Card, reason: str, actor: str) -> Card:
     """The chair takes a card down with a reason the host sees; the slot is free again."""
-    _lock_and_refresh(card)
+    _lock(card)
     if card.status not in Card.HOLDING:
         raise CardNotOnBoard(f"“{card}” is not on the board ({card.get_status_display()}).")
     _clear_flags(card)
@@ -231,24 +412,23 @@ def card_remove(*, card: Card, reason: str, actor: str) -> Card:
     return card
 
 
-@transaction.atomic
+@write
 def card_restore(*, card: Card, actor: str) -> Card:
     """Put a removed or hidden card back on the board, on its own slot.
 
     A hidden card still holds its slot. A removed card's slot may have been taken or
     blocked meanwhile: then SlotUnavailable says so, and the chair can move it instead.
     """
-    _lock_and_refresh(card)
+    _lock(card)
     before = card_snapshot(card)
     if card.status == Card.Status.HIDDEN:
         card.status = Card.Status.ACTIVE
         card.save(update_fields=["status", "updated_at"])
     elif card.status == Card.Status.REMOVED:
-        slot = _locked_slot(card.slot_id)
-        if reason := _chair_refusal(slot):
+        if reason := _chair_refusal(card.slot):
             raise SlotUnavailable(f"Cannot restore “{card}”: {reason} Move it instead.")
         card.removed_reason = ""
-        _pin(card=card, slot=slot)
+        _pin(card=card, slot=card.slot, fields=["removed_reason"])
     else:
         raise CardNotOnBoard(
             f"“{card}” cannot be restored: it is {card.get_status_display().lower()}."
@@ -263,10 +443,10 @@ def _clear_flags(card: Card) -> int:
     return card.flags.filter(cleared_at__isnull=True).update(cleared_at=timezone.now())
 
 
-@transaction.atomic
+@write
 def card_flag(*, card: Card) -> Card:
     """An attendee flags a card; past the limit of open flags it is hidden for review."""
-    card = Card.objects.select_for_update().select_related("slot").get(pk=card.pk)
+    _lock(card)
     if not card.is_active:
         return card
     Flag.objects.create(card=card)
@@ -276,10 +456,10 @@ def card_flag(*, card: Card) -> Card:
     return card
 
 
-@transaction.atomic
+@write
 def card_flags_clear(*, card: Card, actor: str) -> Card:
     """The chair answers the flags: the card stays (or goes back) on the board."""
-    _lock_and_refresh(card)
+    _lock(card)
     if card.status == Card.Status.HIDDEN:
         return card_restore(card=card, actor=actor)
     if _clear_flags(card):
@@ -287,31 +467,35 @@ def card_flags_clear(*, card: Card, actor: str) -> Card:
     return card
 
 
-@transaction.atomic
+@write
 def slot_block(*, slot: Slot, reason: str) -> Slot:
-    """Block a slot with a reason shown on the board (an empty reason unblocks it)."""
-    slot.blocked_reason = reason
-    slot.save(update_fields=["blocked_reason"])  # boards.signals bumps the board
+    """Block a slot with a reason shown on the board (an empty reason unblocks it).
+
+    Unlike `slots_block` it does not look at the slot's card: the chair's own call.
+    """
+    locked = _locked_slot(slot.pk)
+    locked.blocked_reason = slot.blocked_reason = reason
+    locked.save(update_fields=["blocked_reason"])  # boards.signals bumps the board
     return slot
 
 
-@transaction.atomic
+@write
 def slots_block(*, slot_ids: list[int], reason: str) -> list[Slot]:
     """Block many slots with one reason shown on the board; an empty reason unblocks.
 
     A slot holding a card is not blocked (the chair moves or removes the card first);
     those slots are returned so the chair is told.
     """
-    slots = Slot.objects.select_for_update().filter(pk__in=slot_ids)
-    refused = list(slots.filter(cards__status__in=Card.HOLDING)) if reason else []
-    changed = slots.exclude(pk__in=[slot.pk for slot in refused])
-    day_ids = set(changed.values_list("day_id", flat=True))
-    changed.update(blocked_reason=reason)
-    boards_changed(*day_ids)
+    slots = _lock_slots(slot_ids).values()
+    held = set(Card.objects.holding().filter(slot__in=slot_ids).values_list("slot_id", flat=True))
+    refused = [slot for slot in slots if reason and slot.pk in held]
+    changed = [slot for slot in slots if slot not in refused]
+    Slot.objects.filter(pk__in=[slot.pk for slot in changed]).update(blocked_reason=reason)
+    boards_changed(*{slot.day_id for slot in changed})
     return refused
 
 
-@transaction.atomic
+@write
 def room_slots_create(*, room: Room) -> int:
     """Give `room` a slot at every hour that each existing day already has.
 
@@ -330,6 +514,16 @@ def room_slots_create(*, room: Room) -> int:
     return len(new_slots)
 
 
+@dataclasses.dataclass
+class SetupResult:
+    """What conference_setup created, and the notes on hours a change of the clocks moved."""
+
+    days: int = 0
+    rooms: int = 0
+    slots: int = 0
+    notes: list[str] = dataclasses.field(default_factory=list)
+
+
 def conference_setup(
     *,
     first_day: dt.date,
@@ -337,12 +531,13 @@ def conference_setup(
     rooms: list[str],
     hours: tuple[int, int],
     reception: dt.datetime,
-) -> dict[str, int]:
+) -> SetupResult:
     """Create the days, rooms and hour-long slots of a conference; what exists is kept.
 
     The first day's board opens at `reception`; each later day's board opens when the
     previous day begins. Existing days keep the opening time the chair may have set.
-    Returns how many days, rooms and slots were created.
+    Returns how many days, rooms and slots were created, and the notes on the hours
+    that a change of the clocks skipped or repeated (see timeline.slot_starts).
     """
     first_hour, last_hour = hours
     if not 0 <= first_hour < last_hour <= 24:
@@ -352,7 +547,7 @@ def conference_setup(
     first_start = timezone.make_aware(dt.datetime.combine(first_day, dt.time(first_hour)))
     if reception >= first_start:
         raise ValueError("The reception must be before the first day's first slot.")
-    created = {"days": 0, "rooms": 0, "slots": 0}
+    created = SetupResult()
     with transaction.atomic():
         room_objects = []
         next_position = (Room.objects.aggregate(last=Max("position"))["last"] or 0) + 1
@@ -361,7 +556,7 @@ def conference_setup(
                 name=name, defaults={"position": next_position}
             )
             next_position += was_created
-            created["rooms"] += was_created
+            created.rooms += was_created
             room_objects.append(room)
         for offset in range(days):
             date = first_day + dt.timedelta(days=offset)
@@ -370,18 +565,18 @@ def conference_setup(
             day, was_created = Day.objects.get_or_create(
                 date=date, defaults={"board_opens_at": opens_at}
             )
-            created["days"] += was_created
+            created.days += was_created
             existing = set(Slot.objects.filter(day=day).values_list("room_id", "starts_at"))
-            new_slots: list[Slot] = []
-            for hour in range(first_hour, last_hour):
-                starts_at = timezone.make_aware(dt.datetime.combine(date, dt.time(hour)))
-                new_slots.extend(
-                    Slot(day=day, room=room, starts_at=starts_at)
-                    for room in room_objects
-                    if (room.pk, starts_at) not in existing
-                )
+            starts, notes = timeline.slot_starts(date, first_hour, last_hour)
+            created.notes.extend(notes)
+            new_slots = [
+                Slot(day=day, room=room, starts_at=starts_at)
+                for starts_at in starts
+                for room in room_objects
+                if (room.pk, starts_at) not in existing
+            ]
             Slot.objects.bulk_create(new_slots)
-            created["slots"] += len(new_slots)
+            created.slots += len(new_slots)
             if new_slots:
                 boards_changed(day.pk)
     return created
@@ -390,7 +585,7 @@ def conference_setup(
 # Interest -----------------------------------------------------------------------------
 
 
-@transaction.atomic
+@write
 def interest_set(*, card: Card, browser_key: str, interested: bool, now: dt.datetime) -> int:
     """Say (or take back) that one browser is interested in `card`; returns the new count.
 

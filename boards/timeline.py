@@ -99,3 +99,34 @@ def interest_mark(board: BoardState, now: dt.datetime, seconds: int) -> int:
     if board.interest_pending and board.interest_pending <= window:
         return board.interest_pending
     return board.interest_epoch
+
+
+def slot_starts(
+    date: dt.date, first_hour: int, last_hour: int
+) -> tuple[list[dt.datetime], list[str]]:
+    """The starts (in UTC) of a day's hour-long slots, one per real hour, and notes.
+
+    The hours are local wall-clock hours from `first_hour` up to `last_hour`. On the
+    day clocks go forward an hour that does not exist gets no slot; on the day they go
+    back, the hour that happens twice gets a slot each time (each at its own instant,
+    so the board has a slot, and a "now", through the whole repeated hour). The notes
+    say so in words, for the chair.
+    """
+    zone = timezone.get_current_timezone()
+    starts: list[dt.datetime] = []
+    notes: list[str] = []
+    for hour in range(first_hour, last_hour):
+        wall = dt.datetime.combine(date, dt.time(hour))
+        first = wall.replace(tzinfo=zone)
+        label = f"{wall:%H:%M} on {date:%A %-d %B %Y}"
+        if first.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != wall:
+            notes.append(f"{label} does not exist (the clocks go forward): no slot.")
+            continue
+        # UTC, because datetime hashes ignore `fold`: a repeated hour's second start
+        # would not be found in a set of existing starts.
+        starts.append(first.astimezone(dt.UTC))
+        second = wall.replace(tzinfo=zone, fold=1)
+        if second.utcoffset() != first.utcoffset():
+            starts.append(second.astimezone(dt.UTC))
+            notes.append(f"{label} happens twice (the clocks go back): a slot each time.")
+    return starts, notes

@@ -277,3 +277,70 @@ def test_claim_of_a_taken_slot_offers_a_free_one_not_the_same_slot_again(client,
     main_button = re.search(r'<button type="submit" class="primary" formaction="([^"]+)">', html)
     assert main_button[1] == f"/slot/{slots[1].pk}/claim/"  # the nearest free slot
     assert f"Pin it on {slots[1].room.name}," in html
+
+
+def browser(client, slot) -> None:
+    """Load the claim form as a browser does: it brings the CSRF cookie, the browser's key."""
+    assert client.get(f"/slot/{slot.pk}/claim/").status_code == 200
+
+
+def test_claim_sent_twice_by_the_same_browser_is_one_card_with_its_manage_link(
+    client, slots, frozen
+):
+    browser(client, slots[0])
+    first = claim(client, slots[0])
+    frozen.shift(60 * 9)  # the first answer never arrived; nine minutes later, again
+    again = claim(client, slots[0])
+    card = Card.objects.get()
+    assert (first.status_code, again.status_code) == (303, 303)
+    assert first["Location"] == again["Location"] == card.get_absolute_url()
+    html = client.get(again["Location"]).content.decode()
+    assert f"/card/{card.pk}/manage/" in html
+    assert card.events.count() == 1  # one claim in its history
+    assert len(mail.outbox) == 1  # the manage link is mailed once
+
+
+def test_claim_sent_again_after_ten_minutes_is_a_new_claim_refused_as_taken(client, slots, frozen):
+    browser(client, slots[0])
+    claim(client, slots[0])
+    frozen.shift(60 * 11)
+    response = claim(client, slots[0])
+    assert response.status_code == 409
+    assert Card.objects.count() == 1
+
+
+def test_same_claim_from_another_browser_is_taken_not_repeated(client, slots):
+    browser(client, slots[0])
+    claim(client, slots[0])
+    other = type(client)()
+    browser(other, slots[0])
+    response = claim(other, slots[0])
+    assert response.status_code == 409
+    assert "Someone else has just taken this slot." in response.content.decode()
+    assert "You already pinned" not in response.content.decode()
+
+
+def test_claim_409_links_to_the_card_this_browser_already_holds_for_that_text(client, slots):
+    browser(client, slots[0])
+    mine = claim(client, slots[0])
+    # The first answer was lost; the host picks another slot, which is taken meanwhile.
+    make_card(slot=slots[1], title="Someone else's")
+    response = claim(client, slots[1])
+    html = response.content.decode()
+    card = Card.objects.get(title=TYPED["title"])
+    assert response.status_code == 409
+    assert mine["Location"] == card.get_absolute_url()
+    assert "You already pinned" in html
+    assert f'href="/card/{card.pk}/manage/' in html
+    # No one-tap claim of the same text on another slot; the typed form is kept.
+    assert html.count('type="hidden" name="title"') == 0
+    assert_typed_values_kept(html)
+    assert Card.objects.filter(title=TYPED["title"]).count() == 1
+
+
+def test_claim_422_links_to_the_card_this_browser_already_holds_for_that_text(client, slots):
+    browser(client, slots[0])
+    claim(client, slots[0])
+    response = claim(client, slots[1], {**TYPED, "host_handle": "not a handle at all !"})
+    assert response.status_code == 422
+    assert "You already pinned" in response.content.decode()

@@ -104,6 +104,8 @@ def test_load_demo_builds_a_live_conference_around_today(client):
     assert Room.objects.count() == 8
     assert not Room.objects.filter(capacity=None).exists()
     assert Card.objects.active().count() == 40
+    # Pinned through the claim service: every card has its history.
+    assert Card.objects.filter(events__action="claimed", events__actor="demo").count() == 40
     assert Slot.objects.exclude(blocked_reason="").count() == 3  # one room over lunch, each day
     html = response.content.decode()
     assert "Today" in html

@@ -5,6 +5,7 @@ import re
 import pytest
 import time_machine
 
+from boards import services
 from boards.models import Card, Slot
 from tests.factories import committed, conference, local, make_card
 
@@ -180,3 +181,49 @@ def test_card_page_leads_the_browser_that_pinned_it_back_to_its_manage_page(clie
     assert stranger.status_code == 404
     assert "Find the Open Spaces chair" in stranger.content.decode()
     assert "Manage your card" not in Client().get(f"/card/{card.pk}/").content.decode()
+
+
+def removed_by_chair(card: Card) -> None:
+    with committed():
+        services.card_remove(card=card, reason="Off topic for this conference", actor="chair c")
+
+
+def test_manage_edit_of_a_removed_card_is_refused_with_the_chairs_reason(client, claimed):
+    card, url = claimed
+    page = client.get(url)  # the host's page, loaded before the chair acts
+    assert page.status_code == 200
+    removed_by_chair(card)
+    with committed():
+        response = client.post(url, {**TYPED, "title": "Type hints, at last"})
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "Off topic for this conference" in html
+    assert "Your changes were not saved." in html
+    assert "Type hints, at last" in html  # what was typed is not lost
+    card.refresh_from_db()
+    assert (card.status, card.title) == (Card.Status.REMOVED, "Type hints")
+
+
+def test_manage_move_of_a_removed_card_is_refused_and_it_stays_removed(client, claimed):
+    card, url = claimed
+    other = Slot.objects.exclude(pk=card.slot_id).first()
+    removed_by_chair(card)
+    with committed():
+        response = client.post(f"{url}move/", {"to_slot": other.pk})
+    assert response.status_code == 409
+    assert "Off topic for this conference. It was not moved." in response.content.decode()
+    card.refresh_from_db()
+    assert (card.status, card.slot_id) == (Card.Status.REMOVED, card.slot_id)
+    assert card.removed_reason == "Off topic for this conference"
+    assert not other.cards.exists()
+
+
+def test_manage_release_of_a_removed_card_is_refused_and_it_stays_removed(client, claimed):
+    card, url = claimed
+    removed_by_chair(card)
+    with committed():
+        response = client.post(f"{url}release/")
+    assert response.status_code == 409
+    assert "It was not released." in response.content.decode()
+    card.refresh_from_db()
+    assert card.status == Card.Status.REMOVED

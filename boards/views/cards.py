@@ -72,7 +72,10 @@ def card_flag(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         context = {"card": card, "flagged": False, "flag_rate_limited": True}
         return render(request, "boards/card.html", context, status=429)
     if card.pk not in flagged:
-        services.card_flag(card=card)
+        try:
+            services.card_flag(card=card)
+        except services.Busy as busy:  # not counted: the attendee can send it again
+            return HttpResponse(busy.reason, status=409, content_type="text/plain; charset=utf-8")
         request.session[FLAGGED_SESSION_KEY] = [*flagged, card.pk]
     return see_other(card.get_absolute_url())
 

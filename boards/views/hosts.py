@@ -1,5 +1,6 @@
 """Hosts: claim a slot, then edit, move or release the card through its private link."""
 
+import base64
 import datetime as dt
 
 from django.conf import settings
@@ -7,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
@@ -84,6 +86,66 @@ def _alternatives(slot: Slot, now: dt.datetime) -> list[Slot]:
     )[:ALTERNATIVES_SHOWN]
 
 
+# What a card is made of, in the order the claim token is computed from.
+CLAIM_FIELDS = ["title", "description", "host_name", "host_handle", "email"]
+
+
+def _claim_token(request: HttpRequest, slot_id: int, fields: dict[str, str]) -> str:
+    """The manage token of this browser's claim of `fields` on a slot; "" without a cookie.
+
+    A double tap, or a claim sent again because its answer never came, is the same
+    claim: it must find the card already made and hand back its manage link, which is
+    stored only as a hash. So the token is derived, not random: an HMAC (keyed by
+    SECRET_KEY) of the browser, the slot and the text. The browser is its CSRF cookie:
+    every claim POST carries it (CSRF demands it), it is random per browser, it lasts a
+    year and the server already trusts it, so no new cookie or form field is needed
+    (a per-form key would differ between the claim form and its 409 page, where a
+    retried claim comes from). Nobody without that cookie and SECRET_KEY can compute it.
+    """
+    browser = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
+    if not browser:
+        return ""
+    text = "\x1f".join([browser, str(slot_id), *(fields.get(name, "") for name in CLAIM_FIELDS)])
+    digest = salted_hmac("boards.claim", text, algorithm="sha256").digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def _own_card(request: HttpRequest, title: str, now: dt.datetime) -> tuple[Card, str] | None:
+    """The card with `title` this browser claimed within the last minutes, and its token.
+
+    A 409 or 422 page links to it instead of offering to pin the same text again.
+    """
+    if not title or not request.COOKIES.get(settings.CSRF_COOKIE_NAME):
+        return None
+    recent = Card.objects.holding().filter(
+        title=title.strip(), created_at__gte=now - services.REPEAT_WINDOW
+    )
+    for card in recent.select_related("slot__room"):
+        token = _claim_token(
+            request, card.slot_id, {name: getattr(card, name) for name in CLAIM_FIELDS}
+        )
+        if card.token_matches(token):
+            return card, token
+    return None
+
+
+def _claimed(request: HttpRequest, card: Card, token: str) -> HttpResponse:
+    """303 to the card, whose page shows the manage link once (carried by a cookie)."""
+    response = see_other(card.get_absolute_url())
+    response.set_signed_cookie(
+        CLAIMED_COOKIE,
+        token,
+        salt=CLAIMED_COOKIE_SALT,
+        max_age=600,
+        path=card.get_absolute_url(),
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Lax",
+    )
+    remember_host(response, request, card, token)
+    return response
+
+
 def _claim_rate() -> str | None:
     per_minute = settings.OPENSPACES_CLAIM_RATE
     return f"{per_minute}/m" if per_minute > 0 else None
@@ -111,11 +173,12 @@ def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         elif not form.is_valid():
             status = 422
         else:
-            fields = {
-                name: value for name, value in form.cleaned_data.items() if name != "website"
-            }
+            fields = {name: form.cleaned_data[name] for name in CLAIM_FIELDS}
+            token = _claim_token(request, slot.pk, fields)
             try:
-                card, token = services.card_claim(slot=slot, now=now, **fields)
+                card, token = services.card_claim(slot=slot, now=now, token=token, **fields)
+            except services.ClaimRepeated as repeated:
+                return _claimed(request, repeated.card, token)
             except services.SlotUnavailable as unavailable:
                 status = 409
                 context["reason"] = unavailable.reason
@@ -125,19 +188,9 @@ def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                     reverse("boards:card_manage", kwargs={"pk": card.pk, "token": token})
                 )
                 send_manage_link(card=card, manage_url=manage_url)
-                response = see_other(card.get_absolute_url())
-                response.set_signed_cookie(
-                    CLAIMED_COOKIE,
-                    token,
-                    salt=CLAIMED_COOKIE_SALT,
-                    max_age=600,
-                    path=card.get_absolute_url(),
-                    secure=request.is_secure(),
-                    httponly=True,
-                    samesite="Lax",
-                )
-                remember_host(response, request, card, token)
-                return response
+                return _claimed(request, card, token)
+        if own := _own_card(request, request.POST.get("title", ""), now):
+            context["own_card"], context["own_token"] = own
     context["form"] = form
     template = "boards/claim.html#claim" if request.htmx else "boards/claim.html"
     return render(request, template, context, status=status)
@@ -190,12 +243,18 @@ def _back_to_manage(card: Card, token: str, done: str) -> HttpResponse:
 def card_manage(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
     """The host's private page: edit the text (POST here), move or release."""
     card = _managed_card(pk, token)
-    if request.method == "POST" and card.is_active:
+    if request.method == "POST":
         edit_form = CardEditForm(request.POST)
-        if edit_form.is_valid():
+        if not edit_form.is_valid():
+            return _render_manage(request, card, token, status=422, edit_form=edit_form)
+        try:
             services.card_update(card=card, **edit_form.cleaned_data)
-            return _back_to_manage(card, token, "saved")
-        return _render_manage(request, card, token, status=422, edit_form=edit_form)
+        except (services.CardNotOnBoard, services.SlotUnavailable) as refused:
+            # `card` was read again under the lock: the page shows why, the text is kept.
+            return _render_manage(
+                request, card, token, status=409, edit_form=edit_form, refusal=str(refused)
+            )
+        return _back_to_manage(card, token, "saved")
     return _render_manage(request, card, token)
 
 
@@ -203,8 +262,6 @@ def card_manage(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
 @require_POST
 def card_move(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
     card = _managed_card(pk, token)
-    if not card.is_active:
-        return _render_manage(request, card, token)
     # Any slot may be asked for: one taken since the page loaded is a 409 from the
     # service, with the reason, rather than a bare "invalid choice".
     move_form = MoveForm(request.POST, free_slots=Slot.objects.select_related("day", "room"))
@@ -216,6 +273,8 @@ def card_move(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
         services.card_move(
             card=card, to_slot=move_form.cleaned_data["to_slot"], now=timezone.now()
         )
+    except services.CardNotOnBoard as refused:
+        return _render_manage(request, card, token, status=409, refusal=str(refused))
     except services.SlotUnavailable as unavailable:
         return _render_manage(request, card, token, status=409, move_error=unavailable.reason)
     return _back_to_manage(card, token, "moved")
@@ -230,9 +289,13 @@ def card_release(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
     """Releasing cannot be undone: the first POST asks "are you sure?" on a page of its
     own, and only a POST from that page (confirm=release) releases. No JavaScript needed."""
     card = _managed_card(pk, token)
+    if card.status == Card.Status.RELEASED:
+        return _back_to_manage(card, token, "released")  # released twice: done already
     if card.is_active and request.POST.get("confirm") != RELEASE_CONFIRMED:
         context = {"card": card, "token": token, "confirm_release": RELEASE_CONFIRMED}
         return render(request, "boards/manage.html", context)
-    if card.is_active:
+    try:
         services.card_release(card=card)
+    except (services.CardNotOnBoard, services.SlotUnavailable) as refused:
+        return _render_manage(request, card, token, status=409, refusal=str(refused))
     return _back_to_manage(card, token, "released")

@@ -1,14 +1,13 @@
 import datetime as dt
 import random
-import secrets
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from boards import services
 from boards.handles import Handle
 from boards.models import Card, Day, Room, Slot
-from boards.services import boards_changed, conference_setup
 
 ROOMS = [
     ("Room 140A", 40, "Level 1, north hall"),
@@ -225,7 +224,7 @@ class Command(BaseCommand):
             reception = timezone.make_aware(
                 dt.datetime.combine(today - dt.timedelta(days=1), dt.time(17, 30))
             )
-            conference_setup(
+            services.conference_setup(
                 first_day=today,
                 days=3,
                 rooms=[name for name, _, _ in ROOMS],
@@ -236,11 +235,13 @@ class Command(BaseCommand):
                 Room.objects.filter(name=name).update(
                     capacity=capacity, location=location, position=position
                 )
-            Slot.objects.filter(room__name=LUNCH_ROOM, starts_at__hour=12).update(
-                blocked_reason="Sponsor lunch until 13:00"
+            lunch = Slot.objects.filter(room__name=LUNCH_ROOM, starts_at__hour=12)
+            services.slots_block(
+                slot_ids=list(lunch.values_list("pk", flat=True)),
+                reason="Sponsor lunch until 13:00",
             )
-            self._pin_cards(today)
-            boards_changed(*Day.objects.values_list("pk", flat=True))
+            self._pin_cards(today, now)
+            services.boards_changed(*Day.objects.values_list("pk", flat=True))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo conference: {Day.objects.count()} days from {today:%A %-d %B}, "
@@ -248,7 +249,7 @@ class Command(BaseCommand):
             )
         )
 
-    def _pin_cards(self, today: dt.date) -> None:
+    def _pin_cards(self, today: dt.date, now: dt.datetime) -> None:
         # The same demo every time: cards spread over today and tomorrow, a few on day 3.
         shuffle = random.Random(2026)
         free = list(
@@ -262,14 +263,15 @@ class Command(BaseCommand):
         for offset, count in weights.items():
             on_day = [slot for slot in free if (slot.day.date - today).days == offset]
             picked.extend(on_day[:count])
-        Card.objects.bulk_create(
-            Card(
+        # Through the claim service, as a host's card, so that every card has its history;
+        # as the demo, which is not bound by the hours (cards earlier today are on it).
+        for slot, (title, description, host, handle) in zip(picked, CARDS, strict=True):
+            services.card_claim(
                 slot=slot,
                 title=title,
                 description=description,
                 host_name=host,
                 host_handle=Handle.parse(handle).text if handle else "",
-                manage_token_hash=Card.hash_token(secrets.token_urlsafe(32)),
+                now=now,
+                actor="demo",
             )
-            for slot, (title, description, host, handle) in zip(picked, CARDS, strict=True)
-        )

@@ -69,7 +69,8 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         self.stdout.write(
             self.style.SUCCESS(
-                f"Created {created['days']} days, {created['rooms']} rooms and "
-                f"{created['slots']} slots."
+                f"Created {created.days} days, {created.rooms} rooms and {created.slots} slots."
             )
         )
+        for note in created.notes:
+            self.stdout.write(self.style.WARNING(f"Note: {note}"))
