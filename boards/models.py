@@ -9,6 +9,9 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from boards.handles import Handle, InvalidHandle
 
@@ -16,25 +19,37 @@ SLOT_LENGTH = dt.timedelta(hours=1)
 
 
 class Day(models.Model):
-    date = models.DateField(unique=True)
+    date = models.DateField(unique=True, verbose_name=_("date"))
     board_opens_at = models.DateTimeField(
-        help_text="From when this day's board accepts claims. The first day's board "
-        "opens at the opening reception; later boards when the previous day begins."
+        verbose_name=_("board opens at"),
+        help_text=_(
+            "From when this day's board accepts claims. The first day's board "
+            "opens at the opening reception; later boards when the previous day begins."
+        ),
     )
     # Bumped in the same transaction as every write that changes the board; it is
     # the board's ETag and the key of its cached rendering.
-    version = models.PositiveBigIntegerField(default=1, editable=False)
+    version = models.PositiveBigIntegerField(default=1, editable=False, verbose_name=_("version"))
     # Interest counts reach the board in time windows rather than at every click
     # (see boards.timeline.interest_mark): the window whose counts the board shows,
     # and the window at which newer counts become visible (0: none pending).
-    interest_epoch = models.PositiveBigIntegerField(default=0, editable=False)
-    interest_pending = models.PositiveBigIntegerField(default=0, editable=False)
+    interest_epoch = models.PositiveBigIntegerField(
+        default=0, editable=False, verbose_name=_("interest epoch")
+    )
+    interest_pending = models.PositiveBigIntegerField(
+        default=0, editable=False, verbose_name=_("interest pending")
+    )
 
     class Meta:
+        verbose_name = _("day")
+        verbose_name_plural = _("days")
         ordering = ["date"]
 
     def __str__(self) -> str:
-        return self.date.strftime("%A %-d %B %Y")
+        return gettext("%(day)s %(year)s") % {
+            "day": date_format(self.date, "DATE_FORMAT"),
+            "year": self.date.year,
+        }
 
     def get_absolute_url(self) -> str:
         return reverse("boards:day", kwargs={"date": self.date})
@@ -48,16 +63,25 @@ class Day(models.Model):
 
 
 class Room(models.Model):
-    name = models.CharField(max_length=80, unique=True)
-    capacity = models.PositiveIntegerField(null=True, blank=True, help_text="Seats.")
+    name = models.CharField(max_length=80, unique=True, verbose_name=_("name"))
+    capacity = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("Seats."), verbose_name=_("capacity")
+    )
     location = models.CharField(
-        max_length=120, blank=True, help_text="Where to find it, e.g. “Level 2, north wing”."
+        verbose_name=_("location"),
+        max_length=120,
+        blank=True,
+        help_text=_("Where to find it, e.g. “Level 2, north wing”."),
     )
     position = models.PositiveSmallIntegerField(
-        default=0, help_text="Rooms are shown in this order, then by name."
+        verbose_name=_("position"),
+        default=0,
+        help_text=_("Rooms are shown in this order, then by name."),
     )
 
     class Meta:
+        verbose_name = _("room")
+        verbose_name_plural = _("rooms")
         ordering = ["position", "name"]
 
     def __str__(self) -> str:
@@ -86,18 +110,25 @@ class SlotQuerySet(models.QuerySet):
 
 
 class Slot(models.Model):
-    day = models.ForeignKey(Day, on_delete=models.CASCADE, related_name="slots")
-    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="slots")
-    starts_at = models.DateTimeField()
+    day = models.ForeignKey(
+        Day, on_delete=models.CASCADE, related_name="slots", verbose_name=_("day")
+    )
+    room = models.ForeignKey(
+        Room, on_delete=models.CASCADE, related_name="slots", verbose_name=_("room")
+    )
+    starts_at = models.DateTimeField(verbose_name=_("starts at"))
     blocked_reason = models.CharField(
+        verbose_name=_("blocked reason"),
         max_length=120,
         blank=True,
-        help_text="Fill in to block the slot (lunch, sponsor use); the board shows it.",
+        help_text=_("Fill in to block the slot (lunch, sponsor use); the board shows it."),
     )
 
     objects = SlotQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("slot")
+        verbose_name_plural = _("slots")
         ordering = ["starts_at", "room__position", "room__name"]
         constraints = [
             models.UniqueConstraint(
@@ -107,7 +138,8 @@ class Slot(models.Model):
 
     def __str__(self) -> str:
         start = timezone.localtime(self.starts_at)
-        return f"{self.room} {start:%a %-d %b %H:%M}"
+        day, time = date_format(start, "SHORT_DATE_FORMAT"), date_format(start, "TIME_FORMAT")
+        return f"{self.room} {day} {time}"
 
     @property
     def ends_at(self) -> dt.datetime:
@@ -136,14 +168,18 @@ class Slot(models.Model):
     def unavailable_reason(self, now: dt.datetime) -> str:
         """Why the slot cannot be claimed at `now`, in words; empty when it can."""
         if self.is_blocked:
-            return f"This slot is blocked: {self.blocked_reason.rstrip('.')}."
+            return gettext("This slot is blocked: %(reason)s.") % {
+                "reason": self.blocked_reason.rstrip(".")
+            }
         if self.holding_card is not None:
-            return "This slot is already taken."
+            return gettext("This slot is already taken.")
         if now >= self.starts_at:
-            return "This slot has already started."
+            return gettext("This slot has already started.")
         if not self.day.is_open(now):
             opens = timezone.localtime(self.day.board_opens_at)
-            return f"This board opens {opens:%A at %H:%M}; claims are not open yet."
+            return gettext(
+                "This board opens %(weekday)s at %(time)s; claims are not open yet."
+            ) % {"weekday": date_format(opens, "l"), "time": date_format(opens, "TIME_FORMAT")}
         return ""
 
     def is_claimable(self, now: dt.datetime) -> bool:
@@ -184,32 +220,44 @@ class CardQuerySet(models.QuerySet):
 
 class Card(models.Model):
     class Status(models.TextChoices):
-        ACTIVE = "active", "On the board"
-        RELEASED = "released", "Released by the host"
-        REMOVED = "removed", "Removed by the chair"
-        HIDDEN = "hidden", "Hidden pending review"
+        ACTIVE = "active", _("On the board")
+        RELEASED = "released", _("Released by the host")
+        REMOVED = "removed", _("Removed by the chair")
+        HIDDEN = "hidden", _("Hidden pending review")
 
     # A hidden card keeps its slot, so that a few flags cannot take a host's slot away.
     HOLDING = [Status.ACTIVE, Status.HIDDEN]
 
-    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="cards")
-    title = models.CharField(max_length=80)
-    description = models.CharField(max_length=400, blank=True)
-    host_name = models.CharField(max_length=60)
-    host_handle = models.CharField(max_length=120, blank=True)
-    email = models.EmailField(blank=True, help_text="Private: only used to send the manage link.")
-    status = models.CharField(max_length=10, choices=Status, default=Status.ACTIVE)
-    removed_reason = models.CharField(max_length=200, blank=True)
+    slot = models.ForeignKey(
+        Slot, on_delete=models.PROTECT, related_name="cards", verbose_name=_("slot")
+    )
+    title = models.CharField(max_length=80, verbose_name=_("title"))
+    description = models.CharField(max_length=400, blank=True, verbose_name=_("description"))
+    host_name = models.CharField(max_length=60, verbose_name=_("host name"))
+    host_handle = models.CharField(max_length=120, blank=True, verbose_name=_("host handle"))
+    email = models.EmailField(
+        blank=True,
+        help_text=_("Private: only used to send the manage link."),
+        verbose_name=_("email"),
+    )
+    status = models.CharField(
+        max_length=10, choices=Status, default=Status.ACTIVE, verbose_name=_("status")
+    )
+    removed_reason = models.CharField(max_length=200, blank=True, verbose_name=_("removed reason"))
     # Only a hash of the manage token is stored: a leaked database dump cannot edit cards.
-    manage_token_hash = models.CharField(max_length=64, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    manage_token_hash = models.CharField(
+        max_length=64, editable=False, verbose_name=_("manage token hash")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = CardQuerySet.as_manager()
     # Counted by CardQuerySet.with_interest(); declared for the type checker only.
     interest_count: int
 
     class Meta:
+        verbose_name = _("card")
+        verbose_name_plural = _("cards")
         ordering = ["slot__starts_at", "slot__room__position"]
         constraints = [
             models.UniqueConstraint(
@@ -273,55 +321,68 @@ class CardEvent(models.Model):
     """
 
     class Action(models.TextChoices):
-        CLAIMED = "claimed", "Claimed"
-        EDITED = "edited", "Edited"
-        MOVED = "moved", "Moved"
-        RELEASED = "released", "Released"
-        REMOVED = "removed", "Removed"
-        RESTORED = "restored", "Restored"
-        FLAGGED = "flagged", "Flagged"
-        HIDDEN = "hidden", "Hidden pending review"
-        FLAGS_CLEARED = "flags_cleared", "Flags cleared"
+        CLAIMED = "claimed", _("Claimed")
+        EDITED = "edited", _("Edited")
+        MOVED = "moved", _("Moved")
+        RELEASED = "released", _("Released")
+        REMOVED = "removed", _("Removed")
+        RESTORED = "restored", _("Restored")
+        FLAGGED = "flagged", _("Flagged")
+        HIDDEN = "hidden", _("Hidden pending review")
+        FLAGS_CLEARED = "flags_cleared", _("Flags cleared")
 
-    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(auto_now_add=True)
+    card = models.ForeignKey(
+        Card, on_delete=models.CASCADE, related_name="events", verbose_name=_("card")
+    )
+    at = models.DateTimeField(auto_now_add=True, verbose_name=_("at"))
     # "host", "attendee" or "chair <username>": hosts and attendees have no account.
-    actor = models.CharField(max_length=160)
-    action = models.CharField(max_length=20, choices=Action)
-    before = models.JSONField(default=dict, blank=True)
-    after = models.JSONField(default=dict, blank=True)
+    actor = models.CharField(max_length=160, verbose_name=_("actor"))
+    action = models.CharField(max_length=20, choices=Action, verbose_name=_("action"))
+    before = models.JSONField(default=dict, blank=True, verbose_name=_("before"))
+    after = models.JSONField(default=dict, blank=True, verbose_name=_("after"))
 
     class Meta:
         ordering = ["at", "pk"]
-        verbose_name = "card history entry"
-        verbose_name_plural = "card history"
+        verbose_name = _("card history entry")
+        verbose_name_plural = _("card history")
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} by {self.actor}"
+        return gettext("%(action)s by %(actor)s") % {
+            "action": self.get_action_display(),
+            "actor": self.actor,
+        }
 
 
 class Flag(models.Model):
     """An attendee's report that a card is inappropriate. Cleared when the chair answers."""
 
-    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="flags")
-    created_at = models.DateTimeField(auto_now_add=True)
-    cleared_at = models.DateTimeField(null=True, blank=True)
+    card = models.ForeignKey(
+        Card, on_delete=models.CASCADE, related_name="flags", verbose_name=_("card")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    cleared_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cleared at"))
 
     class Meta:
+        verbose_name = _("flag")
+        verbose_name_plural = _("flags")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"Flag on “{self.card}”"
+        return gettext("Flag on “%(card)s”") % {"card": self.card}
 
 
 class Interest(models.Model):
     """One browser saying "I'm interested" in one card; no account, a cookie's key."""
 
-    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="interests")
-    browser_key = models.CharField(max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True)
+    card = models.ForeignKey(
+        Card, on_delete=models.CASCADE, related_name="interests", verbose_name=_("card")
+    )
+    browser_key = models.CharField(max_length=64, verbose_name=_("browser key"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("interest")
+        verbose_name_plural = _("interests")
         constraints = [
             models.UniqueConstraint(
                 fields=["card", "browser_key"], name="interest_one_per_browser"
@@ -343,22 +404,28 @@ class Announcement(models.Model):
     """
 
     class Kind(models.TextChoices):
-        POSTED = "posted", "Announced"
-        MOVED = "moved", "Moved"
+        POSTED = "posted", _("Announced")
+        MOVED = "moved", _("Moved")
 
-    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="announcements")
+    card = models.ForeignKey(
+        Card, on_delete=models.CASCADE, related_name="announcements", verbose_name=_("card")
+    )
     # The slot announced: a card moved after its announcement gets one "moved" post per slot.
-    slot = models.ForeignKey(Slot, on_delete=models.CASCADE, related_name="announcements")
-    slot_starts_at = models.DateTimeField()
-    kind = models.CharField(max_length=10, choices=Kind)
-    claimed_until = models.DateTimeField()
-    attempts = models.PositiveSmallIntegerField(default=1)
-    last_error = models.CharField(max_length=300, blank=True)
-    posted_at = models.DateTimeField(null=True, blank=True)
-    status_id = models.CharField(max_length=64, blank=True)
-    text = models.TextField(blank=True)
+    slot = models.ForeignKey(
+        Slot, on_delete=models.CASCADE, related_name="announcements", verbose_name=_("slot")
+    )
+    slot_starts_at = models.DateTimeField(verbose_name=_("slot starts at"))
+    kind = models.CharField(max_length=10, choices=Kind, verbose_name=_("kind"))
+    claimed_until = models.DateTimeField(verbose_name=_("claimed until"))
+    attempts = models.PositiveSmallIntegerField(default=1, verbose_name=_("attempts"))
+    last_error = models.CharField(max_length=300, blank=True, verbose_name=_("last error"))
+    posted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("posted at"))
+    status_id = models.CharField(max_length=64, blank=True, verbose_name=_("status id"))
+    text = models.TextField(blank=True, verbose_name=_("text"))
 
     class Meta:
+        verbose_name = _("announcement")
+        verbose_name_plural = _("announcements")
         ordering = ["-slot_starts_at", "pk"]
         constraints = [
             models.UniqueConstraint(

@@ -33,6 +33,8 @@ PLACEHOLDER = "\ue000"
 WORD = re.compile(r"[^\W\d_]{2,}")
 # Attributes people read (or hear): they must be translated like text.
 READ_ATTRIBUTES = {"aria-label", "title", "alt", "placeholder"}
+# Blocks that hold attributes of a tag (class names), not text.
+ATTRIBUTE_BLOCKS = {"html_attrs", "body_attrs", "bodyclass"}
 
 
 class _Text(HTMLParser):
@@ -58,16 +60,22 @@ class _Text(HTMLParser):
 
 def untranslated_words(source: str, *, html: bool = True) -> list[str]:
     """The words of a template that are neither in a translation tag nor in a variable."""
-    kept, in_translation = [], 0
+    kept, in_translation, blocks = [], 0, [""]
     for token in Lexer(source).tokenize():
         if token.token_type == TokenType.BLOCK:
-            name = token.contents.split()[0] if token.contents else ""
+            name, *rest = token.contents.split() or [""]
             if name in {"blocktranslate", "blocktrans"}:
                 in_translation += 1
             elif name in {"endblocktranslate", "endblocktrans"}:
                 in_translation -= 1
+            elif name == "block":
+                blocks.append(rest[0])
+            elif name == "endblock":
+                blocks.pop()
             kept.append(PLACEHOLDER)
         elif token.token_type == TokenType.TEXT and not in_translation:
+            if blocks[-1] in ATTRIBUTE_BLOCKS:
+                continue
             kept.append(token.contents)
         else:
             kept.append(PLACEHOLDER)
