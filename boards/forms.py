@@ -8,6 +8,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 
 from boards.handles import Handle, InvalidHandle
 from boards.models import SLOT_LENGTH, Card, Slot
@@ -43,22 +45,27 @@ class CardTextForm(forms.Form):
     """The text of a card: shared by claiming and editing."""
 
     title = CleanCharField(
-        max_length=80, help_text="What you want to talk about. Up to 80 characters."
+        label=_("Title"),
+        max_length=80,
+        help_text=_("What you want to talk about. Up to 80 characters."),
     )
     description = CleanCharField(
+        label=_("Description"),
         required=False,
         max_length=400,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Optional: a line or two. Up to 400 characters.",
+        help_text=_("Optional: a line or two. Up to 400 characters."),
     )
     host_name = CleanCharField(
-        label="Your name", max_length=60, widget=forms.TextInput(attrs={"autocomplete": "name"})
+        label=_("Your name"), max_length=60, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
     host_handle = CleanCharField(
-        label="Social handle",
+        label=_("Social handle"),
         required=False,
         max_length=120,
-        help_text="Optional: @you@mastodon.social, you.bsky.social, github.com/you or x.com/you.",
+        help_text=_(
+            "Optional: @you@mastodon.social, you.bsky.social, github.com/you or x.com/you."
+        ),
         widget=forms.TextInput(
             attrs={"autocapitalize": "none", "autocorrect": "off", "spellcheck": "false"}
         ),
@@ -76,21 +83,24 @@ class CardTextForm(forms.Form):
 
 class ClaimForm(CardTextForm):
     email = forms.EmailField(
+        label=_("Email"),
         required=False,
         max_length=254,
-        help_text="Optional and private: we only use it to send you the link to edit your card.",
+        help_text=_(
+            "Optional and private: we only use it to send you the link to edit your card."
+        ),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     # A honeypot: hidden from people by CSS and aria-hidden, filled in by naive bots.
     website = forms.CharField(
         required=False,
-        label="Leave this field empty",
+        label=_("Leave this field empty"),
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
 
     def clean_website(self) -> str:
         if self.cleaned_data["website"]:
-            raise ValidationError("Leave this field empty.", code="honeypot")
+            raise ValidationError(_("Leave this field empty."), code="honeypot")
         return ""
 
 
@@ -101,7 +111,7 @@ class CardEditForm(CardTextForm):
 class MoveForm(forms.Form):
     # Nothing chosen at first: "Move my card" without a choice must not move it.
     to_slot = forms.ModelChoiceField(
-        queryset=Slot.objects.none(), label="Move to", empty_label="Choose a free slot…"
+        queryset=Slot.objects.none(), label=_("Move to"), empty_label=_("Choose a free slot…")
     )
 
     def __init__(self, *args: Any, free_slots: QuerySet[Slot], **kwargs: Any) -> None:
@@ -122,7 +132,7 @@ def group_by_day_and_hour(field: forms.Field) -> None:
         groups: dict[str, list[tuple[int, str]]] = {}
         for slot in slots:
             start = timezone.localtime(slot.starts_at)
-            label = f"{start:%A} {start.day} {start:%B, %H:%M}"
+            label = date_format(start, "DATETIME_FORMAT")
             groups.setdefault(label, []).append((slot.pk, slot.room.name))
         return [("", empty_label or ""), *groups.items()]
 
@@ -144,35 +154,42 @@ def card_text(card: Card) -> dict[str, str]:
 class ConferenceSetupForm(forms.Form):
     """What `setup_boards` asks for, as a form."""
 
-    first_day = forms.DateField(help_text="The first conference day, e.g. 2027-05-14.")
-    days = forms.IntegerField(min_value=1, max_value=14, initial=3)
-    rooms = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 6}),
-        help_text="One room name a line. Rooms that exist already are kept as they are.",
+    first_day = forms.DateField(
+        label=_("First day"), help_text=_("The first conference day, e.g. 2027-05-14.")
     )
-    first_hour = forms.IntegerField(min_value=0, max_value=23, initial=10)
+    days = forms.IntegerField(label=_("Days"), min_value=1, max_value=14, initial=3)
+    rooms = forms.CharField(
+        label=_("Rooms"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("One room name a line. Rooms that exist already are kept as they are."),
+    )
+    first_hour = forms.IntegerField(label=_("First hour"), min_value=0, max_value=23, initial=10)
     last_hour = forms.IntegerField(
-        min_value=1, max_value=24, initial=18, help_text="The last slot ends at this hour."
+        label=_("Last hour"),
+        min_value=1,
+        max_value=24,
+        initial=18,
+        help_text=_("The last slot ends at this hour."),
     )
     reception = forms.DateTimeField(
-        label="First board opens",
-        help_text="Local time, e.g. “2027-05-13 17:30”: the opening reception.",
+        label=_("First board opens"),
+        help_text=_("Local time, e.g. “2027-05-13 17:30”: the opening reception."),
     )
 
     def clean_rooms(self) -> list[str]:
         names = [line.strip() for line in self.cleaned_data["rooms"].splitlines()]
         names = [name for name in names if name]
         if not names:
-            raise ValidationError("Give at least one room.", code="no_rooms")
+            raise ValidationError(_("Give at least one room."), code="no_rooms")
         if len(set(names)) != len(names):
-            raise ValidationError("Give each room once.", code="duplicate_rooms")
+            raise ValidationError(_("Give each room once."), code="duplicate_rooms")
         return names
 
 
 class ReasonForm(forms.Form):
     """The reason the board (blocked slots) or the host (removed cards) will read."""
 
-    reason = CleanCharField(max_length=120)
+    reason = CleanCharField(label=_("Reason"), max_length=120)
 
     def __init__(self, *args, help_text: str = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -182,8 +199,8 @@ class ReasonForm(forms.Form):
 class ChairMoveForm(forms.Form):
     to_slot = forms.ModelChoiceField(
         queryset=Slot.objects.none(),
-        label="Move to",
-        help_text="Free, unblocked slots that have not ended yet.",
+        label=_("Move to"),
+        help_text=_("Free, unblocked slots that have not ended yet."),
     )
 
     def __init__(self, *args: Any, now: dt.datetime, **kwargs: Any) -> None:
@@ -215,4 +232,4 @@ class CardAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["host_name"].label = "Host name"
+        self.fields["host_name"].label = _("Host name")

@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from django.utils.translation import gettext
+
 USERNAME = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,38}"
 DOMAIN = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}"
 
@@ -45,7 +47,7 @@ class Handle:
     def parse(cls, raw: str) -> "Handle":
         value = raw.strip()
         if not value:
-            raise InvalidHandle("Empty handle.")
+            raise InvalidHandle(gettext("Empty handle."))
         if "://" in value or re.match(rf"{DOMAIN}/", value):
             return cls._from_url(value if "://" in value else f"https://{value}")
         if match := MASTODON.fullmatch(value):
@@ -57,8 +59,10 @@ class Handle:
         if match := BARE.fullmatch(value) or BARE.fullmatch(f"@{value}"):
             return cls("unknown", f"@{match['user']}", "")
         raise InvalidHandle(
-            "Use a form such as @you@mastodon.social, you.bsky.social, "
-            "github.com/you or x.com/you."
+            gettext(
+                "Use a form such as @you@mastodon.social, you.bsky.social, "
+                "github.com/you or x.com/you."
+            )
         )
 
     @classmethod
@@ -66,7 +70,7 @@ class Handle:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower().removeprefix("www.")
         if parts.scheme not in {"http", "https"} or not re.fullmatch(DOMAIN, host):
-            raise InvalidHandle("That link is not a profile address.")
+            raise InvalidHandle(gettext("That link is not a profile address."))
         if host in SITE_PATHS:
             network, path = SITE_PATHS[host]
             if match := path.fullmatch(parts.path):
@@ -78,4 +82,4 @@ class Handle:
         elif match := MASTODON_PATH.fullmatch(parts.path):
             user = match["user"]
             return cls("mastodon", f"@{user}@{host}", f"https://{host}/@{user}")
-        raise InvalidHandle("That link is not a profile address we recognise.")
+        raise InvalidHandle(gettext("That link is not a profile address we recognise."))

@@ -1,9 +1,13 @@
 import logging
 
 from django.core.exceptions import SuspiciousOperation
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.views.defaults import bad_request
 
+from boards.languages import HOME_VARY, home_redirect
 from openspaces.views import database_unavailable, is_database_down
 
 logger = logging.getLogger("openspaces.database")
@@ -46,3 +50,24 @@ class RejectNulMiddleware:
         if "\x00" in request.path or "\x00" in query or "%00" in query:
             return bad_request(request, SuspiciousOperation("NUL byte in the URL"))
         return self.get_response(request)
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware (the language from the address), with the front door.
+
+    `/` redirects to the reader's language when it is not the main one
+    (boards.languages.home_redirect). Django's own would add `Vary: Accept-Language` to
+    every page without a prefix; only `/` depends on the reader here, so only it varies.
+    """
+
+    def process_request(self, request: HttpRequest) -> HttpResponse | None:
+        if url := home_redirect(request):
+            return HttpResponseRedirect(url)
+        super().process_request(request)
+        return None
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if request.path_info == "/":
+            patch_vary_headers(response, HOME_VARY)
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response

@@ -67,7 +67,7 @@ MIDDLEWARE = [
     "boards.middleware.BoardFastPathMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language: from the address (/es/…), English (LANGUAGE_CODE) without a prefix.
-    "django.middleware.locale.LocaleMiddleware",
+    "openspaces.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
