@@ -15,8 +15,10 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from boards import exports, services
 from boards.forms import CardAdminForm, ChairMoveForm, ConferenceSetupForm, ReasonForm
@@ -41,21 +43,23 @@ def _action_form(request, *, modeladmin, queryset, action: str, title: str, form
 
 def _slots(count: int, noun: str = "slot") -> str:
     """ "1 slot", "2 slots", "1 new slot": counts read right, through ngettext."""
-    nouns = {
-        "slot": ngettext("slot", "slots", count),
-        "new slot": ngettext("new slot", "new slots", count),
-    }
-    return f"{count} {nouns[noun]}"
+    if noun == "new slot":
+        return ngettext("%(count)d new slot", "%(count)d new slots", count) % {"count": count}
+    return ngettext("%(count)d slot", "%(count)d slots", count) % {"count": count}
 
 
 # One way to write a moment everywhere in the chair's pages: "Fri 14 May 10:00" (a
-# conference is a few days; the glance template writes dates the same way: "D j M").
-CHAIR_DATE = "%a %-d %b"
-CHAIR_TIME = CHAIR_DATE + " %H:%M"
+# conference is a few days; the glance template writes dates the same way), in the
+# chair's language: the active locale's SHORT_DATE_FORMAT and TIME_FORMAT.
+def chair_date(date) -> str:
+    return date_format(date, "SHORT_DATE_FORMAT")
 
 
 def chair_time(moment) -> str:
-    return timezone.localtime(moment).strftime(CHAIR_TIME) if moment else "—"
+    if not moment:
+        return "—"
+    local = timezone.localtime(moment)
+    return f"{chair_date(local)} {date_format(local, 'TIME_FORMAT')}"
 
 
 class ConfirmForm(forms.Form):
@@ -85,26 +89,26 @@ class DayAdmin(admin.ModelAdmin):
             )
         )
 
-    @admin.display(description="Day", ordering="date")
+    @admin.display(description=_("Day"), ordering="date")
     def day(self, day: Day) -> str:
-        return day.date.strftime(CHAIR_DATE)
+        return chair_date(day.date)
 
-    @admin.display(description="Board opens", ordering="board_opens_at")
+    @admin.display(description=_("Board opens"), ordering="board_opens_at")
     def opens(self, day: Day) -> str:
         return chair_time(day.board_opens_at)
 
-    @admin.display(description="Slots", ordering="slot_count")
+    @admin.display(description=_("Slots"), ordering="slot_count")
     def slot_count(self, day: Day) -> int:
         return day.slot_count
 
-    @admin.display(description="Cards", ordering="card_count")
+    @admin.display(description=_("Cards"), ordering="card_count")
     def card_count(self, day: Day) -> int:
         return day.card_count
 
-    @admin.display(description="At a glance")
+    @admin.display(description=_("At a glance"))
     def glance_link(self, day: Day) -> str:
         url = reverse("admin:boards_day_glance", args=[day.pk])
-        return format_html('<a href="{}">The day at a glance</a>', url)
+        return format_html('<a href="{}">{}</a>', url, gettext("The day at a glance"))
 
     def get_urls(self):
         return [
@@ -142,8 +146,11 @@ class DayAdmin(admin.ModelAdmin):
             else:
                 self.message_user(
                     request,
-                    f"Created {created.days} days, {created.rooms} rooms and "
-                    f"{created.slots} slots; what existed was kept.",
+                    gettext(
+                        "Created %(days)d days, %(rooms)d rooms and %(slots)d slots; "
+                        "what existed was kept."
+                    )
+                    % {"days": created.days, "rooms": created.rooms, "slots": created.slots},
                     messages.SUCCESS,
                 )
                 for note in created.notes:
@@ -151,7 +158,7 @@ class DayAdmin(admin.ModelAdmin):
                 return HttpResponseRedirect(reverse("admin:boards_day_changelist"))
         context = {
             **self.admin_site.each_context(request),
-            "title": "Set up the conference",
+            "title": _("Set up the conference"),
             "opts": self.model._meta,
             "form": form,
         }
@@ -163,7 +170,7 @@ class DayAdmin(admin.ModelAdmin):
         day = get_object_or_404(Day, pk=pk)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"{day} at a glance",
+            "title": gettext("%(day)s at a glance") % {"day": day},
             "opts": self.model._meta,
             "glance": build_glance(day),
             "other_days": Day.objects.exclude(pk=day.pk),
@@ -178,8 +185,8 @@ class RoomForm(forms.ModelForm):
     create_slots = forms.BooleanField(
         required=False,
         initial=True,
-        label="Create its slots",
-        help_text="Give the new room a slot at every hour the existing days have.",
+        label=_("Create its slots"),
+        help_text=_("Give the new room a slot at every hour the existing days have."),
     )
 
     class Meta:
@@ -203,10 +210,13 @@ class RoomAdmin(admin.ModelAdmin):
         if not change and form.cleaned_data.get("create_slots"):
             created = services.room_slots_create(room=obj)
             self.message_user(
-                request, f"{obj} has {_slots(created, 'new slot')}.", messages.SUCCESS
+                request,
+                gettext("%(room)s has %(slots)s.")
+                % {"room": obj, "slots": _slots(created, "new slot")},
+                messages.SUCCESS,
             )
 
-    @admin.action(description="Create slots for the existing days", permissions=["add"])
+    @admin.action(description=_("Create slots for the existing days"), permissions=["add"])
     def create_slots(self, request, queryset):
         for room in queryset:
             created = services.room_slots_create(room=room)
@@ -220,8 +230,8 @@ class YesNoFilter(admin.SimpleListFilter):
     """A filter with two answers: the rows that match `yes`, and the others."""
 
     yes: Q
-    yes_label = "Yes"
-    no_label = "No"
+    yes_label = _("Yes")
+    no_label = _("No")
 
     def lookups(self, request, model_admin):
         return [("yes", self.yes_label), ("no", self.no_label)]
@@ -235,10 +245,10 @@ class YesNoFilter(admin.SimpleListFilter):
 
 
 class BlockedFilter(YesNoFilter):
-    title = "blocked"
+    title = _("blocked")
     parameter_name = "blocked"
     yes = ~Q(blocked_reason="")
-    yes_label, no_label = "Blocked", "Not blocked"
+    yes_label, no_label = _("Blocked"), _("Not blocked")
 
 
 @admin.register(Slot)
@@ -264,15 +274,16 @@ class SlotAdmin(admin.ModelAdmin):
         elif services.slots_block(slot_ids=[obj.pk], reason=obj.blocked_reason):
             self.message_user(
                 request,
-                f"{obj} was not blocked: a card is on it (move or remove it first).",
+                gettext("%(slot)s was not blocked: a card is on it (move or remove it first).")
+                % {"slot": obj},
                 messages.WARNING,
             )
 
-    @admin.display(description="When", ordering="starts_at")
+    @admin.display(description=_("When"), ordering="starts_at")
     def when(self, slot: Slot) -> str:
         return chair_time(slot.starts_at)
 
-    @admin.display(description="Card")
+    @admin.display(description=_("Card"))
     def card(self, slot: Slot) -> str:
         card = slot.holding_card
         if card is None:
@@ -281,10 +292,10 @@ class SlotAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">{}</a>', url, card)
 
     @admin.action(
-        description="Block the selected slots (asks for the reason)", permissions=["change"]
+        description=_("Block the selected slots (asks for the reason)"), permissions=["change"]
     )
     def block_slots(self, request, queryset):
-        help_text = "The board shows it, e.g. “Sponsor workshop until 14:00”."
+        help_text = _("The board shows it, e.g. “Sponsor workshop until 14:00”.")
         form = ReasonForm(request.POST if "apply" in request.POST else None, help_text=help_text)
         if form.is_valid():
             refused = services.slots_block(
@@ -314,13 +325,13 @@ class SlotAdmin(admin.ModelAdmin):
             modeladmin=self,
             queryset=queryset.select_related("room"),
             action="block_slots",
-            title="Block slots",
+            title=_("Block slots"),
             form=form,
-            intro="These slots will show the reason on the board and cannot be claimed:",
+            intro=_("These slots will show the reason on the board and cannot be claimed:"),
         )
 
     @admin.action(
-        description="Unblock the selected slots (asks to confirm)", permissions=["change"]
+        description=_("Unblock the selected slots (asks to confirm)"), permissions=["change"]
     )
     def unblock_slots(self, request, queryset):
         if not ConfirmForm(request.POST if "apply" in request.POST else None).is_valid():
@@ -329,22 +340,26 @@ class SlotAdmin(admin.ModelAdmin):
                 modeladmin=self,
                 queryset=queryset.select_related("room"),
                 action="unblock_slots",
-                title="Unblock slots",
+                title=_("Unblock slots"),
                 form=ConfirmForm(),
-                intro="These slots lose their reason and anyone can claim them:",
+                intro=_("These slots lose their reason and anyone can claim them:"),
             )
         services.slots_block(slot_ids=list(queryset.values_list("pk", flat=True)), reason="")
-        self.message_user(request, f"Unblocked {_slots(queryset.count())}.", messages.SUCCESS)
+        self.message_user(
+            request,
+            gettext("Unblocked %(slots)s.") % {"slots": _slots(queryset.count())},
+            messages.SUCCESS,
+        )
 
 
 # Cards --------------------------------------------------------------------------------
 
 
 class FlaggedFilter(YesNoFilter):
-    title = "flagged"
+    title = _("flagged")
     parameter_name = "flagged"
     yes = Q(open_flags__gt=0)
-    yes_label, no_label = "Flagged, not answered", "Not flagged"
+    yes_label, no_label = _("Flagged, not answered"), _("Not flagged")
 
 
 def _changes(event: CardEvent) -> str:
@@ -413,15 +428,15 @@ class CardAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # cards are kept for the record; remove them instead
 
-    @admin.display(description="Starts", ordering="slot__starts_at")
+    @admin.display(description=_("Starts"), ordering="slot__starts_at")
     def starts_at(self, card: Card) -> str:
         return chair_time(card.slot.starts_at)
 
-    @admin.display(description="Host", ordering="host_name")
+    @admin.display(description=_("Host"), ordering="host_name")
     def host(self, card: Card) -> str:
         return card.host_name
 
-    @admin.display(description="Interest", ordering="interest_count")
+    @admin.display(description=_("Interest"), ordering="interest_count")
     def interest(self, card: Card) -> str:
         """How many said “I'm interested”, beside the room's seats: a bigger room?"""
         seats = card.slot.room.capacity
@@ -434,23 +449,23 @@ class CardAdmin(admin.ModelAdmin):
             )
         return str(card.interest_count)
 
-    @admin.display(description="Created")
+    @admin.display(description=_("Created"))
     def created(self, card: Card) -> str:
         return chair_time(card.created_at)
 
-    @admin.display(description="Last changed")
+    @admin.display(description=_("Last changed"))
     def updated(self, card: Card) -> str:
         return chair_time(card.updated_at)
 
-    @admin.display(description="Room", ordering="slot__room__position")
+    @admin.display(description=_("Room"), ordering="slot__room__position")
     def room(self, card: Card) -> Room:
         return card.slot.room
 
-    @admin.display(description="Flags", ordering="open_flags")
+    @admin.display(description=_("Flags"), ordering="open_flags")
     def open_flag_count(self, card: Card) -> int:
         return card.open_flags
 
-    @admin.display(description="History: who changed what, and when")
+    @admin.display(description=_("History: who changed what, and when"))
     def history(self, card: Card) -> str:
         rows = format_html_join(
             "",
@@ -466,8 +481,12 @@ class CardAdmin(admin.ModelAdmin):
             ),
         )
         return format_html(
-            "<table><thead><tr><th>When</th><th>Who</th><th>What</th><th>Changed</th></tr>"
+            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>"
             "</thead><tbody>{}</tbody></table>",
+            gettext("When"),
+            gettext("Who"),
+            gettext("What"),
+            gettext("Changed"),
             rows,
         )
 
@@ -491,7 +510,9 @@ class CardAdmin(admin.ModelAdmin):
                 actor=services.chair_actor(request.user),
             )
         except services.SlotUnavailable as error:
-            self.message_user(request, f"Not saved: {error}", messages.ERROR)
+            self.message_user(
+                request, gettext("Not saved: %(error)s") % {"error": error}, messages.ERROR
+            )
 
     def get_urls(self):
         return [
@@ -518,15 +539,15 @@ class CardAdmin(admin.ModelAdmin):
         shown = self.get_changelist_instance(request).get_queryset(request)
         return self._csv_response(exports.cards_queryset().filter(pk__in=shown.values("pk")))
 
-    @admin.action(description="Export the selected cards as CSV", permissions=["view"])
+    @admin.action(description=_("Export the selected cards as CSV"), permissions=["view"])
     def export_csv(self, request, queryset):
         return self._csv_response(exports.cards_queryset().filter(pk__in=queryset.values("pk")))
 
     @admin.action(
-        description="Remove the selected cards (asks for the reason)", permissions=["change"]
+        description=_("Remove the selected cards (asks for the reason)"), permissions=["change"]
     )
     def remove_cards(self, request, queryset):
-        help_text = "The host reads it on their card's page. Be kind and clear."
+        help_text = _("The host reads it on their card's page. Be kind and clear.")
         form = ReasonForm(request.POST if "apply" in request.POST else None, help_text=help_text)
         if form.is_valid():
             actor = services.chair_actor(request.user)
@@ -538,20 +559,22 @@ class CardAdmin(admin.ModelAdmin):
                 except (services.CardNotOnBoard, services.SlotUnavailable) as error:
                     self.message_user(request, str(error), messages.WARNING)
                 else:
-                    self.message_user(request, f"Removed “{card}”; its slot is free.")
+                    self.message_user(
+                        request, gettext("Removed “%(card)s”; its slot is free.") % {"card": card}
+                    )
             return None
         return _action_form(
             request,
             modeladmin=self,
             queryset=queryset.select_related("slot__room"),
             action="remove_cards",
-            title="Remove cards",
+            title=_("Remove cards"),
             form=form,
-            intro="These cards will leave the board and their slots will be free:",
+            intro=_("These cards will leave the board and their slots will be free:"),
         )
 
     @admin.action(
-        description="Restore the selected cards to their slots (asks to confirm)",
+        description=_("Restore the selected cards to their slots (asks to confirm)"),
         permissions=["change"],
     )
     def restore_cards(self, request, queryset):
@@ -561,9 +584,9 @@ class CardAdmin(admin.ModelAdmin):
                 modeladmin=self,
                 queryset=queryset.select_related("slot__room"),
                 action="restore_cards",
-                title="Restore cards",
+                title=_("Restore cards"),
                 form=ConfirmForm(),
-                intro="These cards go back on the board, on their slots if still free:",
+                intro=_("These cards go back on the board, on their slots if still free:"),
             )
         actor = services.chair_actor(request.user)
         for card in queryset.select_related("slot__room"):
@@ -572,12 +595,18 @@ class CardAdmin(admin.ModelAdmin):
             except (services.SlotUnavailable, services.CardNotOnBoard) as error:
                 self.message_user(request, str(error), messages.ERROR)
             else:
-                self.message_user(request, f"“{card}” is back on the board.", messages.SUCCESS)
+                self.message_user(
+                    request,
+                    gettext("“%(card)s” is back on the board.") % {"card": card},
+                    messages.SUCCESS,
+                )
 
-    @admin.action(description="Move the selected card to another slot", permissions=["change"])
+    @admin.action(description=_("Move the selected card to another slot"), permissions=["change"])
     def move_card(self, request, queryset):
         if queryset.count() != 1:
-            self.message_user(request, "Select exactly one card to move.", messages.WARNING)
+            self.message_user(
+                request, gettext("Select exactly one card to move."), messages.WARNING
+            )
             return None
         card = queryset.select_related("slot__room", "slot__day").get()
         now = timezone.now()
@@ -593,20 +622,24 @@ class CardAdmin(admin.ModelAdmin):
             except (services.SlotUnavailable, services.CardNotOnBoard) as error:
                 self.message_user(request, str(error), messages.ERROR)
             else:
-                self.message_user(request, f"Moved “{card}” to {card.slot}.", messages.SUCCESS)
+                self.message_user(
+                    request,
+                    gettext("Moved “%(card)s” to %(slot)s.") % {"card": card, "slot": card.slot},
+                    messages.SUCCESS,
+                )
             return None
         return _action_form(
             request,
             modeladmin=self,
             queryset=queryset.select_related("slot__room"),
             action="move_card",
-            title="Move a card",
+            title=_("Move a card"),
             form=form,
-            intro="Tell the host: this card moves to the slot you pick.",
+            intro=_("Tell the host: this card moves to the slot you pick."),
         )
 
     @admin.action(
-        description="Clear flags: keep the cards on the board (asks to confirm)",
+        description=_("Clear flags: keep the cards on the board (asks to confirm)"),
         permissions=["change"],
     )
     def clear_flags(self, request, queryset):
@@ -616,9 +649,11 @@ class CardAdmin(admin.ModelAdmin):
                 modeladmin=self,
                 queryset=queryset.select_related("slot__room"),
                 action="clear_flags",
-                title="Clear flags",
+                title=_("Clear flags"),
                 form=ConfirmForm(),
-                intro="The reports on these cards are answered; hidden ones go back on the board:",
+                intro=_(
+                    "The reports on these cards are answered; hidden ones go back on the board:"
+                ),
             )
         actor = services.chair_actor(request.user)
         for card in queryset.select_related("slot"):
@@ -626,7 +661,9 @@ class CardAdmin(admin.ModelAdmin):
                 services.card_flags_clear(card=card, actor=actor)
             except services.SlotUnavailable as error:
                 self.message_user(request, f"“{card}”: {error}", messages.ERROR)
-        self.message_user(request, "The flags are answered; the cards stay.", messages.SUCCESS)
+        self.message_user(
+            request, gettext("The flags are answered; the cards stay."), messages.SUCCESS
+        )
 
 
 @admin.register(CardEvent)
@@ -637,7 +674,7 @@ class CardEventAdmin(admin.ModelAdmin):
     list_select_related = ["card"]
     date_hierarchy = "at"
 
-    @admin.display(description="When", ordering="at")
+    @admin.display(description=_("When"), ordering="at")
     def when(self, event: CardEvent) -> str:
         return chair_time(event.at)
 
@@ -655,11 +692,11 @@ class CardEventAdmin(admin.ModelAdmin):
 class FlagAdmin(admin.ModelAdmin):
     list_display = ["reported", "card", "answered"]
 
-    @admin.display(description="Reported", ordering="created_at")
+    @admin.display(description=_("Reported"), ordering="created_at")
     def reported(self, flag: Flag) -> str:
         return chair_time(flag.created_at)
 
-    @admin.display(description="Answered", ordering="cleared_at")
+    @admin.display(description=_("Answered"), ordering="cleared_at")
     def answered(self, flag: Flag) -> str:
         return chair_time(flag.cleared_at)
 
