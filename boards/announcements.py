@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from boards.models import SLOT_LENGTH, Announcement, Card, CardQuerySet
 
@@ -60,12 +62,19 @@ def post_text(card: Card, *, link: str, limit: int, moved: bool = False) -> str:
     """ "14:00 · Room 250A: <title>, hosted by <name> <handle> <link> #PyConOpenSpace",
     the title shortened when the whole would pass the server's `limit`."""
     start = timezone.localtime(card.slot.starts_at)
-    when = f"{start:%H:%M} · {card.slot.room.name}"
+    when = f"{date_format(start, 'TIME_FORMAT')} · {card.slot.room.name}"
     if moved:
-        when = f"Moved to {start:%a %H:%M} · {card.slot.room.name}"
+        when = gettext("Moved to %(when)s · %(room)s") % {
+            "when": date_format(start, "SHORT_DATETIME_FORMAT"),
+            "room": card.slot.room.name,
+        }
     handle = card.handle
     host = card.host_name + (f" {handle.text}" if handle else "")
-    rest = f", hosted by {host} {link} {settings.OPENSPACES_HASHTAG}"
+    rest = gettext(", hosted by %(host)s %(link)s %(hashtag)s") % {
+        "host": host,
+        "link": link,
+        "hashtag": settings.OPENSPACES_HASHTAG,
+    }
     title = card.title
     room_for_title = limit - len(f"{when}: ") - len(rest)
     if len(title) > room_for_title:

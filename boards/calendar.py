@@ -9,6 +9,7 @@ card stays in the feeds as CANCELLED so that subscribed calendars drop it.
 import datetime as dt
 from collections.abc import Iterable
 
+from django.utils.translation import gettext
 from icalendar import Alarm, Calendar, Event
 
 from boards.models import Card
@@ -48,10 +49,11 @@ def _event(card: Card, *, domain: str, url: str, alarm: bool) -> Event:
     event.add("sequence", card.sequence)
     event.add("dtstart", slot.starts_at.astimezone(dt.UTC))
     event.add("dtend", slot.ends_at.astimezone(dt.UTC))
-    event.add("summary", f"Open space: {card.title}")
+    event.add("summary", gettext("Open space: %(title)s") % {"title": card.title})
     event.add("location", ", ".join(part for part in (room.name, room.location) if part))
     host = card.host_name + (f" ({card.host_handle})" if card.host_handle else "")
-    event.add("description", "\n\n".join(filter(None, [card.description, f"Host: {host}", url])))
+    hosted = gettext("Host: %(host)s") % {"host": host}
+    event.add("description", "\n\n".join(filter(None, [card.description, hosted, url])))
     event.add("url", url)
     if card.is_active:
         event.add("status", "CONFIRMED")
@@ -60,7 +62,11 @@ def _event(card: Card, *, domain: str, url: str, alarm: bool) -> Event:
     if alarm and card.is_active:
         reminder = Alarm()
         reminder.add("action", "DISPLAY")
-        reminder.add("description", f"In 15 minutes: {card.title}, {room.name}")
+        reminder.add(
+            "description",
+            gettext("In 15 minutes: %(title)s, %(room)s")
+            % {"title": card.title, "room": room.name},
+        )
         reminder.add("trigger", -REMINDER)
         event.add_component(reminder)
     return event

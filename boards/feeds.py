@@ -5,7 +5,9 @@ from django.contrib.syndication.views import Feed
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.formats import date_format
 from django.utils.html import escape
+from django.utils.translation import gettext, ngettext
 
 from boards import announcements
 from boards.models import Card
@@ -19,13 +21,16 @@ class SoonFeed(Feed):
     feed_url = reverse_lazy("boards:soon")
 
     def title(self) -> str:
-        return f"{settings.OPENSPACES_NAME}: starting soon"
+        return gettext("%(name)s: starting soon") % {"name": settings.OPENSPACES_NAME}
 
     def subtitle(self) -> str:
-        return (
-            f"Each open space {settings.OPENSPACES_ANNOUNCE_MINUTES} minutes before it starts. "
-            f"{settings.OPENSPACES_HASHTAG}"
-        )
+        minutes = settings.OPENSPACES_ANNOUNCE_MINUTES
+        each = ngettext(
+            "Each open space %(minutes)d minute before it starts.",
+            "Each open space %(minutes)d minutes before it starts.",
+            minutes,
+        ) % {"minutes": minutes}
+        return f"{each} {settings.OPENSPACES_HASHTAG}"
 
     def items(self) -> list[Card]:
         return list(announcements.coming_up(timezone.now())[:ENTRIES])
@@ -40,7 +45,12 @@ class SoonFeed(Feed):
         where = room.name + (f" ({room.location})" if room.location else "")
         handle = card.handle
         host = card.host_name + (f" {handle.text}" if handle else "")
-        line = f"{start:%A %-d %B, %H:%M}–{end:%H:%M} · {where} · hosted by {host}"
+        line = gettext("%(start)s–%(end)s · %(where)s · hosted by %(host)s") % {
+            "start": date_format(start, "DATETIME_FORMAT"),
+            "end": date_format(end, "TIME_FORMAT"),
+            "where": where,
+            "host": host,
+        }
         # Atom readers take the summary as HTML: what hosts typed is text, never markup.
         return escape(f"{line}. {card.description}" if card.description else line)
 

@@ -35,6 +35,7 @@ from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from boards import caching, timeline
 from boards.models import Card, CardEvent, Day, Flag, Interest, Room, Slot
@@ -64,8 +65,8 @@ class SlotUnavailable(Exception):
 
 
 class SlotTaken(SlotUnavailable):
-    def __init__(self, reason: str = "Someone else has just taken this slot."):
-        super().__init__(reason)
+    def __init__(self, reason: str = ""):
+        super().__init__(reason or gettext("Someone else has just taken this slot."))
 
 
 class Busy(SlotUnavailable):
@@ -291,14 +292,20 @@ def _refuse_host(card: Card, doing: str) -> None:
     if card.status == Card.Status.ACTIVE:
         return
     if card.status == Card.Status.REMOVED:
-        reason = f": {card.removed_reason}" if card.removed_reason else ""
-        raise CardNotOnBoard(f"The Open Spaces chair took this card down{reason}. {doing}")
+        if card.removed_reason:
+            why = gettext("The Open Spaces chair took this card down: %(reason)s.") % {
+                "reason": card.removed_reason
+            }
+        else:
+            why = gettext("The Open Spaces chair took this card down.")
+        raise CardNotOnBoard(f"{why} {doing}")
     if card.status == Card.Status.HIDDEN:
-        raise CardNotOnBoard(
+        why = gettext(
             "Attendees reported this card, so it is hidden until the Open Spaces chair "
-            f"has looked at it. {doing}"
+            "has looked at it."
         )
-    raise CardNotOnBoard(f"You released this card. {doing}")
+        raise CardNotOnBoard(f"{why} {doing}")
+    raise CardNotOnBoard(f"{gettext('You released this card.')} {doing}")
 
 
 @write
@@ -318,7 +325,7 @@ def card_update(
     """
     _lock(card)
     if actor == HOST:
-        _refuse_host(card, "Your changes were not saved.")
+        _refuse_host(card, gettext("Your changes were not saved."))
     before = card_snapshot(card)
     card.title = title
     card.description = description
@@ -333,9 +340,12 @@ def card_update(
 def _chair_refusal(slot: Slot) -> str:
     """Why the chair cannot put a card on `slot`; the chair is not bound by the hours."""
     if slot.is_blocked:
-        return f"{slot} is blocked: {slot.blocked_reason}."
+        return gettext("%(slot)s is blocked: %(reason)s.") % {
+            "slot": slot,
+            "reason": slot.blocked_reason,
+        }
     if slot.holding_card is not None:
-        return f"{slot} has been taken meanwhile."
+        return gettext("%(slot)s has been taken meanwhile.") % {"slot": slot}
     return ""
 
 
@@ -349,11 +359,15 @@ def card_move(*, card: Card, to_slot: Slot, now: dt.datetime, actor: str = HOST)
     """
     to_slot = _lock(card, to_slot)[to_slot.pk]
     if actor == HOST:
-        _refuse_host(card, "It was not moved.")
+        _refuse_host(card, gettext("It was not moved."))
     elif card.status == Card.Status.RELEASED:
-        raise CardNotOnBoard(f"“{card}” was released by its host; it cannot be moved.")
+        raise CardNotOnBoard(
+            gettext("“%(card)s” was released by its host; it cannot be moved.") % {"card": card}
+        )
     if to_slot.pk == card.slot_id:
-        raise SlotUnavailable(f"“{card}” is already on {to_slot}.")
+        raise SlotUnavailable(
+            gettext("“%(card)s” is already on %(slot)s.") % {"card": card, "slot": to_slot}
+        )
     if actor == HOST:
         _check_claimable(to_slot, now)
     elif reason := _chair_refusal(to_slot):
@@ -379,7 +393,7 @@ def card_release(*, card: Card) -> Card:
     Only a card on the board: CardNotOnBoard says why not (the chair's reason).
     """
     _lock(card)
-    _refuse_host(card, "It was not released.")
+    _refuse_host(card, gettext("It was not released."))
     _set_status(card, Card.Status.RELEASED, actor=HOST, action=CardEvent.Action.RELEASED)
     return card
 
@@ -400,7 +414,10 @@ def card_remove(*, card: Card, reason: str, actor: str) -> Card:
     """The chair takes a card down with a reason the host sees; the slot is free again."""
     _lock(card)
     if card.status not in Card.HOLDING:
-        raise CardNotOnBoard(f"“{card}” is not on the board ({card.get_status_display()}).")
+        raise CardNotOnBoard(
+            gettext("“%(card)s” is not on the board (%(status)s).")
+            % {"card": card, "status": card.get_status_display()}
+        )
     _clear_flags(card)
     _set_status(
         card,
@@ -426,12 +443,16 @@ def card_restore(*, card: Card, actor: str) -> Card:
         card.save(update_fields=["status", "updated_at"])
     elif card.status == Card.Status.REMOVED:
         if reason := _chair_refusal(card.slot):
-            raise SlotUnavailable(f"Cannot restore “{card}”: {reason} Move it instead.")
+            raise SlotUnavailable(
+                gettext("Cannot restore “%(card)s”: %(reason)s Move it instead.")
+                % {"card": card, "reason": reason}
+            )
         card.removed_reason = ""
         _pin(card=card, slot=card.slot, fields=["removed_reason"])
     else:
         raise CardNotOnBoard(
-            f"“{card}” cannot be restored: it is {card.get_status_display().lower()}."
+            gettext("“%(card)s” cannot be restored: it is %(status)s.")
+            % {"card": card, "status": card.get_status_display().lower()}
         )
     _clear_flags(card)
     _record(card=card, actor=actor, action=CardEvent.Action.RESTORED, before=before)
@@ -541,12 +562,14 @@ def conference_setup(
     """
     first_hour, last_hour = hours
     if not 0 <= first_hour < last_hour <= 24:
-        raise ValueError("Hours must be two whole hours between 0 and 24, the first earlier.")
+        raise ValueError(
+            gettext("Hours must be two whole hours between 0 and 24, the first earlier.")
+        )
     if days < 1:
-        raise ValueError("There must be at least one day.")
+        raise ValueError(gettext("There must be at least one day."))
     first_start = timezone.make_aware(dt.datetime.combine(first_day, dt.time(first_hour)))
     if reception >= first_start:
-        raise ValueError("The reception must be before the first day's first slot.")
+        raise ValueError(gettext("The reception must be before the first day's first slot."))
     created = SetupResult()
     with transaction.atomic():
         room_objects = []
@@ -593,7 +616,7 @@ def interest_set(*, card: Card, browser_key: str, interested: bool, now: dt.date
     constraint, so concurrent clicks from many browsers (or a double tap) stay exact.
     """
     if not card.is_active:
-        raise CardNotOnBoard("Interest can only be shown in a card that is on the board.")
+        raise CardNotOnBoard(gettext("Interest can only be shown in a card that is on the board."))
     if interested:
         try:
             with transaction.atomic():

@@ -8,6 +8,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 
 @dataclass(frozen=True)
@@ -118,9 +120,16 @@ def slot_starts(
     for hour in range(first_hour, last_hour):
         wall = dt.datetime.combine(date, dt.time(hour))
         first = wall.replace(tzinfo=zone)
-        label = f"{wall:%H:%M} on {date:%A %-d %B %Y}"
+        label = gettext("%(time)s on %(day)s") % {
+            "time": date_format(wall, "TIME_FORMAT"),
+            "day": gettext("%(day)s %(year)s")
+            % {"day": date_format(date, "DATE_FORMAT"), "year": date.year},
+        }
         if first.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != wall:
-            notes.append(f"{label} does not exist (the clocks go forward): no slot.")
+            notes.append(
+                gettext("%(hour)s does not exist (the clocks go forward): no slot.")
+                % {"hour": label}
+            )
             continue
         # UTC, because datetime hashes ignore `fold`: a repeated hour's second start
         # would not be found in a set of existing starts.
@@ -128,5 +137,8 @@ def slot_starts(
         second = wall.replace(tzinfo=zone, fold=1)
         if second.utcoffset() != first.utcoffset():
             starts.append(second.astimezone(dt.UTC))
-            notes.append(f"{label} happens twice (the clocks go back): a slot each time.")
+            notes.append(
+                gettext("%(hour)s happens twice (the clocks go back): a slot each time.")
+                % {"hour": label}
+            )
     return starts, notes

@@ -9,6 +9,7 @@ from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
 from django.templatetags.static import static
 from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
 from boards import caching, compression
@@ -79,7 +80,8 @@ def web_manifest(request: HttpRequest) -> HttpResponse:
         "id": "/",
         "name": name,
         "short_name": short_name(name),
-        "description": f"Find and host {name}: self-organised one-hour meetups.",
+        "description": gettext("Find and host %(name)s: self-organised one-hour meetups.")
+        % {"name": name},
         "lang": settings.LANGUAGE_CODE,
         "start_url": "/",
         "scope": "/",

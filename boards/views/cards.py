@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url, trigger_client_event
 from django_ratelimit.core import is_ratelimited
@@ -104,10 +106,12 @@ def _interest_context(card: Card, key: str) -> dict:
 def _share_context(request: HttpRequest, card: Card) -> dict:
     url = request.build_absolute_uri(card.get_absolute_url())
     start = timezone.localtime(card.slot.starts_at)
-    text = (
-        f"Open space: “{card.title}”, {start:%a %H:%M}, {card.slot.room.name} "
-        f"{settings.OPENSPACES_HASHTAG}"
-    )
+    text = gettext("Open space: “%(title)s”, %(when)s, %(room)s %(hashtag)s") % {
+        "title": card.title,
+        "when": date_format(start, "SHORT_DATETIME_FORMAT"),
+        "room": card.slot.room.name,
+        "hashtag": settings.OPENSPACES_HASHTAG,
+    }
     return {
         "share_url": url,
         "share_text": text,
@@ -167,9 +171,9 @@ def card_interest(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         response = see_other(card.get_absolute_url() + "#interest")
     else:
         response = HttpResponse(
-            "Too many clicks: wait a minute and try again."
+            gettext("Too many clicks: wait a minute and try again.")
             if limited
-            else "This open space is not on the board any more.",
+            else gettext("This open space is not on the board any more."),
             status=status,
             content_type="text/plain; charset=utf-8",
         )

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
@@ -202,7 +203,7 @@ def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def _managed_card(pk: int, token: str) -> Card:
     card = get_object_or_404(Card.objects.select_related("slot__day", "slot__room"), pk=pk)
     if not card.token_matches(token):
-        raise Http404("No such card.")
+        raise Http404(gettext("No such card."))
     return card
 
 
@@ -267,7 +268,7 @@ def card_move(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
     move_form = MoveForm(request.POST, free_slots=Slot.objects.select_related("day", "room"))
     if not move_form.is_valid():
         return _render_manage(
-            request, card, token, status=422, move_error="Pick a free slot to move to."
+            request, card, token, status=422, move_error=gettext("Pick a free slot to move to.")
         )
     try:
         services.card_move(

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, pgettext_lazy
 from django.views.decorators.http import require_safe
 
 from boards.board import Board, build_board
@@ -18,7 +19,12 @@ from boards.models import Day, Room
 from boards.views.public import qr_svg
 from boards.views.rooms import room_hours
 
-PAPER_SIZES = {"letter": "Letter", "a4": "A4", "a3": "A3", "tabloid": "Tabloid"}
+PAPER_SIZES = {
+    "letter": pgettext_lazy("paper size", "Letter"),
+    "a4": "A4",
+    "a3": "A3",
+    "tabloid": pgettext_lazy("paper size", "Tabloid"),
+}
 
 
 def _paper(request: HttpRequest) -> str | None:
@@ -28,7 +34,8 @@ def _paper(request: HttpRequest) -> str | None:
 
 def _bad_size() -> HttpResponse:
     return HttpResponseBadRequest(
-        "Unknown paper size: use ?size= with one of " + ", ".join(PAPER_SIZES) + ".",
+        gettext("Unknown paper size: use ?size= with one of %(sizes)s.")
+        % {"sizes": ", ".join(PAPER_SIZES)},
         content_type="text/plain; charset=utf-8",
     )
 

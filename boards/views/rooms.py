@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
 from boards import caching, timeline
@@ -36,11 +37,11 @@ def _requested_date(
         try:
             return dt.date.fromisoformat(raw)
         except ValueError:
-            raise Http404("Give the day as YYYY-MM-DD, e.g. ?day=2027-05-14.") from None
+            raise Http404(gettext("Give the day as YYYY-MM-DD, e.g. ?day=2027-05-14.")) from None
     # Today on a conference day; the board that is up otherwise (the evening before).
     date = timeline.current_date(states, now) or (states[0].date if states else None)
     if date is None:
-        raise Http404("There are no boards yet.")
+        raise Http404(gettext("There are no boards yet."))
     return date
 
 
@@ -51,7 +52,7 @@ def room_live(request: HtmxHttpRequest, room_id: int) -> HttpResponse:
     date = _requested_date(request, states, now)
     state = timeline.board_on(states, date)
     if state is None:
-        raise Http404("There is no board for that day.")
+        raise Http404(gettext("There is no board for that day."))
     fragment = bool(request.htmx) and not request.htmx.boosted
     variant = f"{room_id}{'-day' if 'day' in request.GET else ''}"
     etag = board_etag(states, state, now, fragment=fragment, kind="room", variant=variant)
