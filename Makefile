@@ -12,7 +12,7 @@ UV_EXPORT := $(UV) export --quiet --frozen --format requirements-txt --no-emit-p
 	--no-default-groups --group build --no-header
 LOCK_HEADER := \# uv.lock exported with hashes by make lock (or make upgrade): do not edit by hand.
 
-.PHONY: run test lint types format check migrate demo clean serve bench faults upgrade lock lock-check browser
+.PHONY: run test lint types format check migrate demo clean serve bench faults upgrade lock lock-check browser messages
 
 $(VENV)/bin/python:
 	@python=$$(bin/find-python) && echo "Using $$python" && "$$python" -m venv $(VENV)
@@ -92,3 +92,10 @@ bench: $(VENV)/installed  ## measured speed: board, static ceiling, 304 polls, c
 
 faults: $(VENV)/installed  ## behaviour under faults: PostgreSQL restart, Redis down, worker killed, two servers
 	bench/faults.sh
+
+# The catalogue (boards/locale/es/LC_MESSAGES/django.po) from every marked string, then the
+# compiled .mo that is committed with it. Needs GNU gettext (apt-get install gettext).
+messages: $(VENV)/installed  ## after changing user-facing text: update, translate, compile
+	$(DEV_ENV) $(PY) manage.py makemessages --locale es --no-location --ignore=.venv \
+		--ignore=staticfiles --ignore=tests --ignore=bench --ignore=static
+	$(DEV_ENV) $(PY) manage.py compilemessages --ignore=.venv

@@ -305,7 +305,8 @@ def _refuse_host(card: Card, doing: str) -> None:
             "has looked at it."
         )
         raise CardNotOnBoard(f"{why} {doing}")
-    raise CardNotOnBoard(f"{gettext('You released this card.')} {doing}")
+    why = gettext("You released this card.")
+    raise CardNotOnBoard(f"{why} {doing}")
 
 
 @write

@@ -223,8 +223,9 @@ def test_guard_finds_an_unmarked_message() -> None:
 
 # The Spanish catalogue ------------------------------------------------------------------
 
-STRING = re.compile(r"u?'((?:[^'\\]|\\.)*)'")
-CALL = re.compile(r"\b(n?p?gettext)\(((?:u?'(?:[^'\\]|\\.)*'|[^)'])*)\)")
+# templatize writes each message as a Python literal, u'…' or u"…" (when it holds a ').
+STRING = re.compile(r"""u?('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")
+CALL = re.compile(r"""\b(n?p?gettext)\(((?:u?'(?:[^'\\]|\\.)*'|u?"(?:[^"\\]|\\.)*"|[^)'"])*)\)""")
 
 
 def template_messages() -> set[tuple[str, str]]:
@@ -232,7 +233,7 @@ def template_messages() -> set[tuple[str, str]]:
     messages = set()
     for path in TEMPLATES:
         for function, arguments in CALL.findall(templatize(path.read_text(), origin=str(path))):
-            strings = [ast.literal_eval(f"'{text}'") for text in STRING.findall(arguments)]
+            strings = [ast.literal_eval(text) for text in STRING.findall(arguments)]
             context = strings.pop(0) if function.startswith(("pgettext", "npgettext")) else ""
             messages.add((context, strings[0]))
     return messages

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from boards import caching, calendar, exports, timeline
@@ -49,7 +50,7 @@ def day_board(request: HtmxHttpRequest, date: dt.date) -> HttpResponse:
 def _board_or_404(states: list[BoardState], date: dt.date) -> BoardState:
     state = timeline.board_on(states, date)
     if state is None:
-        raise Http404("There is no board for that day.")
+        raise Http404(gettext("There is no board for that day."))
     return state
 
 
@@ -295,7 +296,7 @@ def current_display(request: HtmxHttpRequest) -> HttpResponse:
     states = caching.board_states()
     date = timeline.current_date(states, now) or (states[0].date if states else None)
     if date is None:
-        raise Http404("There are no boards yet.")
+        raise Http404(gettext("There are no boards yet."))
     return _display_response(request, states=states, date=date, now=now, home=True)
 
 

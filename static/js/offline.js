@@ -57,7 +57,7 @@
     note.className = "offline-note";
     note.setAttribute("role", "status");
     note.textContent = uiText((navigator.onLine ? "unreachable-" : "offline-") + what)
-      .replace("%s", isNaN(when) ? uiText("last-visit") : clock(when));
+      .replace("{time}", isNaN(when) ? uiText("last-visit") : clock(when));
     var main = document.querySelector("main") || document.body;
     main.insertBefore(note, main.firstChild);
   }
