@@ -309,8 +309,22 @@ def _changes(event: CardEvent) -> str:
     )
 
 
+class FlagInline(admin.TabularInline):
+    """The reports on a card, with the reasons the reporters gave."""
+
+    model = Flag
+    fields = ["created_at", "reason", "cleared_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Card)
 class CardAdmin(admin.ModelAdmin):
+    inlines = [FlagInline]
     form = CardAdminForm
     list_display = [
         "title",
@@ -538,7 +552,7 @@ class CardEventAdmin(admin.ModelAdmin):
 
 @admin.register(Flag)
 class FlagAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "card", "cleared_at"]
+    list_display = ["created_at", "card", "reason", "cleared_at"]
     list_filter = [("cleared_at", admin.EmptyFieldListFilter)]
     list_select_related = ["card"]
 

@@ -37,9 +37,9 @@ class CardNotOnBoard(Exception):
 
 
 def boards_changed(*day_ids: int) -> None:
-    """Bump the boards' versions in the current transaction; the cache forgets at commit."""
+    """Bump the boards' versions in the current transaction, and the generation with them."""
     Day.objects.filter(pk__in=day_ids).update(version=F("version") + 1)
-    transaction.on_commit(caching.forget_boards)
+    caching.boards_changed()
 
 
 def chair_actor(user) -> str:
@@ -259,14 +259,18 @@ def _clear_flags(card: Card) -> int:
 
 
 @transaction.atomic
-def card_flag(*, card: Card) -> Card:
-    """An attendee flags a card; past the limit of open flags it is hidden for review."""
+def card_flag(*, card: Card, reason: str, reporter: str) -> Card:
+    """An attendee flags a card with a reason; once OPENSPACES_FLAG_LIMIT different
+    reporters (client addresses, hashed) have open flags on it, it is hidden for review.
+    A second report from the same reporter counts once, cookies or not."""
     card = Card.objects.select_for_update().select_related("slot").get(pk=card.pk)
-    if not card.is_active:
+    open_flags = card.flags.filter(cleared_at__isnull=True)
+    if not card.is_active or open_flags.filter(reporter=reporter).exists():
         return card
-    Flag.objects.create(card=card)
+    Flag.objects.create(card=card, reason=reason, reporter=reporter)
     _record(card=card, actor=ATTENDEE, action=CardEvent.Action.FLAGGED)
-    if card.flags.filter(cleared_at__isnull=True).count() >= settings.OPENSPACES_FLAG_LIMIT:
+    reporters = open_flags.values("reporter").distinct().count()
+    if reporters >= settings.OPENSPACES_FLAG_LIMIT:
         _set_status(card, Card.Status.HIDDEN, actor=ATTENDEE, action=CardEvent.Action.HIDDEN)
     return card
 
@@ -421,4 +425,4 @@ def _interest_changed(*, day_id: int, now: dt.datetime) -> None:
         epoch = day.interest_pending  # the earlier change has been published by now
     if (epoch, window + 1) != (day.interest_epoch, day.interest_pending):
         Day.objects.filter(pk=day_id).update(interest_epoch=epoch, interest_pending=window + 1)
-        transaction.on_commit(caching.forget_boards)
+        caching.boards_changed()

@@ -17,17 +17,16 @@ pytestmark = pytest.mark.django_db
 
 EVENING_BEFORE = local(2027, 5, 13, 20, 0)
 NOWHERE = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connections are refused
-REDIS_DOWN = {
-    "default": {
-        "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": NOWHERE,
-        "OPTIONS": {
-            "IGNORE_EXCEPTIONS": True,
-            "SOCKET_CONNECT_TIMEOUT": 0.25,
-            "SOCKET_TIMEOUT": 0.25,
-        },
-    }
+REDIS = {
+    "BACKEND": "django_redis.cache.RedisCache",
+    "LOCATION": NOWHERE,
+    "OPTIONS": {
+        "IGNORE_EXCEPTIONS": True,
+        "SOCKET_CONNECT_TIMEOUT": 0.25,
+        "SOCKET_TIMEOUT": 0.25,
+    },
 }
+REDIS_DOWN = {"default": REDIS, "shared": REDIS}  # as settings.py sets them with REDIS_URL
 
 
 @pytest.fixture(autouse=True)
@@ -111,7 +110,7 @@ def test_a_database_outage_outside_a_view_is_a_friendly_503_too(monkeypatch):
     )
     client = Client(raise_request_exception=False)
     # Reporting a card remembers it in the session (one report per browser).
-    response = client.post(f"/card/{card.pk}/flag/")
+    response = client.post(f"/card/{card.pk}/flag/", {"reason": "Spam"})
     assert_friendly_503(response)
 
 
@@ -143,14 +142,14 @@ def test_an_unexpected_error_is_the_friendly_500_without_a_traceback(monkeypatch
 
 
 def test_the_board_rendering_is_cached_per_board_version(
-    client, django_assert_num_queries, django_capture_on_commit_callbacks
+    client, django_assert_max_num_queries, django_capture_on_commit_callbacks
 ):
     conference()
     first = client.get("/day/2027-05-14/")
-    with django_assert_num_queries(0):
+    with django_assert_max_num_queries(1):  # the generation
         again = client.get("/day/2027-05-14/")
     assert again.content == first.content
-    with django_assert_num_queries(0):
+    with django_assert_max_num_queries(1):
         poll = client.get("/day/2027-05-14/", headers={"If-None-Match": first["ETag"]})
     assert poll.status_code == 304
 
@@ -210,13 +209,13 @@ def test_static_files_are_collected_hashed_compressed_and_cached_for_ever(tmp_pa
 # The boards' fast path (boards.middleware) ----------------------------------------------
 
 
-def test_a_poll_with_the_current_etag_is_304_without_database_or_session(
-    client, django_assert_num_queries
+def test_a_poll_with_the_current_etag_is_304_with_one_small_read_and_no_session(
+    client, django_assert_max_num_queries
 ):
     conference()
     board = client.get("/")
     assert board.status_code == 200
-    with django_assert_num_queries(0):
+    with django_assert_max_num_queries(2):  # one read of the generation each
         poll = client.get("/", headers={"If-None-Match": board["ETag"]})
         again = client.get("/")
     assert poll.status_code == 304

@@ -1,0 +1,28 @@
+"""The store every worker shares when there is no Redis: a table in the database.
+
+Local memory (the default cache without REDIS_URL) lives in one worker, so it cannot
+hold what all workers must agree on: the boards' generation (boards.caching) and the
+rate-limit counters. This cache keeps those in the database the boards already use;
+`manage.py migrate` creates its table (migration 0xxx_issue10_shared_cache).
+"""
+
+from django.core.cache.backends.db import DatabaseCache
+from django.db import connections, router, transaction
+
+
+class SharedDatabaseCache(DatabaseCache):
+    def incr(self, key, delta=1, version=None):
+        """Django's DatabaseCache adds by read-then-write, which loses counts when
+        workers race; here the row is locked (PostgreSQL) or the whole write
+        transaction is (SQLite's IMMEDIATE mode) from the read to the write."""
+        db = router.db_for_write(self.cache_model_class)
+        connection = connections[db]
+        with transaction.atomic(using=db):
+            if connection.features.has_select_for_update:
+                table = connection.ops.quote_name(self._table)
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        f"SELECT cache_key FROM {table} WHERE cache_key = %s FOR UPDATE",  # noqa: S608
+                        [self.make_and_validate_key(key, version=version)],
+                    )
+            return super().incr(key, delta, version)
