@@ -1,0 +1,157 @@
+"""Caching: ETags, the boards' fast path (boards.middleware), cached renderings and their
+freshness (boards.caching)."""
+
+
+import pytest
+import time_machine
+
+from boards import services
+from boards.models import Slot
+from tests.factories import conference, local, make_card
+
+pytestmark = pytest.mark.django_db
+
+EVENING_BEFORE = local(2027, 5, 13, 20, 0)
+
+
+def full_day(rooms: int = 8, hours: tuple[int, int] = (10, 18)):
+    days = conference(rooms=rooms, hours=hours, days=1)
+    return days[0]
+
+
+@pytest.fixture
+def _evening_before():
+    with time_machine.travel(EVENING_BEFORE, tick=False):
+        yield
+
+
+# ETags and polls of the board page -------------------------------------------------------
+
+
+def test_board_poll_with_the_current_etag_is_answered_304_with_one_small_read(
+    client, django_assert_max_num_queries
+):
+    full_day(rooms=1, hours=(10, 11))
+    with time_machine.travel(local(2027, 5, 14, 9), tick=False):
+        etag = client.get("/day/2027-05-14/")["ETag"]
+        with django_assert_max_num_queries(1):  # the generation: is the board still the same?
+            response = client.get("/day/2027-05-14/", headers={"if-none-match": etag})
+    assert response.status_code == 304
+    assert response.content == b""
+
+
+def test_board_etag_changes_when_a_card_is_pinned(client):
+    day = full_day(rooms=1, hours=(10, 11))
+    with time_machine.travel(local(2027, 5, 14, 9), tick=False):
+        before = client.get("/day/2027-05-14/")["ETag"]
+        make_card(slot=Slot.objects.get(day=day), title="Fresh")
+        response = client.get("/day/2027-05-14/", headers={"if-none-match": before})
+    assert response.status_code == 200
+    assert response["ETag"] != before
+    assert "Fresh" in response.content.decode()
+
+
+def test_board_etag_changes_when_the_next_slot_starts(client):
+    full_day(rooms=1, hours=(10, 12))
+    with time_machine.travel(local(2027, 5, 14, 9, 59), tick=False):
+        before = client.get("/day/2027-05-14/")["ETag"]
+    with time_machine.travel(local(2027, 5, 14, 10, 0), tick=False):
+        response = client.get("/day/2027-05-14/", headers={"if-none-match": before})
+    assert response.status_code == 200
+    assert 'class="claim-link"' in response.content.decode()  # 11:00 is still free
+    assert response.content.decode().count('class="claim-link"') == 1
+
+
+def test_board_served_when_the_cache_loses_everything(client, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    day = full_day(rooms=1, hours=(10, 11))
+    make_card(slot=Slot.objects.get(day=day), title="Still here")
+    with time_machine.travel(local(2027, 5, 14, 9), tick=False):
+        response = client.get("/day/2027-05-14/")
+    assert response.status_code == 200
+    assert "Still here" in response.content.decode()
+
+
+def test_board_from_the_fast_path_has_plain_str_headers_for_any_wsgi_server(client):
+    full_day(rooms=1, hours=(10, 11))
+    with time_machine.travel(local(2027, 5, 14, 9), tick=False):
+        client.get("/day/2027-05-14/")  # rendered and cached
+        response = client.get("/day/2027-05-14/")  # answered from the cache
+    assert response.status_code == 200
+    assert "Content-Security-Policy" in response
+    assert all(type(name) is str and type(value) is str for name, value in response.items())
+
+
+# The cache and the fast path, the evening before the conference --------------------------
+
+
+@pytest.mark.usefixtures("_evening_before")
+def test_the_board_rendering_is_cached_per_board_version(
+    client, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    conference()
+    first = client.get("/day/2027-05-14/")
+    with django_assert_max_num_queries(1):  # the generation
+        again = client.get("/day/2027-05-14/")
+    assert again.content == first.content
+    with django_assert_max_num_queries(1):
+        poll = client.get("/day/2027-05-14/", headers={"If-None-Match": first["ETag"]})
+    assert poll.status_code == 304
+
+    slot = Slot.objects.filter(day__date="2027-05-14").first()
+    fields = {"title": "Fresh", "host_name": "Ada", "description": "", "host_handle": ""}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/slot/{slot.pk}/claim/", fields | {"email": "", "website": ""})
+    changed = client.get("/day/2027-05-14/", headers={"If-None-Match": first["ETag"]})
+    assert changed.status_code == 200
+    assert changed["ETag"] != first["ETag"]
+    assert "Fresh" in changed.content.decode()
+
+
+@pytest.mark.usefixtures("_evening_before")
+def test_a_poll_with_the_current_etag_is_304_with_one_small_read_and_no_session(
+    client, django_assert_max_num_queries
+):
+    conference()
+    board = client.get("/")
+    assert board.status_code == 200
+    with django_assert_max_num_queries(2):  # one read of the generation each
+        poll = client.get("/", headers={"If-None-Match": board["ETag"]})
+        again = client.get("/")
+    assert poll.status_code == 304
+    assert poll["ETag"] == board["ETag"]
+    assert again.content == board.content
+    for response in [board, poll, again]:
+        assert response["Vary"] == "HX-Request"
+        assert response["Cache-Control"] == "public, no-cache"
+        assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+        assert response["X-Frame-Options"] == "DENY"
+        assert not response.cookies
+
+
+@pytest.mark.usefixtures("_evening_before")
+def test_the_fast_path_answers_fragments_apart_and_keeps_allowed_hosts(client):
+    conference()
+    page = client.get("/day/2027-05-14/")
+    fragment = client.get("/day/2027-05-14/", headers={"HX-Request": "true"})
+    cached_fragment = client.get("/day/2027-05-14/", headers={"HX-Request": "true"})
+    assert fragment["ETag"] != page["ETag"]
+    assert cached_fragment.content == fragment.content
+    assert "<html" in page.content.decode()
+    assert "<html" not in fragment.content.decode()
+    assert client.get("/day/2027-05-14/", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/day/2027-02-30/").status_code == 404
+
+
+@pytest.mark.usefixtures("_evening_before")
+def test_a_write_changes_the_etag_at_once(client, django_capture_on_commit_callbacks):
+    conference()
+    before = client.get("/day/2027-05-14/")
+    slot = Slot.objects.filter(day__date="2027-05-14").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        caching_before = client.get("/day/2027-05-14/", headers={"If-None-Match": before["ETag"]})
+        services.slot_block(slot=slot, reason="Lunch")
+    after = client.get("/day/2027-05-14/", headers={"If-None-Match": before["ETag"]})
+    assert caching_before.status_code == 304
+    assert after.status_code == 200
+    assert "Blocked: Lunch" in after.content.decode()
