@@ -57,7 +57,7 @@ def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
     context = {"slot": slot, "reason": "", "alternatives": []}
     status = 200
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         form = ClaimForm()
         context["reason"] = slot.unavailable_reason(now)
         if context["reason"]:
