@@ -11,6 +11,22 @@ from django.db import connections, router, transaction
 
 
 class SharedDatabaseCache(DatabaseCache):
+    def stamp(self, key, version=None) -> str | None:
+        """The stored text of `key` as it is, or None: two equal texts are one value.
+
+        For the boards' generation, read on every poll: one primary-key lookup, without
+        the expiry check and unpickling of get() (the generation never expires here).
+        """
+        connection = connections[router.db_for_read(self.cache_model_class)]
+        table = connection.ops.quote_name(self._table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT value FROM {table} WHERE cache_key = %s",  # noqa: S608
+                [self.make_key(key, version=version)],
+            )
+            row = cursor.fetchone()
+        return row[0] if row else None
+
     def incr(self, key, delta=1, version=None):
         """Django's DatabaseCache adds by read-then-write, which loses counts when
         workers race; here the row is locked (PostgreSQL) or the whole write

@@ -33,6 +33,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response
 
 from boards import timeline
+from boards.cache_backends import SharedDatabaseCache
 from boards.models import SLOT_LENGTH, Day, Slot
 from boards.timeline import BoardState
 
@@ -174,11 +175,13 @@ def generation() -> str:
         return current
     shared = _shared()
     try:
-        current = shared.get(GENERATION_KEY)
+        # The database store hands the stored text itself: equal texts, equal tokens.
+        read = shared.stamp if isinstance(shared, SharedDatabaseCache) else shared.get
+        current = read(GENERATION_KEY)
         if current is None:  # new, evicted or expired: the first reader starts one
             token = secrets.token_hex(8)
-            added = shared.add(GENERATION_KEY, token, _generation_timeout(shared))
-            current = token if added else shared.get(GENERATION_KEY)
+            shared.add(GENERATION_KEY, token, _generation_timeout(shared))
+            current = read(GENERATION_KEY)
     except DatabaseError:
         current = None
     current = current or secrets.token_hex(8)
