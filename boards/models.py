@@ -170,6 +170,13 @@ class CardQuerySet(models.QuerySet):
     def with_place(self) -> "CardQuerySet":
         return self.select_related("slot__day", "slot__room")
 
+    def on(self, date: dt.date) -> "CardQuerySet":
+        """Cards on the board of `date`."""
+        return self.filter(slot__day__date=date)
+
+    def in_board_order(self) -> "CardQuerySet":
+        return self.order_by("slot__starts_at", "slot__room__position", "slot__room__name")
+
     def starting_between(self, start: dt.datetime, end: dt.datetime) -> "CardQuerySet":
         """Cards whose slot starts at or after `start` and before `end`."""
         return self.filter(slot__starts_at__gte=start, slot__starts_at__lt=end)

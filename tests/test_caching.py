@@ -6,6 +6,7 @@ import zlib
 
 import pytest
 import time_machine
+from django.core.cache import caches
 from django.db import connection
 from django.http import HttpResponse
 
@@ -304,3 +305,26 @@ def test_head_works_wherever_get_does(client):
             response = client.head(url)
             assert response.status_code == 200, url
             assert response.content == b"", url
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rate_limit_counters_shared_by_workers_lose_no_count():
+    """Without Redis the counters live in the database; racing adds must all count
+    (Django's own database cache adds by read-then-write and loses some)."""
+    shared = caches["shared"]
+    shared.add("ratelimit:test", 0, 60)
+
+    def add_many():
+        try:
+            for _ in range(25):
+                shared.incr("ratelimit:test")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=add_many) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert shared.get("ratelimit:test") == 100
+    shared.delete("ratelimit:test")  # the table is not flushed between tests

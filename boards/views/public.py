@@ -133,11 +133,11 @@ def _now_and_next(date: dt.date, now: dt.datetime) -> tuple[list[Card], list[Car
     """
     cards = list(
         Card.objects.active()
+        .on(date)
         .with_place()
         .with_interest()
-        .filter(slot__day__date=date)
         .starting_between(now - SLOT_LENGTH + EPSILON, now + SLOT_LENGTH + EPSILON)
-        .order_by("slot__starts_at", "slot__room__position", "slot__room__name")
+        .in_board_order()
     )
     return (
         [card for card in cards if card.slot.starts_at <= now],
@@ -244,7 +244,7 @@ def day_calendar(request, date: dt.date) -> HttpResponse:
         etag=caching.etag(
             "ics-day", version=f"{state.date:%Y%m%d}.{state.version}", typed=[request.get_host()]
         ),
-        cards=Card.objects.for_calendar().filter(slot__day__date=date),
+        cards=Card.objects.for_calendar().on(date),
         name=f"{settings.OPENSPACES_NAME}: {date:%A %-d %B}",
         filename=f"open-spaces-{date}.ics",
     )
