@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/freshness.py --port 8100 [--rounds 200] [--database sqlite|postgres]
         [--postgres-db NAME] [--redis redis://127.0.0.1:6379/N] [--speed] [--root DIR]
+        [--claim-limit 30]
 
 Starts gunicorn (4 gthread workers, 4 threads each) on 127.0.0.1:PORT with a fresh
 database, then runs ROUNDS rounds; each round makes one write (a claim, the host's
@@ -9,8 +10,10 @@ release, or the chair's removal in the admin, in turn) and, as soon as the write
 answered, reads the board READS times on new connections (so the reads spread over the
 workers), plain and with the ETag read before the write. A read is stale when it
 does not show the write. With --speed it also measures board/static and 304/static
-with wrk (one run each, same server). --root runs another checkout's code (e.g. the
-main branch, for a before/after figure). Stops its gunicorn at the end.
+with wrk (interleaved runs, medians). --claim-limit N instead sends 5 x N claims from one
+address, 8 at a time, and counts how many got past the limit of N a minute. --root runs
+another checkout's code (e.g. the main branch, for a before/after figure). Stops its
+gunicorn at the end.
 """
 
 import argparse
@@ -20,6 +23,7 @@ import re
 import sys
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -150,6 +154,27 @@ def speed(base: str, seeded: dict, runs: int = 3) -> dict:
     }
 
 
+def claim_limit(base: str, seeded: dict, limit: int, attempts: int = 5) -> dict:
+    """`attempts` x the limit of claims (empty forms: 422 until limited) from one address,
+    8 at a time on new connections, so that all workers take some: how many got past."""
+    slot = seeded["free_slots"][0]
+
+    def one(_):
+        browser = Browser(base)
+        browser.request(f"/slot/{slot}/claim/")
+        return browser.post(f"/slot/{slot}/claim/", {})[0]
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(one, range(limit * attempts)))
+    accepted = sum(status != 429 for status in statuses)
+    return {
+        "limit": limit,
+        "sent": len(statuses),
+        "accepted": accepted,
+        "limited": statuses.count(429),
+    }
+
+
 def database_url(args) -> str:
     if args.database == "sqlite":
         return harness.fresh_sqlite(Path("/tmp") / f"freshness-{args.port}" / "db.sqlite3")
@@ -170,6 +195,7 @@ def main() -> None:
     parser.add_argument("--redis", default="")
     parser.add_argument("--speed", action="store_true")
     parser.add_argument("--root", default=str(harness.ROOT))
+    parser.add_argument("--claim-limit", type=int, default=0, help="check this claim rate instead")
     args = parser.parse_args()
     root = Path(args.root).resolve()
     harness.ROOT, harness.PYTHON = root, str(root / ".venv" / "bin" / "python")
@@ -183,6 +209,7 @@ def main() -> None:
         WEB_CONCURRENCY="4",
         GUNICORN_WORKER_CLASS="gthread",
         GUNICORN_THREADS="4",
+        OPENSPACES_CLAIM_RATE=str(args.claim_limit),
     )
     harness.manage(env, "collectstatic", "--noinput", "-v0")
     seeded = harness.seed(env)
@@ -197,12 +224,11 @@ def main() -> None:
     server = harness.start_gunicorn(env, log)
     try:
         base = f"http://127.0.0.1:{args.port}"
-        result = {
-            "root": str(root),
-            "database": args.database,
-            "redis": bool(args.redis),
-            **run_rounds(base, seeded, args.rounds),
-        }
+        result = {"root": str(root), "database": args.database, "redis": bool(args.redis)}
+        if args.claim_limit:
+            result |= claim_limit(base, seeded, args.claim_limit)
+        else:
+            result |= run_rounds(base, seeded, args.rounds)
         if args.speed:
             result["speed"] = speed(base, seeded)
     finally:
