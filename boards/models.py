@@ -173,6 +173,13 @@ class CardQuerySet(models.QuerySet):
     def with_place(self) -> "CardQuerySet":
         return self.select_related("slot__day", "slot__room")
 
+    def on(self, date: dt.date) -> "CardQuerySet":
+        """Cards on the board of `date`."""
+        return self.filter(slot__day__date=date)
+
+    def in_board_order(self) -> "CardQuerySet":
+        return self.order_by("slot__starts_at", "slot__room__position", "slot__room__name")
+
     def starting_between(self, start: dt.datetime, end: dt.datetime) -> "CardQuerySet":
         """Cards whose slot starts at or after `start` and before `end`."""
         return self.filter(slot__starts_at__gte=start, slot__starts_at__lt=end)
@@ -304,11 +311,22 @@ class Flag(models.Model):
     """An attendee's report that a card is inappropriate. Cleared when the chair answers."""
 
     card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="flags")
+    reason = models.CharField(max_length=200, help_text="What the reporter said is wrong.")
+    # A keyed hash of the reporter's address (boards.clients): enough to count different
+    # people, not enough to find anyone.
+    reporter = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     cleared_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["card", "reporter"],
+                condition=Q(cleared_at__isnull=True) & ~Q(reporter=""),
+                name="flag_one_open_per_reporter",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Flag on “{self.card}”"
