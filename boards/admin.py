@@ -373,8 +373,22 @@ def _changes(event: CardEvent) -> str:
     )
 
 
+class FlagInline(admin.TabularInline):
+    """The reports on a card, with the reasons the reporters gave."""
+
+    model = Flag
+    fields = ["created_at", "reason", "cleared_at"]
+    readonly_fields = ["created_at", "reason", "cleared_at"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Card)
 class CardAdmin(admin.ModelAdmin):
+    inlines = [FlagInline]
     form = CardAdminForm
     # Few, narrow columns, so that the flags and the interest stay in view at 1280 px.
     list_display = [
@@ -690,7 +704,7 @@ class CardEventAdmin(admin.ModelAdmin):
 
 @admin.register(Flag)
 class FlagAdmin(admin.ModelAdmin):
-    list_display = ["reported", "card", "answered"]
+    list_display = ["reported", "card", "reason", "answered"]
 
     @admin.display(description=_("Reported"), ordering="created_at")
     def reported(self, flag: Flag) -> str:

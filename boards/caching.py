@@ -1,58 +1,224 @@
-"""The boards' state in the cache, so that most polls never touch the database.
+"""The one home of caching: ETags, cache keys, the release stamp and the boards' state.
+
+Every page that is the same for everyone (the boards, now and next, the big screen,
+a search, schedule.json, the calendar feeds) takes its ETag from `etag()`: the page's
+`kind`, the version of the data it shows, the next moment at which time alone changes
+it, and the release stamp, plus a cryptographic digest of anything a visitor typed
+(a search, the Host). The ETag is also the key of the cached rendering.
+
+Freshness (read-your-writes): every write changes a generation token at commit, in a
+store all workers and app servers share (Redis, or without Redis a table in the
+database: settings.CACHES["shared"]). Each request reads that token once (one cache
+read: one indexed single-row query without Redis); the board states, renderings and
+ETags this process keeps are all keyed by it, so a request that starts after a write
+was answered can only see data read after that write.
 
 The cache is an optimisation, never a dependency: every read falls back to the
 database when the cache has nothing (or is down, which django-redis reports as a miss).
 """
 
 import datetime as dt
+import hashlib
 import secrets
-import zlib
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import django
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.db import DatabaseCache
+from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 from django.utils.cache import get_conditional_response
 
 from boards import compression, timeline
+from boards.cache_backends import SharedDatabaseCache
 from boards.models import SLOT_LENGTH, Day, Slot
 from boards.timeline import BoardState
 
 STATE_KEY = "boards:state"
 GENERATION_KEY = "boards:generation"
 # A safety net: every write changes the generation at commit. It also bounds how long
-# a board can stay stale if a write happened while the cache was unreachable.
+# a board can stay stale if a write happened while Redis was unreachable.
 STATE_TIMEOUT = 5 * 60
-# A per-process cache (local memory, the default without REDIS_URL) only learns of a
-# write in the worker that made it; the other gunicorn workers follow after this long.
-LOCAL_STATE_TIMEOUT = 2
 
 # The last states this process read, with their generation: a poll then costs one
-# small cache read (the generation), not the states' unpickling.
+# small shared read (the generation), not the states' unpickling. Replaced whole (one
+# tuple), never mutated, so threads cannot mix one generation's states with another's.
 _copy: tuple[str, list[BoardState]] | None = None
 
 
-def _state_timeout() -> int:
-    backend = settings.CACHES["default"]["BACKEND"]
-    return LOCAL_STATE_TIMEOUT if backend.endswith("LocMemCache") else STATE_TIMEOUT
+# The release stamp --------------------------------------------------------------------
+
+RELEASE_FILES = {
+    # The compiled catalogues too: a new translation is a new page.
+    "boards": {".py", ".mo"},
+    "openspaces": {".py"},
+    "templates": {".html", ".txt", ".xml"},
+    "static": {".css", ".js", ".svg", ".webmanifest", ".json"},
+}
 
 
 def _release_stamp() -> str:
-    """A short hash of the templates and static files: it changes with every deploy that
-    changes what a page looks like, so cached renderings and ETags from before are not reused."""
-    stamp = 0
-    for folder in ("templates", "static"):
-        for path in sorted((Path(settings.BASE_DIR) / folder).rglob("*")):
-            if path.is_file() and path.suffix in {".html", ".css", ".js", ".svg"}:
-                stamp = zlib.crc32(
-                    path.read_bytes(),
-                    zlib.crc32(path.relative_to(settings.BASE_DIR).as_posix().encode(), stamp),
-                )
-    return f"{stamp:08x}"
+    """A short hash of the code, templates and static files, and Django's version: it
+    changes with every deploy that can change what a page says or looks like, so cached
+    renderings and ETags from before are not reused."""
+    digest = hashlib.blake2b(django.__version__.encode(), digest_size=6)
+    base = Path(settings.BASE_DIR)
+    for folder, suffixes in RELEASE_FILES.items():
+        for path in sorted((base / folder).rglob("*")):
+            if path.suffix in suffixes and path.is_file() and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(base).as_posix().encode() + b"\0")
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 RELEASE = _release_stamp()
+
+
+# The recipe ---------------------------------------------------------------------------
+
+
+def digest(*texts: str) -> str:
+    """A cryptographic digest of what a visitor typed: no crafted text can share a key."""
+    return hashlib.blake2b("\0".join(texts).encode(), digest_size=16).hexdigest()
+
+
+def etag(
+    kind: str,
+    *,
+    version: str,
+    changes_at: dt.datetime | None = None,
+    typed: Iterable[str] = (),
+    variant: str = "",
+) -> str:
+    """The ETag (and cache key) of a page that is the same for everyone at its URL.
+
+    `kind` names the page (board, display, now, schedule, ics...); `version` is the
+    version of the data it shows; `changes_at` the next moment at which time alone
+    changes it (None: time never does); `typed` what came from the visitor (a search,
+    the Host its links name), digested; `variant` the page's fixed options. The active
+    language (the address's: /es/… or none) is part of every one, so no cache can hand
+    one language's page to a reader of another.
+    """
+    moment = str(int(changes_at.timestamp())) if changes_at else "0"
+    parts = [RELEASE, translation.get_language() or settings.LANGUAGE_CODE, kind, version, moment]
+    if typed := list(typed):
+        parts.append(digest(*typed))
+    if variant:
+        parts.append(variant)
+    return '"' + "-".join(parts) + '"'
+
+
+def states_version(states: list[BoardState]) -> str:
+    """The version of everything on every board: for pages that show all days."""
+    return digest(repr([(s.date, s.opens_at, s.version) for s in states]))
+
+
+def board_etag(
+    states: list[BoardState],
+    state: BoardState,
+    now: dt.datetime,
+    *,
+    fragment: bool,
+    home: bool = False,
+    query: str = "",
+    kind: str = "board",
+    typed: Iterable[str] = (),
+    variant: str = "",
+) -> str:
+    """A board-like page of one day (the board, the big screen, a room): its version, the
+    days' layout (the links to the days before and after), the interest counts it shows;
+    `variant` for what else the page depends on (a room, every day's version)."""
+    interests = timeline.interest_mark(state, now, settings.OPENSPACES_INTEREST_WINDOW)
+    layout = digest(repr([(s.date, s.opens_at) for s in states]))[:8]
+    flags = [name for name, on in (("home", home), ("fragment", fragment)) if on]
+    if variant:
+        flags.append(variant)
+    return etag(
+        kind,
+        version=f"{state.date:%Y%m%d}.{state.version}.{layout}.i{interests}",
+        changes_at=timeline.next_change(states, now),
+        typed=[*typed, *([f"q={query}"] if query else [])],
+        variant=".".join(flags),
+    )
+
+
+# The boards' state, read-your-writes ----------------------------------------------------
+
+
+def _shared() -> BaseCache:
+    """The store all workers share (tests may configure the default cache alone)."""
+    return caches["shared"] if "shared" in settings.CACHES else cache
+
+
+def _in_database(shared: BaseCache) -> bool:
+    return isinstance(shared, DatabaseCache)
+
+
+def _generation_timeout(shared: BaseCache) -> int | None:
+    # In the database the generation changes in the same transaction as the data, so it
+    # can never miss a write; Redis can (a write while it is unreachable): a safety net.
+    return None if _in_database(shared) else STATE_TIMEOUT
+
+
+# The generation this request has read (boards.middleware marks where requests begin
+# and end): a page that misses the fast path reads the shared store once, not twice.
+_request = threading.local()
+
+
+def request_started() -> None:
+    _request.active, _request.generation = True, None
+
+
+def request_finished() -> None:
+    _request.active, _request.generation = False, None
+
+
+def generation() -> str:
+    """The current generation: one read of the shared store. Without a store (Redis
+    down) a new token each time, so that the states are read from the database."""
+    if current := getattr(_request, "generation", None):
+        return current
+    shared = _shared()
+    try:
+        # The database store hands the stored text itself: equal texts, equal tokens.
+        read = shared.stamp if isinstance(shared, SharedDatabaseCache) else shared.get
+        current = read(GENERATION_KEY)
+        if current is None:  # new, evicted or expired: the first reader starts one
+            token = secrets.token_hex(8)
+            shared.add(GENERATION_KEY, token, _generation_timeout(shared))
+            current = read(GENERATION_KEY)
+    except DatabaseError:
+        current = None
+    current = current or secrets.token_hex(8)
+    if getattr(_request, "active", False):
+        _request.generation = current
+    return current
+
+
+def forget_boards() -> None:
+    """A new generation, so that every reader, in every worker, reloads the state."""
+    _request.generation = None
+    shared = _shared()
+    shared.set(GENERATION_KEY, secrets.token_hex(8), _generation_timeout(shared))
+
+
+def boards_changed() -> None:
+    """Called by every write that changes a board, inside its transaction.
+
+    A database store changes the generation in the same transaction: readers see the
+    new data and the new generation together, at commit. Redis is told once the write
+    has committed (before it is answered), so that no reader can load the old data
+    under the new generation.
+    """
+    if _in_database(_shared()):
+        forget_boards()
+    else:
+        transaction.on_commit(forget_boards)
 
 
 def board_states() -> list[BoardState]:
@@ -60,28 +226,23 @@ def board_states() -> list[BoardState]:
     return board_states_generation()[1]
 
 
-def board_states_generation() -> tuple[str | None, list[BoardState]]:
-    """The states and the generation they belong to (None when the cache is down).
+def board_states_generation() -> tuple[str, list[BoardState]]:
+    """The states and the generation they belong to.
 
-    Every write changes the generation; states are cached under their generation, so
-    a reader that loaded old states from the database just before a write cannot
-    store them as current.
+    States are cached under their generation, so a reader that loaded old states from
+    the database just before a write cannot store them as current.
     """
     global _copy
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:  # expired, evicted, or the cache is down
-        generation = secrets.token_hex(8)
-        cache.set(GENERATION_KEY, generation, _state_timeout())
+    current = generation()
     copy = _copy
-    if copy is not None and copy[0] == generation:
+    if copy is not None and copy[0] == current:
         return copy
-    _rendered_copies.clear()
-    key = f"{STATE_KEY}:{generation}"
+    key = f"{STATE_KEY}:{current}"
     states = cache.get(key)
     if states is None:
         states = _load_states()
-        cache.set(key, states, _state_timeout())
-    _copy = (generation, states)
+        cache.set(key, states, STATE_TIMEOUT)
+    _copy = (current, states)
     return _copy
 
 
@@ -102,20 +263,18 @@ def _load_states() -> list[BoardState]:
     ]
 
 
-def forget_boards() -> None:
-    """Called when a write commits: a new generation, so every reader reloads the state."""
-    cache.set(GENERATION_KEY, secrets.token_hex(8), _state_timeout())
+# Renderings ---------------------------------------------------------------------------
 
-
-# Renderings this process has served, by ETag. An ETag names one rendering for good (the
-# board's version, the next change in time, the days' layout), so a copy never goes
-# stale; it saves fetching 25 kB from Redis per request. Emptied on a new generation
-# (and so when the cache is cleared), and kept small.
+# Renderings this process has served, by ETag. An ETag names one rendering for good, so
+# a copy never goes stale; it saves fetching 25 kB from Redis per request. Kept small;
+# replaced whole when full, so a thread reading it never sees it half emptied.
 _rendered_copies: dict[str, str] = {}
 RENDERED_COPIES = 32
 
 
 def rendered(key: str) -> str | None:
+    """The rendering cached under `key` (an ETag), or None. With remember_rendered, the
+    one seam through which every cached page passes."""
     html = _rendered_copies.get(key)
     if html is None:
         html = cache.get(f"boards:html:{key}")
@@ -130,68 +289,53 @@ def remember_rendered(key: str, html: str) -> None:
 
 
 def _keep_copy(key: str, html: str) -> None:
+    global _rendered_copies
     if len(_rendered_copies) >= RENDERED_COPIES:
-        _rendered_copies.clear()
+        _rendered_copies = {}
     _rendered_copies[key] = html
 
 
+def forget_local_copies() -> None:
+    """Drop what this process keeps beside the cache (tests clear the cache between runs)."""
+    global _copy, _rendered_copies
+    _copy, _rendered_copies = None, {}
+
+
+# Responses ----------------------------------------------------------------------------
+
+
 def cached_page(
-    request: HttpRequest, etag: str, render_html: Callable[[], str], vary: str = "HX-Request"
+    request: HttpRequest,
+    etag: str,
+    render: Callable[[], str],
+    vary: str = "HX-Request",
+    content_type: str | None = None,
 ) -> HttpResponse:
     """A page that is the same for everyone who sends the same URL: 304, cached, or rendered.
 
-    `etag` must change whenever the page would: it is also the key of the rendering.
-    Every such ETag starts with the release stamp (RELEASE), so that a deploy
-    that changes the markup, or the static files it names, is never answered with a
-    rendering or a 304 from before it.
+    `etag` comes from the recipe above: it changes whenever the page would, and it is
+    also the key of the rendering.
     """
     response = get_conditional_response(request, etag=etag)
     if response is None:
-        html = rendered(etag)
-        if html is None:
-            html = render_html()
-            remember_rendered(etag, html)
-        response = HttpResponse(html)
-    response = with_board_headers(response, etag, vary)
+        body = rendered(etag)
+        if body is None:
+            body = render()
+            remember_rendered(etag, body)
+        response = HttpResponse(body, content_type=content_type)
+    response = with_page_headers(response, etag, vary)
     # Public renderings only: safe to compress (boards.compression says why others are not).
     return compression.compress_response(
         response, request.META.get("HTTP_ACCEPT_ENCODING", ""), etag
     )
 
 
-# The board recipes below are shared by the views and boards.middleware, which answers
-# polls and cached boards before the session/CSRF/auth middleware run.
-def board_etag(
-    states: list[BoardState],
-    state: BoardState,
-    now: dt.datetime,
-    *,
-    fragment: bool,
-    home: bool = False,
-    query: str = "",
-    kind: str = "board",
-    variant: str = "",
-) -> str:
-    """Everything a board's rendering depends on: its version, the next moment time alone
-    changes it, the days' layout, the interest counts it shows, the search, and what
-    `kind` of page (the board, the big screen) in which `variant`."""
-    layout = zlib.crc32(repr([(s.date, s.opens_at) for s in states]).encode())
-    changes_at = int(timeline.next_change(states, now).timestamp())
-    interests = timeline.interest_mark(state, now, settings.OPENSPACES_INTEREST_WINDOW)
-    searched = f"-q{zlib.crc32(query.encode()):x}" if query else ""
-    return (
-        f'"{RELEASE}-{kind}-{state.date:%Y%m%d}-{state.version}-{changes_at}'
-        f"-{layout:x}-i{interests}{searched}{'-' + variant if variant else ''}"
-        f'{"-home" if home else ""}{"-fragment" if fragment else ""}"'
-    )
-
-
-def with_board_headers(
-    response: HttpResponse, etag: str, vary: str = "HX-Request"
-) -> HttpResponse:
+def with_page_headers(response: HttpResponse, etag: str, vary: str = "HX-Request") -> HttpResponse:
     response["ETag"] = etag
-    # Browsers and proxies may keep the page but must ask (cheaply: 304) before reuse.
+    # Browsers and proxies may keep the page but must ask (cheaply: 304) before each
+    # reuse, so no copy outlives the next change, whether data or time makes it.
     # Set, not patched: the response is new, and this runs on every poll.
     response["Cache-Control"] = "public, no-cache"
-    response["Vary"] = vary
+    if vary:
+        response["Vary"] = vary
     return response

@@ -3,7 +3,8 @@
 Times are written in UTC (a trailing Z), which every calendar converts to its
 reader's zone, so no VTIMEZONE is needed. A card keeps its UID for life; its
 SEQUENCE grows with every change (`Card.sequence`), and a released or removed
-card stays in the feeds as CANCELLED so that subscribed calendars drop it.
+card stays in the feeds as CANCELLED (its UID, time and a neutral summary, nothing
+else) so that subscribed calendars drop it.
 """
 
 import datetime as dt
@@ -40,26 +41,29 @@ def calendar_for(
 
 
 def _event(card: Card, *, domain: str, url: str, alarm: bool) -> Event:
-    slot, room = card.slot, card.slot.room
     event = Event()
     event.add("uid", card_uid(card, domain))
     event.add("dtstamp", card.updated_at.astimezone(dt.UTC))
     event.add("last-modified", card.updated_at.astimezone(dt.UTC))
-    event.add("created", card.created_at.astimezone(dt.UTC))
     event.add("sequence", card.sequence)
-    event.add("dtstart", slot.starts_at.astimezone(dt.UTC))
-    event.add("dtend", slot.ends_at.astimezone(dt.UTC))
+    event.add("dtstart", card.slot.starts_at.astimezone(dt.UTC))
+    event.add("dtend", card.slot.ends_at.astimezone(dt.UTC))
+    if not card.is_active:
+        # Enough for a calendar to drop the event it has, and nothing of what it was:
+        # a removed or hidden card's text, host and place are not public any more.
+        event.add("summary", gettext("Cancelled open space"))
+        event.add("status", "CANCELLED")
+        return event
+    room = card.slot.room
+    event.add("created", card.created_at.astimezone(dt.UTC))
     event.add("summary", gettext("Open space: %(title)s") % {"title": card.title})
     event.add("location", ", ".join(part for part in (room.name, room.location) if part))
     host = card.host_name + (f" ({card.host_handle})" if card.host_handle else "")
     hosted = gettext("Host: %(host)s") % {"host": host}
     event.add("description", "\n\n".join(filter(None, [card.description, hosted, url])))
     event.add("url", url)
-    if card.is_active:
-        event.add("status", "CONFIRMED")
-    else:
-        event.add("status", "CANCELLED")
-    if alarm and card.is_active:
+    event.add("status", "CONFIRMED")
+    if alarm:
         reminder = Alarm()
         reminder.add("action", "DISPLAY")
         reminder.add(

@@ -43,30 +43,35 @@ def write_cards_csv(cards: Iterable[Card], out: IO[str]) -> None:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for card in cards:
-        writer.writerow(
-            [
-                card.pk,
-                card.slot.day.date.isoformat(),
-                timezone.localtime(card.slot.starts_at).isoformat(),
-                card.slot.room.name,
-                # A leading =, +, - or @ makes spreadsheets run the cell as a formula.
-                *(
-                    _spreadsheet_safe(text)
-                    for text in (card.title, card.description, card.host_name, card.host_handle)
-                ),
-                card.email,
-                card.get_status_display(),  # words, not the stored code
-                _spreadsheet_safe(card.removed_reason),
-                getattr(card, "open_flags", 0),
-                getattr(card, "interest_count", 0),
-                timezone.localtime(card.created_at).isoformat(),
-                timezone.localtime(card.updated_at).isoformat(),
-            ]
-        )
+        row = [
+            card.pk,
+            card.slot.day.date.isoformat(),
+            timezone.localtime(card.slot.starts_at).isoformat(),
+            card.slot.room.name,
+            card.title,
+            card.description,
+            card.host_name,
+            card.host_handle,
+            card.email,
+            card.get_status_display(),  # words, not the stored code
+            card.removed_reason,
+            getattr(card, "open_flags", 0),
+            getattr(card, "interest_count", 0),
+            timezone.localtime(card.created_at).isoformat(),
+            timezone.localtime(card.updated_at).isoformat(),
+        ]
+        writer.writerow([_spreadsheet_safe(cell) for cell in row])
 
 
-def _spreadsheet_safe(text: str) -> str:
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+# A cell starting with one of these is run as a formula by spreadsheets (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def _spreadsheet_safe(value):
+    """Every text cell, whoever typed it, is shown as text: a leading quote disarms it."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return f"'{value}"
+    return value
 
 
 def schedule(*, build_url) -> dict:

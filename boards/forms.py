@@ -233,3 +233,13 @@ class CardAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["host_name"].label = _("Host name")
+
+
+class FlagForm(forms.Form):
+    """An attendee's report: a short reason, which the chair reads."""
+
+    reason = CleanCharField(
+        label=_("What is wrong with this card?"),
+        max_length=200,
+        error_messages={"required": _("Say in a few words what is wrong, for the chair.")},
+    )

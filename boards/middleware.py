@@ -1,11 +1,12 @@
 """The boards' fast path: polls and cached boards answered before most of the stack.
 
 A board is the same for everyone and never touches the session, CSRF or the user, so
-a GET of `/` or `/day/<date>/` whose answer is already known (304 for a matching
-If-None-Match, or the rendering cached under the current ETag) is answered here,
-from the cache alone: no session, CSRF, auth or messages middleware, no URL
-resolving, no database. Anything else (a first rendering, a 404, the page before
-the first board) goes on to the views, which give the same answers the slow way.
+a GET or HEAD of `/` or `/day/<date>/` whose answer is already known (304 for a
+matching If-None-Match, or the rendering cached under the current ETag) is answered
+here: one read of the shared generation (boards.caching), no session, CSRF, auth or
+messages middleware, no URL resolving. Anything else (a first rendering, a 404, the
+page before the first board) goes on to the views, which give the same answers the
+slow way.
 """
 
 import datetime as dt
@@ -13,42 +14,62 @@ import re
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 from django.utils.csp import CSP, build_policy
 from django.utils.http import parse_etags
 
-from boards import caching, compression, timeline
-from boards.caching import board_etag, with_board_headers
+from boards import caching, compression, languages, timeline
 
-# Mirrors boards/urls.py: "" (the current board) and "day/<date>/".
-BOARD_PATH = re.compile(r"/(?:day/(\d{4}-\d{2}-\d{2})/)?")
+# Mirrors boards/urls.py under openspaces/urls.py's i18n_patterns: "" (the current board)
+# and "day/<date>/", without a prefix in the main language, under "<code>/" in the others.
+BOARD_PATH = re.compile(
+    r"/(?:(?P<language>"
+    + "|".join(re.escape(code) for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE)
+    + r")/)?(?:day/(?P<date>\d{4}-\d{2}-\d{2})/)?"
+)
+# ETags worked out in this process, by (generation, date or None for "/", fragment).
+# The generation is part of the key, so an ETag computed from one generation's states
+# can never be found under another's, whichever thread writes it last.
+KNOWN_ETAGS = 64
 
 
 class BoardFastPathMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
-        # (generation, date or None for "/", fragment) -> (ETag, valid until). An ETag
-        # holds until the generation changes or time reaches the board's next change.
+        # key -> (ETag, valid until): the ETag holds until time reaches the board's next
+        # change (or the next interest window). Replaced whole when full, never emptied
+        # in place, so that concurrent threads only ever add entries.
         self.etags: dict[tuple, tuple[str, dt.datetime]] = {}
-        self.generation = None
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        # A search (?q=) is rendered by the view; so is anything else with a query string.
-        if (
-            request.method == "GET"
-            and not request.META.get("QUERY_STRING")
-            and (match := BOARD_PATH.fullmatch(request.path_info))
-        ):
-            response = self.known_board(request, match[1])
-            if response is not None:
-                return response
-        return self.get_response(request)
+        caching.request_started()
+        try:
+            # A search (?q=) is rendered by the view; so is anything else with a query.
+            if (
+                request.method in ("GET", "HEAD")
+                and not request.META.get("QUERY_STRING")
+                and (match := BOARD_PATH.fullmatch(request.path_info))
+            ):
+                response = self.known_board(request, match["date"], match["language"])
+                if response is not None:
+                    return response
+            return self.get_response(request)
+        finally:
+            caching.request_finished()
 
-    def known_board(self, request: HttpRequest, date_text: str | None) -> HttpResponse | None:
+    def known_board(
+        self, request: HttpRequest, date_text: str | None, language: str | None
+    ) -> HttpResponse | None:
         request.get_host()  # ALLOWED_HOSTS still applies (CommonMiddleware is skipped)
+        # `/` of a reader of another language redirects (openspaces.middleware does it).
+        if language is None and languages.home_redirect(request):
+            return None
+        language = language or settings.LANGUAGE_CODE
         meta = request.META
         fragment = meta.get("HTTP_HX_REQUEST") == "true" and meta.get("HTTP_HX_BOOSTED") != "true"
-        etag = self.current_etag(date_text, fragment)
+        with translation.override(language):
+            etag = self.current_etag(date_text, fragment, language)
         if etag is None:
             return None
         if_none_match = meta.get("HTTP_IF_NONE_MATCH")
@@ -63,15 +84,20 @@ class BoardFastPathMiddleware:
         # The policy the CSP middleware would build on each response, built once.
         # str(): WSGI servers such as wsgiref insist on exact str header names.
         response[str(CSP.HEADER_ENFORCE)] = self.policy()
-        response = with_board_headers(response, etag)
-        return compression.compress_response(response, meta.get("HTTP_ACCEPT_ENCODING", ""), etag)
+        response = caching.with_page_headers(response, etag)
+        response = compression.compress_response(
+            response, meta.get("HTTP_ACCEPT_ENCODING", ""), etag
+        )
+        # The headers openspaces.middleware.LanguageMiddleware gives the same page.
+        if request.path_info == "/":
+            patch_vary_headers(response, languages.HOME_VARY)
+        response["Content-Language"] = language
+        return response
 
-    def current_etag(self, date_text: str | None, fragment: bool) -> str | None:
+    def current_etag(self, date_text: str | None, fragment: bool, language: str) -> str | None:
         now = timezone.now()
         generation, states = caching.board_states_generation()
-        if generation != self.generation:
-            self.etags, self.generation = {}, generation
-        key = (date_text, fragment)
+        key = (generation, language, date_text, fragment)
         known = self.etags.get(key)
         if known is not None and now < known[1]:
             return known[0]
@@ -85,12 +111,14 @@ class BoardFastPathMiddleware:
         state = timeline.board_on(states, date)
         if state is None:
             return None
-        etag = board_etag(states, state, now, home=date_text is None, fragment=fragment)
+        etag = caching.board_etag(states, state, now, home=date_text is None, fragment=fragment)
         # Interest counts are published at window boundaries (timeline.interest_mark).
         window = settings.OPENSPACES_INTEREST_WINDOW
         next_window = dt.datetime.fromtimestamp(
             (timeline.interest_window(now, window) + 1) * max(window, 1), tz=dt.UTC
         )
+        if len(self.etags) >= KNOWN_ETAGS:
+            self.etags = {}
         self.etags[key] = (etag, min(timeline.next_change(states, now), next_window))
         return etag
 

@@ -209,6 +209,13 @@ class CardQuerySet(models.QuerySet):
     def with_place(self) -> "CardQuerySet":
         return self.select_related("slot__day", "slot__room")
 
+    def on(self, date: dt.date) -> "CardQuerySet":
+        """Cards on the board of `date`."""
+        return self.filter(slot__day__date=date)
+
+    def in_board_order(self) -> "CardQuerySet":
+        return self.order_by("slot__starts_at", "slot__room__position", "slot__room__name")
+
     def starting_between(self, start: dt.datetime, end: dt.datetime) -> "CardQuerySet":
         """Cards whose slot starts at or after `start` and before `end`."""
         return self.filter(slot__starts_at__gte=start, slot__starts_at__lt=end)
@@ -359,6 +366,16 @@ class Flag(models.Model):
     card = models.ForeignKey(
         Card, on_delete=models.CASCADE, related_name="flags", verbose_name=_("card")
     )
+    reason = models.CharField(
+        max_length=200,
+        help_text=_("What the reporter said is wrong."),
+        verbose_name=_("reason"),
+    )
+    # A keyed hash of the reporter's address (boards.clients): enough to count different
+    # people, not enough to find anyone.
+    reporter = models.CharField(
+        max_length=64, blank=True, editable=False, verbose_name=_("reporter")
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     cleared_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cleared at"))
 
@@ -366,6 +383,13 @@ class Flag(models.Model):
         verbose_name = _("flag")
         verbose_name_plural = _("flags")
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["card", "reporter"],
+                condition=Q(cleared_at__isnull=True) & ~Q(reporter=""),
+                name="flag_one_open_per_reporter",
+            ),
+        ]
 
     def __str__(self) -> str:
         return gettext("Flag on “%(card)s”") % {"card": self.card}

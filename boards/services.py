@@ -126,16 +126,17 @@ def write[**P, R](function: Callable[P, R]) -> Callable[P, R]:
 
 
 def boards_changed(*day_ids: int) -> None:
-    """Bump the boards' versions in the current transaction; the cache forgets at commit.
+    """Bump the boards' versions in the current transaction, and the generation with them.
 
     The days are the last rows a write locks, in id order (an UPDATE of several rows
-    would lock them in whatever order the database scans them).
+    would lock them in whatever order the database scans them); the generation (in
+    boards.caching) comes after them.
     """
     ordered = sorted(set(day_ids))
     if len(ordered) > 1 and transaction.get_connection().in_atomic_block:
         list(Day.objects.select_for_update().filter(pk__in=ordered).order_by("pk").values("pk"))
     Day.objects.filter(pk__in=ordered).update(version=F("version") + 1)
-    transaction.on_commit(caching.forget_boards)
+    caching.boards_changed()
 
 
 def chair_actor(user: "AbstractBaseUser | AnonymousUser") -> str:
@@ -466,14 +467,18 @@ def _clear_flags(card: Card) -> int:
 
 
 @write
-def card_flag(*, card: Card) -> Card:
-    """An attendee flags a card; past the limit of open flags it is hidden for review."""
+def card_flag(*, card: Card, reason: str, reporter: str) -> Card:
+    """An attendee flags a card with a reason; once OPENSPACES_FLAG_LIMIT different
+    reporters (client addresses, hashed) have open flags on it, it is hidden for review.
+    A second report from the same reporter counts once, cookies or not."""
     _lock(card)
-    if not card.is_active:
+    open_flags = card.flags.filter(cleared_at__isnull=True)
+    if not card.is_active or open_flags.filter(reporter=reporter).exists():
         return card
-    Flag.objects.create(card=card)
+    Flag.objects.create(card=card, reason=reason, reporter=reporter)
     _record(card=card, actor=ATTENDEE, action=CardEvent.Action.FLAGGED)
-    if card.flags.filter(cleared_at__isnull=True).count() >= settings.OPENSPACES_FLAG_LIMIT:
+    reporters = open_flags.values("reporter").distinct().count()
+    if reporters >= settings.OPENSPACES_FLAG_LIMIT:
         _set_status(card, Card.Status.HIDDEN, actor=ATTENDEE, action=CardEvent.Action.HIDDEN)
     return card
 
@@ -645,4 +650,4 @@ def _interest_changed(*, day_id: int, now: dt.datetime) -> None:
         epoch = day.interest_pending  # the earlier change has been published by now
     if (epoch, window + 1) != (day.interest_epoch, day.interest_pending):
         Day.objects.filter(pk=day_id).update(interest_epoch=epoch, interest_pending=window + 1)
-        transaction.on_commit(caching.forget_boards)
+        caching.boards_changed()

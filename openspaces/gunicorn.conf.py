@@ -7,6 +7,10 @@ Run it behind a reverse proxy that terminates TLS and buffers slow clients (READ
 import multiprocessing
 import os
 
+from gunicorn.glogging import Logger
+
+from openspaces.logfilters import redact
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
 # Django is CPU-bound here (the board is cached, the database is near): one process
@@ -35,5 +39,19 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger with the manage tokens taken out of every atom that holds a URL."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for name in ("r", "U", "f", "{raw_uri}e"):
+            if isinstance(atoms.get(name), str):
+                atoms[name] = redact(atoms[name])
+        return atoms
+
+
+logger_class = RedactingLogger
 # The proxy in front sets X-Forwarded-For/-Proto; trust it only from these addresses.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")

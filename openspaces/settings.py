@@ -126,6 +126,8 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": BASE_DIR / "db.sqlite3",
             "OPTIONS": SQLITE_OPTIONS,
+            # Keep each thread's connection: the boards' fast path reads one row per poll.
+            "CONN_MAX_AGE": 60,
             # A file, not the in-memory default, so that tests with threads see the
             # same locking as production (shared-cache memory databases lock by table).
             "TEST": {"NAME": BASE_DIR / "test-db.sqlite3"},
@@ -152,6 +154,17 @@ if redis_url := os.environ.get("REDIS_URL"):
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# What every worker must agree on (the boards' generation, rate-limit counters): Redis
+# when there is one, else a table in the database (local memory is one worker's own).
+CACHES["shared"] = (
+    CACHES["default"]
+    if redis_url
+    else {
+        "BACKEND": "boards.cache_backends.SharedDatabaseCache",
+        "LOCATION": "boards_shared_cache",
+        "OPTIONS": {"MAX_ENTRIES": 20000},
+    }
+)
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
@@ -266,21 +279,28 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "boards.security.client_address"
+AXES_CLIENT_IP_CALLABLE = "boards.clients.client_address"
 
-# django-ratelimit counts in the default cache; if Redis is down, let people claim.
+# The reverse proxies whose X-Forwarded-For is believed (addresses or networks); the
+# client is the right-most address in it that is not one of them (boards.clients).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+
+# django-ratelimit counts in the shared cache; if Redis is down, let people claim.
+RATELIMIT_USE_CACHE = "shared"
 RATELIMIT_FAIL_OPEN = True
-RATELIMIT_IP_META_KEY = os.environ.get("RATELIMIT_IP_META_KEY", "REMOTE_ADDR")
+RATELIMIT_IP_META_KEY = "boards.clients.client_address"
 SILENCED_SYSTEM_CHECKS = [
-    # Local memory is the documented development default; production sets REDIS_URL.
-    "django_ratelimit.E003",
+    # django-ratelimit knows only its own list of backends; the shared database cache
+    # adds atomically (boards.cache_backends), which is what its check asks for.
     "django_ratelimit.W001",
 ]
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # No manage token in any log line (a 404 for a mistyped manage link is logged).
+    "filters": {"no_tokens": {"()": "openspaces.logfilters.RedactTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["no_tokens"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     # Django's own loggers go through the root handler above, once; Django's default
     # "django" handlers would print every line a second time.

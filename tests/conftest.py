@@ -1,13 +1,19 @@
 import pytest
 from django.core.cache import cache
 
+from boards import caching
+
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Each test starts with an empty cache: board states, rendered boards, rate limits."""
+    """Each test starts with an empty cache: board states, rendered boards, rate limits.
+
+    The shared cache is a database table in tests: rolled back with each test's data."""
     cache.clear()
+    caching.forget_local_copies()
     yield
     cache.clear()
+    caching.forget_local_copies()
 
 
 @pytest.fixture(autouse=True)

@@ -189,7 +189,7 @@ def test_card_changelist_filters_flagged_and_searches_email(admin_client, settin
     first, second = _slots(day)[:2]
     flagged = make_card(slot=first, title="Buy my product")
     make_card(slot=second, title="Django async", email="ada@example.org")
-    services.card_flag(card=flagged)
+    services.card_flag(card=flagged, reason="Spam", reporter="a")
     url = reverse("admin:boards_card_changelist")
 
     by_flag = admin_client.get(url, {"flagged": "yes"})
@@ -310,7 +310,8 @@ def test_card_change_page_shows_history_of_host_and_chair(admin_client):
 
     admin_client.post(
         reverse("admin:boards_card_change", args=[card.pk]),
-        {"title": "Typing well", "description": "", "host_name": "Ada", "host_handle": ""},
+        {"title": "Typing well", "description": "", "host_name": "Ada", "host_handle": ""}
+        | {"flags-TOTAL_FORMS": "0", "flags-INITIAL_FORMS": "0"},  # the reports, read-only
     )
     page = admin_client.get(reverse("admin:boards_card_change", args=[card.pk]))
 
@@ -345,7 +346,7 @@ def test_glance_shows_fill_rates_empty_rooms_and_flagged_cards(admin_client, set
     slots = _slots(day)  # 10:00 A, B, C; 11:00 A, B, C
     make_card(slot=slots[0], title="Alpha")
     flagged = make_card(slot=slots[1], title="Sketchy")
-    services.card_flag(card=flagged)
+    services.card_flag(card=flagged, reason="Spam", reporter="a")
     services.slots_block(slot_ids=[slots[3].pk], reason="Lunch")
 
     response = admin_client.get(reverse("admin:boards_day_glance", args=[day.pk]))
@@ -367,7 +368,7 @@ def test_glance_shows_fill_rates_empty_rooms_and_flagged_cards(admin_client, set
 def test_glance_runs_constant_queries(admin_client, django_assert_max_num_queries, cards):
     (day, *_) = conference(days=2, rooms=5, hours=(10, 18))
     for slot in _slots(day)[:cards]:
-        services.card_flag(card=make_card(slot=slot))
+        services.card_flag(card=make_card(slot=slot), reason="Spam", reporter="a")
 
     with django_assert_max_num_queries(8):
         response = admin_client.get(reverse("admin:boards_day_glance", args=[day.pk]))

@@ -75,7 +75,7 @@ def test_board_query_count_is_constant(client, django_assert_max_num_queries, ca
         make_card(slot=slot, title=f"Topic {slot.pk}")
     with (
         time_machine.travel(local(2027, 5, 14, 9), tick=False),
-        django_assert_max_num_queries(5),
+        django_assert_max_num_queries(6),  # 1: the generation (boards.caching)
     ):
         response = client.get("/day/2027-05-14/")
     assert response.content.decode().count('class="p-card"') == cards  # the phone list
@@ -91,40 +91,6 @@ def test_board_is_the_same_for_everyone_and_cacheable(client):
     assert set(response["Cache-Control"].split(", ")) == {"public", "no-cache"}
 
 
-def test_board_poll_with_the_current_etag_is_answered_304_without_the_database(
-    client, django_assert_num_queries
-):
-    full_day(rooms=1, hours=(10, 11))
-    with time_machine.travel(local(2027, 5, 14, 9), tick=False):
-        etag = client.get("/day/2027-05-14/")["ETag"]
-        with django_assert_num_queries(0):
-            response = client.get("/day/2027-05-14/", headers={"if-none-match": etag})
-    assert response.status_code == 304
-    assert response.content == b""
-
-
-def test_board_etag_changes_when_a_card_is_pinned(client):
-    day = full_day(rooms=1, hours=(10, 11))
-    with time_machine.travel(local(2027, 5, 14, 9), tick=False):
-        before = client.get("/day/2027-05-14/")["ETag"]
-        make_card(slot=Slot.objects.get(day=day), title="Fresh")
-        response = client.get("/day/2027-05-14/", headers={"if-none-match": before})
-    assert response.status_code == 200
-    assert response["ETag"] != before
-    assert "Fresh" in response.content.decode()
-
-
-def test_board_etag_changes_when_the_next_slot_starts(client):
-    full_day(rooms=1, hours=(10, 12))
-    with time_machine.travel(local(2027, 5, 14, 9, 59), tick=False):
-        before = client.get("/day/2027-05-14/")["ETag"]
-    with time_machine.travel(local(2027, 5, 14, 10, 0), tick=False):
-        response = client.get("/day/2027-05-14/", headers={"if-none-match": before})
-    assert response.status_code == 200
-    assert 'class="claim-link"' in response.content.decode()  # 11:00 is still free
-    assert response.content.decode().count('<td class="cell open">') == 1
-
-
 def test_board_htmx_poll_gets_the_board_fragment_only(client):
     full_day(rooms=1, hours=(10, 11))
     with time_machine.travel(local(2027, 5, 14, 9), tick=False):
@@ -135,16 +101,6 @@ def test_board_htmx_poll_gets_the_board_fragment_only(client):
     assert "HX-Request" in response["Vary"]
 
 
-def test_board_served_when_the_cache_loses_everything(client, settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
-    day = full_day(rooms=1, hours=(10, 11))
-    make_card(slot=Slot.objects.get(day=day), title="Still here")
-    with time_machine.travel(local(2027, 5, 14, 9), tick=False):
-        response = client.get("/day/2027-05-14/")
-    assert response.status_code == 200
-    assert "Still here" in response.content.decode()
-
-
 def test_board_of_a_day_without_rooms_says_so(client):
     from boards.models import Day
 
@@ -152,16 +108,6 @@ def test_board_of_a_day_without_rooms_says_so(client):
     with time_machine.travel(local(2027, 5, 14, 9), tick=False):
         response = client.get("/day/2027-05-14/")
     assert "No rooms are set up for this day yet." in response.content.decode()
-
-
-def test_board_from_the_fast_path_has_plain_str_headers_for_any_wsgi_server(client):
-    full_day(rooms=1, hours=(10, 11))
-    with time_machine.travel(local(2027, 5, 14, 9), tick=False):
-        client.get("/day/2027-05-14/")  # rendered and cached
-        response = client.get("/day/2027-05-14/")  # answered from the cache
-    assert response.status_code == 200
-    assert "Content-Security-Policy" in response
-    assert all(type(name) is str and type(value) is str for name, value in response.items())
 
 
 def test_board_shows_a_handle_saved_past_the_form_as_plain_text(client):

@@ -153,10 +153,11 @@ def test_card_flag_at_limit_hides_card_and_keeps_slot(settings):
     card = make_card()
     version = card.slot.day.version
 
-    services.card_flag(card=card)
+    services.card_flag(card=card, reason="Spam", reporter="a")
+    services.card_flag(card=card, reason="Spam again", reporter="a")  # the same person
     card.refresh_from_db()
     assert card.status == Card.Status.ACTIVE
-    services.card_flag(card=card)
+    services.card_flag(card=card, reason="Spam", reporter="b")
 
     card.refresh_from_db()
     assert card.status == Card.Status.HIDDEN
@@ -168,7 +169,7 @@ def test_card_flag_at_limit_hides_card_and_keeps_slot(settings):
 def test_card_flags_clear_when_hidden_puts_card_back(settings):
     settings.OPENSPACES_FLAG_LIMIT = 1
     card = make_card()
-    services.card_flag(card=card)
+    services.card_flag(card=card, reason="Spam", reporter="a")
 
     services.card_flags_clear(card=card, actor=CHAIR)
 

@@ -9,8 +9,10 @@ from boards.models import Card, Flag
 from tests.factories import make_card, make_slot
 
 
-def _flag(client: Client, card: Card):
-    return client.post(reverse("boards:card_flag", args=[card.pk]))
+def _flag(client: Client, card: Card, address: str = "192.0.2.1", reason: str = "Spam"):
+    return client.post(
+        reverse("boards:card_flag", args=[card.pk]), {"reason": reason}, REMOTE_ADDR=address
+    )
 
 
 @pytest.mark.django_db
@@ -77,8 +79,8 @@ def test_flag_at_the_limit_hides_the_card_from_the_board(
     before = Client().get(board_url)
 
     with django_capture_on_commit_callbacks(execute=True):  # the cached board is forgotten
-        for _ in range(3):
-            _flag(Client(), card)
+        for person in range(3):
+            _flag(Client(), card, address=f"192.0.2.{person}")
     after = Client().get(board_url)
     card_page = Client().get(card.get_absolute_url())
 
@@ -96,8 +98,8 @@ def test_flag_below_the_limit_keeps_the_card_on_the_board(settings):
     settings.OPENSPACES_FLAG_LIMIT = 3
     card = make_card(title="Fine topic")
 
-    for _ in range(2):
-        _flag(Client(), card)
+    for person in range(2):
+        _flag(Client(), card, address=f"192.0.2.{person}")
 
     card.refresh_from_db()
     assert card.status == Card.Status.ACTIVE

@@ -11,7 +11,7 @@ from django.db import OperationalError
 from django.templatetags.static import static
 from django.test import Client, override_settings
 
-from boards import caching, services
+from boards import caching
 from boards.models import Card, Slot
 from tests.factories import conference, local, make_card
 
@@ -22,17 +22,16 @@ pytestmark = pytest.mark.django_db
 
 EVENING_BEFORE = local(2027, 5, 13, 20, 0)
 NOWHERE = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connections are refused
-REDIS_DOWN = {
-    "default": {
-        "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": NOWHERE,
-        "OPTIONS": {
-            "IGNORE_EXCEPTIONS": True,
-            "SOCKET_CONNECT_TIMEOUT": 0.25,
-            "SOCKET_TIMEOUT": 0.25,
-        },
-    }
+REDIS = {
+    "BACKEND": "django_redis.cache.RedisCache",
+    "LOCATION": NOWHERE,
+    "OPTIONS": {
+        "IGNORE_EXCEPTIONS": True,
+        "SOCKET_CONNECT_TIMEOUT": 0.25,
+        "SOCKET_TIMEOUT": 0.25,
+    },
 }
+REDIS_DOWN = {"default": REDIS, "shared": REDIS}  # as settings.py sets them with REDIS_URL
 
 
 @pytest.fixture(autouse=True)
@@ -124,7 +123,7 @@ def test_a_database_outage_outside_a_view_is_a_friendly_503_too(monkeypatch):
     )
     client = Client(raise_request_exception=False)
     # Reporting a card remembers it in the session (one report per browser).
-    response = client.post(f"/card/{card.pk}/flag/")
+    response = client.post(f"/card/{card.pk}/flag/", {"reason": "Spam"})
     assert_friendly_503(response)
 
 
@@ -153,28 +152,6 @@ def test_an_unexpected_error_is_the_friendly_500_without_a_traceback(monkeypatch
 
 
 # The cache ----------------------------------------------------------------------------
-
-
-def test_the_board_rendering_is_cached_per_board_version(
-    client, django_assert_num_queries, django_capture_on_commit_callbacks
-):
-    conference()
-    first = client.get("/day/2027-05-14/")
-    with django_assert_num_queries(0):
-        again = client.get("/day/2027-05-14/")
-    assert again.content == first.content
-    with django_assert_num_queries(0):
-        poll = client.get("/day/2027-05-14/", headers={"If-None-Match": first["ETag"]})
-    assert poll.status_code == 304
-
-    slot = Slot.objects.filter(day__date="2027-05-14").first()
-    fields = {"title": "Fresh", "host_name": "Ada", "description": "", "host_handle": ""}
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/slot/{slot.pk}/claim/", fields | {"email": "", "website": ""})
-    changed = client.get("/day/2027-05-14/", headers={"If-None-Match": first["ETag"]})
-    assert changed.status_code == 200
-    assert changed["ETag"] != first["ETag"]
-    assert "Fresh" in changed.content.decode()
 
 
 @override_settings(CACHES=REDIS_DOWN)
@@ -218,52 +195,3 @@ def test_static_files_are_collected_hashed_compressed_and_cached_for_ever(tmp_pa
         assert "immutable" not in plain["Cache-Control"]
         hashed.close()  # whitenoise streams open files
         plain.close()
-
-
-# The boards' fast path (boards.middleware) ----------------------------------------------
-
-
-def test_a_poll_with_the_current_etag_is_304_without_database_or_session(
-    client, django_assert_num_queries
-):
-    conference()
-    board = client.get("/")
-    assert board.status_code == 200
-    with django_assert_num_queries(0):
-        poll = client.get("/", headers={"If-None-Match": board["ETag"]})
-        again = client.get("/")
-    assert poll.status_code == 304
-    assert poll["ETag"] == board["ETag"]
-    assert again.content == board.content
-    for response in [board, poll, again]:
-        assert response["Vary"] == "HX-Request, Accept-Encoding"  # gzip when asked
-        assert response["Cache-Control"] == "public, no-cache"
-        assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
-        assert response["X-Frame-Options"] == "DENY"
-        assert not response.cookies
-
-
-def test_the_fast_path_answers_fragments_apart_and_keeps_allowed_hosts(client):
-    conference()
-    page = client.get("/day/2027-05-14/")
-    fragment = client.get("/day/2027-05-14/", headers={"HX-Request": "true"})
-    cached_fragment = client.get("/day/2027-05-14/", headers={"HX-Request": "true"})
-    assert fragment["ETag"] != page["ETag"]
-    assert cached_fragment.content == fragment.content
-    assert "<html" in page.content.decode()
-    assert "<html" not in fragment.content.decode()
-    assert client.get("/day/2027-05-14/", headers={"Host": "evil.example"}).status_code == 400
-    assert client.get("/day/2027-02-30/").status_code == 404
-
-
-def test_a_write_changes_the_etag_at_once(client, django_capture_on_commit_callbacks):
-    conference()
-    before = client.get("/day/2027-05-14/")
-    slot = Slot.objects.filter(day__date="2027-05-14").first()
-    with django_capture_on_commit_callbacks(execute=True):
-        caching_before = client.get("/day/2027-05-14/", headers={"If-None-Match": before["ETag"]})
-        services.slot_block(slot=slot, reason="Lunch")
-    after = client.get("/day/2027-05-14/", headers={"If-None-Match": before["ETag"]})
-    assert caching_before.status_code == 304
-    assert after.status_code == 200
-    assert "Blocked: Lunch" in after.content.decode()

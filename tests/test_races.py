@@ -190,11 +190,12 @@ def test_race_chair_removal_against_host_moves_stays_removed(board, chair):
     run_trials(TRIALS, trial)
 
 
-def flagger(card: Card) -> Callable[[], int]:
-    client = Client()
+def flagger(card: Card, number: int) -> Callable[[], int]:
+    # Reports count once per client address: each flagger is another attendee.
+    client = Client(REMOTE_ADDR=f"192.0.2.{number + 1}")
 
     def flag() -> int:
-        return client.post(f"/card/{card.pk}/flag/").status_code
+        return client.post(f"/card/{card.pk}/flag/", {"reason": "Spam"}).status_code
 
     return flag
 
@@ -205,7 +206,7 @@ def test_race_flags_against_host_moves_hide_the_card_without_500(board, settings
 
     def trial(_trial: int) -> None:
         card, token = fresh_card()
-        flaggers = [flagger(card) for _ in range(settings.OPENSPACES_FLAG_LIMIT)]
+        flaggers = [flagger(card, number) for number in range(settings.OPENSPACES_FLAG_LIMIT)]
         movers = [mover(card, token, slot) for slot in free_slots(MOVERS)]
         statuses = race(*flaggers, *movers)
         assert_no_server_error(statuses)
@@ -249,6 +250,8 @@ def chair_editor(chair, card: Card, title: str) -> Callable[[], int]:
 
     def edit() -> int:
         data = {"title": title, "description": "", "host_name": "Ada", "host_handle": ""}
+        # The card's page lists its reports (an inline): its management form comes too.
+        data |= {"flags-TOTAL_FORMS": "0", "flags-INITIAL_FORMS": "0"}
         return client.post(f"/admin/boards/card/{card.pk}/change/", data).status_code
 
     return edit
@@ -277,7 +280,8 @@ def releaser(card: Card, token: str) -> Callable[[], int]:
     client = Client()
 
     def release() -> int:
-        return client.post(f"/card/{card.pk}/manage/{token}/release/").status_code
+        confirmed = {"confirm": "release"}  # the second step, "Yes, release my slot"
+        return client.post(f"/card/{card.pk}/manage/{token}/release/", confirmed).status_code
 
     return release
 

@@ -8,19 +8,21 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.formats import date_format
 from django.utils.translation import gettext
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import push_url, trigger_client_event
 from django_ratelimit.core import is_ratelimited
 
-from boards import services
+from boards import clients, services
+from boards.forms import FlagForm
 from boards.models import Card, Interest
 from boards.views.common import HtmxHttpRequest, never_cache_headers, see_other
 from boards.views.hosts import CLAIMED_COOKIE, CLAIMED_COOKIE_SALT, hosted_token
 
 
-@require_GET
+@require_safe
 def card_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     card = get_object_or_404(Card.objects.with_place().with_interest(), pk=pk)
     # The manage link is shown once, to the person who just claimed the card.
@@ -30,8 +32,7 @@ def card_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if token and not card.token_matches(token):
         token = ""
     context = {
-        "card": card,
-        "flagged": card.pk in request.session.get(FLAGGED_SESSION_KEY, []),
+        **_card_context(request, card),
         "manage_url": (
             request.build_absolute_uri(
                 reverse("boards:card_manage", kwargs={"pk": card.pk, "token": token})
@@ -40,8 +41,6 @@ def card_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             else ""
         ),
         "own_card": bool(hosted_token(request, card)),
-        **_interest_context(card, _browser_key(request)),
-        **_share_context(request, card),
     }
     status = 200 if card.is_active else 410
     template = "boards/card.html#card" if request.htmx else "boards/card.html"
@@ -62,23 +61,43 @@ def card_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+def _card_context(
+    request: HttpRequest, card: Card, flag_form: FlagForm | None = None
+) -> dict[str, object]:
+    return {
+        "card": card,
+        "flagged": card.pk in request.session.get(FLAGGED_SESSION_KEY, []),
+        "flag_form": flag_form or FlagForm(),
+        "flag_limit": settings.OPENSPACES_FLAG_LIMIT,
+        **_interest_context(card, _browser_key(request)),
+        **_share_context(request, card),
+    }
+
+
 @require_POST
 def card_flag(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    """An attendee reports a card as inappropriate: once per browser, rate-limited."""
-    card = get_object_or_404(Card.objects.select_related("slot__day", "slot__room"), pk=pk)
+    """An attendee reports a card with a reason: counted once per client address (however
+    many cookies it clears), rate-limited per address."""
+    card = get_object_or_404(Card.objects.with_place().with_interest(), pk=pk)
     flagged = request.session.get(FLAGGED_SESSION_KEY, [])
+    form = FlagForm(request.POST)
     per_minute = settings.OPENSPACES_FLAG_RATE
     if per_minute > 0 and is_ratelimited(
         request, group="flag", key="ip", rate=f"{per_minute}/m", method="POST", increment=True
     ):
-        context = {"card": card, "flagged": False, "flag_rate_limited": True}
+        context = {**_card_context(request, card, form), "flag_rate_limited": True}
         return render(request, "boards/card.html", context, status=429)
-    if card.pk not in flagged:
-        try:
-            services.card_flag(card=card)
-        except services.Busy as busy:  # not counted: the attendee can send it again
-            return HttpResponse(busy.reason, status=409, content_type="text/plain; charset=utf-8")
-        request.session[FLAGGED_SESSION_KEY] = [*flagged, card.pk]
+    if not form.is_valid():
+        return render(request, "boards/card.html", _card_context(request, card, form), status=422)
+    # A keyed hash: the table can tell reporters apart without keeping their addresses.
+    reporter = salted_hmac(
+        "boards.flag.reporter", clients.client_address(request), algorithm="sha256"
+    ).hexdigest()
+    try:
+        services.card_flag(card=card, reason=form.cleaned_data["reason"], reporter=reporter)
+    except services.Busy as busy:  # not counted: the attendee can send it again
+        return HttpResponse(busy.reason, status=409, content_type="text/plain; charset=utf-8")
+    request.session[FLAGGED_SESSION_KEY] = [*flagged, card.pk]
     return see_other(card.get_absolute_url())
 
 

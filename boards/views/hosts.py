@@ -152,13 +152,13 @@ def _claim_rate() -> str | None:
     return f"{per_minute}/m" if per_minute > 0 else None
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     slot = get_object_or_404(Slot.objects.select_related("day", "room"), pk=pk)
     now = timezone.now()
     context = {"slot": slot, "reason": "", "alternatives": []}
     status = 200
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         form = ClaimForm()
         context["reason"] = slot.unavailable_reason(now)
         if context["reason"]:
@@ -240,7 +240,7 @@ def _back_to_manage(card: Card, token: str, done: str) -> HttpResponse:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def card_manage(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
     """The host's private page: edit the text (POST here), move or release."""
     card = _managed_card(pk, token)

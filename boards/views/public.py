@@ -4,7 +4,6 @@ that they can be cached whole and answered 304 (boards.caching)."""
 
 import datetime as dt
 import json
-import zlib
 from collections.abc import Iterable
 
 import segno
@@ -14,10 +13,10 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import patch_cache_control
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from boards import caching, calendar, exports, timeline
 from boards.board import Hour, build_board, build_boards, normalise_query
@@ -30,7 +29,7 @@ from boards.views.common import HtmxHttpRequest
 # The boards ---------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def current_board(request: HtmxHttpRequest) -> HttpResponse:
     now = timezone.now()
     states = caching.board_states()
@@ -40,7 +39,7 @@ def current_board(request: HtmxHttpRequest) -> HttpResponse:
     return _board_response(request, states=states, date=date, now=now, home=True)
 
 
-@require_GET
+@require_safe
 def day_board(request: HtmxHttpRequest, date: dt.date) -> HttpResponse:
     return _board_response(
         request, states=caching.board_states(), date=date, now=timezone.now(), home=False
@@ -85,7 +84,7 @@ def _board_response(
 def _all_days_mark(states: list[BoardState], now: dt.datetime) -> str:
     window = settings.OPENSPACES_INTEREST_WINDOW
     marks = [(s.date, s.version, timeline.interest_mark(s, now, window)) for s in states]
-    return f"{zlib.crc32(repr(marks).encode()):x}"
+    return caching.digest(repr(marks))[:16]
 
 
 def _render_board(
@@ -122,33 +121,40 @@ def _render_board(
 
 
 def _before_first_board(
-    request: HtmxHttpRequest, states: list[BoardState], now: dt.datetime
+    request: HttpRequest, states: list[BoardState], now: dt.datetime
 ) -> HttpResponse:
-    context = {"first_board": states[0] if states else None, "now": now}
-    response = render(request, "boards/before.html", context)
-    patch_cache_control(response, public=True, max_age=60)
-    return response
+    """When and where the first board opens: it changes when that moment comes."""
+    etag = caching.etag(
+        "before",
+        version=caching.states_version(states),
+        changes_at=timeline.next_change(states, now),
+    )
+
+    def render_before() -> str:
+        context = {"first_board": states[0] if states else None, "now": now, **conference(None)}
+        return render_to_string("boards/before.html", context)
+
+    return cached_page(request, etag, render_before, vary="")
 
 
 # Claiming -----------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def schedule_json(request: HtmxHttpRequest) -> HttpResponse:
     """The whole schedule as JSON (see the README). The same for everyone, like the boards."""
     states = caching.board_states()
-    etag = f'"schedule-{zlib.crc32(repr([(s.date, s.version) for s in states]).encode()):x}"'
-    response = get_conditional_response(request, etag=etag)
-    if response is None:
-        # Cached like the boards, under the version (and the host its links name).
-        key = f"{etag}-{request.get_host()}"
-        body = caching.rendered(key)
-        if body is None:
-            body = json.dumps(exports.schedule(build_url=request.build_absolute_uri))
-            caching.remember_rendered(key, body)
-        response = HttpResponse(body, content_type="application/json")
-    response["ETag"] = etag
-    patch_cache_control(response, public=True, no_cache=True)
+    # Cached like the boards, under the version (and the host its links name).
+    etag = caching.etag(
+        "schedule", version=caching.states_version(states), typed=[request.get_host()]
+    )
+    response = cached_page(
+        request,
+        etag,
+        lambda: json.dumps(exports.schedule(build_url=request.build_absolute_uri)),
+        vary="",
+        content_type="application/json",
+    )
     response["Access-Control-Allow-Origin"] = "*"
     return response
 
@@ -169,11 +175,11 @@ def _now_and_next(date: dt.date, now: dt.datetime) -> tuple[list[Card], list[Car
     """
     cards = list(
         Card.objects.active()
+        .on(date)
         .with_place()
         .with_interest()
-        .filter(slot__day__date=date)
         .starting_between(now - SLOT_LENGTH + EPSILON, now + SLOT_LENGTH + EPSILON)
-        .order_by("slot__starts_at", "slot__room__position", "slot__room__name")
+        .in_board_order()
     )
     return (
         [card for card in cards if card.slot.starts_at <= now],
@@ -181,20 +187,22 @@ def _now_and_next(date: dt.date, now: dt.datetime) -> tuple[list[Card], list[Car
     )
 
 
-@require_GET
+@require_safe
 def now_next(request: HtmxHttpRequest) -> HttpResponse:
     """What is on right now and in the next hour on today's board: same for everyone."""
     now = timezone.now()
     states = caching.board_states()
     state = _today_state(states, now)
-    changes_at = int(timeline.next_change(states, now, lookahead=SLOT_LENGTH).timestamp())
+    changes_at = timeline.next_change(states, now, lookahead=SLOT_LENGTH)
     if state is None:
         key = f"none-{timezone.localdate(now):%Y%m%d}"
     else:
         interests = timeline.interest_mark(state, now, settings.OPENSPACES_INTEREST_WINDOW)
         key = f"{state.date:%Y%m%d}-{state.version}-i{interests}"
     fragment = bool(request.htmx) and not request.htmx.boosted
-    etag = f'"{caching.RELEASE}-now-{key}-{changes_at}{"-fragment" if fragment else ""}"'
+    etag = caching.etag(
+        "now", version=key, changes_at=changes_at, variant="fragment" if fragment else ""
+    )
 
     def render_now() -> str:
         current, upcoming = _now_and_next(state.date, now) if state else ([], [])
@@ -219,24 +227,38 @@ def _domain(request: HttpRequest) -> str:
     return request.get_host().split(":")[0]
 
 
-def _ics_response(body: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+ICS_TYPE = "text/calendar; charset=utf-8"
+
+
+def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
-@require_GET
+@require_safe
 def card_calendar(request: HttpRequest, pk: int) -> HttpResponse:
-    """One open space with a reminder 15 minutes before, to add to a calendar."""
+    """One open space with a reminder 15 minutes before, to add to a calendar.
+
+    Like the card's page, a card no longer on the board answers 410, and says nothing
+    of what it was."""
     card = get_object_or_404(Card.objects.with_place(), pk=pk)
-    body = calendar.calendar_for(
-        [card],
-        name=card.title,
-        domain=_domain(request),
-        url_for=lambda card: request.build_absolute_uri(card.get_absolute_url()),
-        alarm=True,
-    )
-    response = _ics_response(body, f"open-space-{card.pk}.ics")
+    if not card.is_active:
+        response = HttpResponse(
+            "This open space is not on the board any more.",
+            status=410,
+            content_type="text/plain; charset=utf-8",
+        )
+    else:
+        body = calendar.calendar_for(
+            [card],
+            name=card.title,
+            domain=_domain(request),
+            url_for=lambda card: request.build_absolute_uri(card.get_absolute_url()),
+            alarm=True,
+        )
+        response = _attachment(
+            HttpResponse(body, content_type=ICS_TYPE), f"open-space-{card.pk}.ics"
+        )
     patch_cache_control(response, public=True, no_cache=True)
     return response
 
@@ -244,43 +266,43 @@ def card_calendar(request: HttpRequest, pk: int) -> HttpResponse:
 def _feed_response(
     request: HttpRequest, *, etag: str, cards: Iterable[Card], name: str, filename: str
 ) -> HttpResponse:
-    response = get_conditional_response(request, etag=etag)
-    if response is None:
-        body = calendar.calendar_for(
+    def render_feed() -> str:
+        return calendar.calendar_for(
             cards,
             name=name,
             domain=_domain(request),
             url_for=lambda card: request.build_absolute_uri(card.get_absolute_url()),
-        )
-        response = _ics_response(body, filename)
-    response["ETag"] = etag
-    patch_cache_control(response, public=True, no_cache=True)
-    return response
+        ).decode()
+
+    return _attachment(
+        cached_page(request, etag, render_feed, vary="", content_type=ICS_TYPE), filename
+    )
 
 
-@require_GET
+@require_safe
 def day_calendar(request: HttpRequest, date: dt.date) -> HttpResponse:
     """A feed of the open spaces of one day, to subscribe to."""
     state = _board_or_404(caching.board_states(), date)
     return _feed_response(
         request,
-        etag=f'"ics-{state.date:%Y%m%d}-{state.version}-{zlib.crc32(_domain(request).encode()):x}"',
-        cards=Card.objects.for_calendar().filter(slot__day__date=date),
+        etag=caching.etag(
+            "ics-day", version=f"{state.date:%Y%m%d}.{state.version}", typed=[request.get_host()]
+        ),
+        cards=Card.objects.for_calendar().on(date),
         name=f"{settings.OPENSPACES_NAME}: {date:%A %-d %B}",
         filename=f"open-spaces-{date}.ics",
     )
 
 
-@require_GET
+@require_safe
 def conference_calendar(request: HttpRequest) -> HttpResponse:
     """A feed of every open space of the conference, to subscribe to."""
     states = caching.board_states()
-    versions = zlib.crc32(
-        repr([(s.date, s.version) for s in states] + [_domain(request)]).encode()
-    )
     return _feed_response(
         request,
-        etag=f'"ics-all-{versions:x}"',
+        etag=caching.etag(
+            "ics", version=caching.states_version(states), typed=[request.get_host()]
+        ),
         cards=Card.objects.for_calendar(),
         name=settings.OPENSPACES_NAME,
         filename="open-spaces.ics",
@@ -290,7 +312,7 @@ def conference_calendar(request: HttpRequest) -> HttpResponse:
 # The big screen
 
 
-@require_GET
+@require_safe
 def current_display(request: HtmxHttpRequest) -> HttpResponse:
     now = timezone.now()
     states = caching.board_states()
@@ -300,7 +322,7 @@ def current_display(request: HtmxHttpRequest) -> HttpResponse:
     return _display_response(request, states=states, date=date, now=now, home=True)
 
 
-@require_GET
+@require_safe
 def day_display(request: HtmxHttpRequest, date: dt.date) -> HttpResponse:
     return _display_response(
         request, states=caching.board_states(), date=date, now=timezone.now(), home=False
@@ -327,7 +349,7 @@ def _display_response(
         now,
         fragment=fragment,
         kind="display",
-        variant=f"{zlib.crc32(phone_url.encode()):x}",
+        typed=[phone_url],
     )
 
     def render_display() -> str:

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('boards', '0004_interest'),
+        ('boards', '0006_issue10_flag_reason'),
     ]
 
     operations = [

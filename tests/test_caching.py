@@ -1,0 +1,332 @@
+"""Caching: ETags, the boards' fast path (boards.middleware), cached renderings and their
+freshness (boards.caching)."""
+
+import threading
+import zlib
+
+import pytest
+import time_machine
+from django.core.cache import caches
+from django.db import connection
+from django.http import HttpResponse
+
+from boards import caching, services
+from boards.middleware import BoardFastPathMiddleware
+from boards.models import Slot
+from tests.factories import conference, local, make_card
+
+pytestmark = pytest.mark.django_db
+
+EVENING_BEFORE = local(2027, 5, 13, 20, 0)
+
+
+def full_day(rooms: int = 8, hours: tuple[int, int] = (10, 18)):
+    days = conference(rooms=rooms, hours=hours, days=1)
+    return days[0]
+
+
+@pytest.fixture
+def _evening_before():
+    with time_machine.travel(EVENING_BEFORE, tick=False):
+        yield
+
+
+# ETags and polls of the board page -------------------------------------------------------
+
+
+def test_board_poll_with_the_current_etag_is_answered_304_with_one_small_read(
+    client, django_assert_max_num_queries
+):
+    full_day(rooms=1, hours=(10, 11))
+    with time_machine.travel(local(2027, 5, 14, 9), tick=False):
+        etag = client.get("/day/2027-05-14/")["ETag"]
+        with django_assert_max_num_queries(1):  # the generation: is the board still the same?
+            response = client.get("/day/2027-05-14/", headers={"if-none-match": etag})
+    assert response.status_code == 304
+    assert response.content == b""
+
+
+def test_board_etag_changes_when_a_card_is_pinned(client):
+    day = full_day(rooms=1, hours=(10, 11))
+    with time_machine.travel(local(2027, 5, 14, 9), tick=False):
+        before = client.get("/day/2027-05-14/")["ETag"]
+        make_card(slot=Slot.objects.get(day=day), title="Fresh")
+        response = client.get("/day/2027-05-14/", headers={"if-none-match": before})
+    assert response.status_code == 200
+    assert response["ETag"] != before
+    assert "Fresh" in response.content.decode()
+
+
+def test_board_etag_changes_when_the_next_slot_starts(client):
+    full_day(rooms=1, hours=(10, 12))
+    with time_machine.travel(local(2027, 5, 14, 9, 59), tick=False):
+        before = client.get("/day/2027-05-14/")["ETag"]
+    with time_machine.travel(local(2027, 5, 14, 10, 0), tick=False):
+        response = client.get("/day/2027-05-14/", headers={"if-none-match": before})
+    assert response.status_code == 200
+    assert 'class="claim-link"' in response.content.decode()  # 11:00 is still free
+    assert response.content.decode().count('<td class="cell open">') == 1
+
+
+def test_board_served_when_the_cache_loses_everything(client, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    day = full_day(rooms=1, hours=(10, 11))
+    make_card(slot=Slot.objects.get(day=day), title="Still here")
+    with time_machine.travel(local(2027, 5, 14, 9), tick=False):
+        response = client.get("/day/2027-05-14/")
+    assert response.status_code == 200
+    assert "Still here" in response.content.decode()
+
+
+def test_board_from_the_fast_path_has_plain_str_headers_for_any_wsgi_server(client):
+    full_day(rooms=1, hours=(10, 11))
+    with time_machine.travel(local(2027, 5, 14, 9), tick=False):
+        client.get("/day/2027-05-14/")  # rendered and cached
+        response = client.get("/day/2027-05-14/")  # answered from the cache
+    assert response.status_code == 200
+    assert "Content-Security-Policy" in response
+    assert all(type(name) is str and type(value) is str for name, value in response.items())
+
+
+# The cache and the fast path, the evening before the conference --------------------------
+
+
+@pytest.mark.usefixtures("_evening_before")
+def test_the_board_rendering_is_cached_per_board_version(
+    client, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    conference()
+    first = client.get("/day/2027-05-14/")
+    with django_assert_max_num_queries(1):  # the generation
+        again = client.get("/day/2027-05-14/")
+    assert again.content == first.content
+    with django_assert_max_num_queries(1):
+        poll = client.get("/day/2027-05-14/", headers={"If-None-Match": first["ETag"]})
+    assert poll.status_code == 304
+
+    slot = Slot.objects.filter(day__date="2027-05-14").first()
+    fields = {"title": "Fresh", "host_name": "Ada", "description": "", "host_handle": ""}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/slot/{slot.pk}/claim/", fields | {"email": "", "website": ""})
+    changed = client.get("/day/2027-05-14/", headers={"If-None-Match": first["ETag"]})
+    assert changed.status_code == 200
+    assert changed["ETag"] != first["ETag"]
+    assert "Fresh" in changed.content.decode()
+
+
+@pytest.mark.usefixtures("_evening_before")
+def test_a_poll_with_the_current_etag_is_304_with_one_small_read_and_no_session(
+    client, django_assert_max_num_queries
+):
+    conference()
+    board = client.get("/")
+    assert board.status_code == 200
+    with django_assert_max_num_queries(2):  # one read of the generation each
+        poll = client.get("/", headers={"If-None-Match": board["ETag"]})
+        again = client.get("/")
+    assert poll.status_code == 304
+    assert poll["ETag"] == board["ETag"]
+    assert again.content == board.content
+    for response in [board, poll, again]:
+        # gzip when asked; `/` alone sends a reader of another language to its board.
+        assert response["Vary"] == "HX-Request, Accept-Encoding, Accept-Language, Cookie"
+        assert response["Content-Language"] == "en"
+        assert response["Cache-Control"] == "public, no-cache"
+        assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+        assert response["X-Frame-Options"] == "DENY"
+        assert not response.cookies
+
+
+@pytest.mark.usefixtures("_evening_before")
+def test_the_fast_path_answers_fragments_apart_and_keeps_allowed_hosts(client):
+    conference()
+    page = client.get("/day/2027-05-14/")
+    fragment = client.get("/day/2027-05-14/", headers={"HX-Request": "true"})
+    cached_fragment = client.get("/day/2027-05-14/", headers={"HX-Request": "true"})
+    assert fragment["ETag"] != page["ETag"]
+    assert cached_fragment.content == fragment.content
+    assert "<html" in page.content.decode()
+    assert "<html" not in fragment.content.decode()
+    assert client.get("/day/2027-05-14/", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/day/2027-02-30/").status_code == 404
+
+
+@pytest.mark.usefixtures("_evening_before")
+def test_a_write_changes_the_etag_at_once(client, django_capture_on_commit_callbacks):
+    conference()
+    before = client.get("/day/2027-05-14/")
+    slot = Slot.objects.filter(day__date="2027-05-14").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        caching_before = client.get("/day/2027-05-14/", headers={"If-None-Match": before["ETag"]})
+        services.slot_block(slot=slot, reason="Lunch")
+    after = client.get("/day/2027-05-14/", headers={"If-None-Match": before["ETag"]})
+    assert caching_before.status_code == 304
+    assert after.status_code == 200
+    assert "Blocked: Lunch" in after.content.decode()
+
+
+# Read-your-writes, across threads and workers ----------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_thread_with_the_old_generation_cannot_pin_its_etag_in_the_memo(monkeypatch):
+    """Regression: with gthread workers, a thread still working out the ETag of the board
+    as it was before a write must not leave that ETag behind for the polls after it."""
+    conference()
+    fast_path = BoardFastPathMiddleware(lambda request: HttpResponse())
+    real_board_etag = caching.board_etag
+    computing, proceed = threading.Event(), threading.Event()
+
+    def slow_board_etag(*args, **kwargs):
+        if threading.current_thread().name == "old":
+            computing.set()
+            proceed.wait(10)
+        return real_board_etag(*args, **kwargs)
+
+    monkeypatch.setattr(caching, "board_etag", slow_board_etag)
+    old = []
+    with time_machine.travel(local(2027, 5, 14, 9), tick=False):
+
+        def poll_in_another_thread():
+            try:
+                old.append(fast_path.current_etag("2027-05-14", False))
+            finally:
+                connection.close()  # each thread has its own
+
+        thread = threading.Thread(name="old", target=poll_in_another_thread)
+        thread.start()
+        assert computing.wait(10)  # the old thread has read the states before the write
+        services.slot_block(slot=Slot.objects.filter(day__date="2027-05-14").first(), reason="X")
+        new = fast_path.current_etag("2027-05-14", False)
+        proceed.set()
+        thread.join(10)
+        after = fast_path.current_etag("2027-05-14", False)
+    assert old[0] != new
+    assert after == new
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_in_another_worker_is_seen_by_the_next_read(client):
+    """Each worker keeps its own local memory; the generation is in the database, so a
+    write made elsewhere (here: with this process's copies forgotten nowhere) shows."""
+    conference()
+    with time_machine.travel(local(2027, 5, 14, 9), tick=False):
+        before = client.get("/day/2027-05-14/")
+        slot = Slot.objects.filter(day__date="2027-05-14").first()
+        # Another worker's write: the same services, but this process's local memory
+        # (its board states and renderings) is not told anything.
+        services.slot_block(slot=slot, reason="Sponsor lunch")
+        after = client.get("/day/2027-05-14/", headers={"If-None-Match": before["ETag"]})
+    assert after.status_code == 200
+    assert "Blocked: Sponsor lunch" in after.text
+
+
+# One recipe ------------------------------------------------------------------------------
+
+
+def test_a_search_with_a_colliding_checksum_cannot_poison_another_search(client):
+    """The rendering of a search is cached under a cryptographic digest of the query:
+    a crafted query with the same CRC32 as "django" gets a key of its own."""
+    conference()
+    make_card(slot=Slot.objects.filter(day__date="2027-05-14").first(), title="Django async")
+    assert zlib.crc32(b"q=django") != zlib.crc32(b"q=nothing-here")  # (any two queries)
+    with time_machine.travel(local(2027, 5, 14, 9), tick=False):
+        attacker = client.get("/day/2027-05-14/?q=nothing-here")
+        reader = client.get("/day/2027-05-14/?q=django")
+    assert attacker["ETag"] != reader["ETag"]
+    assert caching.digest("q=django") in reader["ETag"]
+    assert "Django async" in reader.text
+
+
+def test_every_page_the_same_for_everyone_takes_its_etag_from_the_one_recipe(client):
+    conference()
+    with time_machine.travel(local(2027, 5, 14, 9), tick=False):
+        urls = [
+            "/",
+            "/day/2027-05-14/",
+            "/day/2027-05-14/?q=django",
+            "/now/",
+            "/display/",
+            "/schedule.json",
+            "/calendar.ics",
+            "/day/2027-05-14/calendar.ics",
+        ]
+        for url in urls:
+            response = client.get(url)
+            assert response["ETag"].startswith(f'"{caching.RELEASE}-'), url
+            assert response["Cache-Control"] == "public, no-cache", url
+            again = client.get(url, headers={"If-None-Match": response["ETag"]})
+            assert again.status_code == 304, url
+
+
+def test_before_the_first_board_the_page_is_not_kept_past_the_opening(client):
+    conference()  # the first board opens at 17:30 the evening before
+    with time_machine.travel(local(2027, 5, 13, 17, 29), tick=False):
+        before = client.get("/")
+    with time_machine.travel(local(2027, 5, 13, 17, 30), tick=False):
+        opened = client.get("/", headers={"If-None-Match": before["ETag"]})
+    assert "max-age" not in before["Cache-Control"]
+    assert before["Cache-Control"] == "public, no-cache"
+    assert "The first board goes up" in before.text
+    assert opened.status_code == 200
+    assert "The first board goes up" not in opened.text
+
+
+def test_the_release_stamp_changes_with_the_code(settings, tmp_path):
+    (tmp_path / "boards").mkdir()
+    code = tmp_path / "boards" / "views.py"
+    code.write_text("LAYOUT = 1\n")
+    settings.BASE_DIR = tmp_path
+    first = caching._release_stamp()
+    code.write_text("LAYOUT = 2\n")
+    assert caching._release_stamp() != first
+
+
+# HEAD ------------------------------------------------------------------------------------
+
+
+def test_head_works_wherever_get_does(client):
+    conference()
+    card = make_card(slot=Slot.objects.filter(day__date="2027-05-14").first())
+    urls = [
+        "/",
+        "/day/2027-05-14/",
+        "/now/",
+        "/display/",
+        "/schedule.json",
+        "/calendar.ics",
+        "/day/2027-05-14/calendar.ics",
+        f"/card/{card.pk}/",
+        f"/card/{card.pk}/calendar.ics",
+        f"/slot/{Slot.objects.last().pk}/claim/",
+        "/healthz",
+    ]
+    with time_machine.travel(local(2027, 5, 14, 9), tick=False):
+        for url in urls:
+            client.get(url)  # cached, so that the fast path answers the boards' HEADs too
+            response = client.head(url)
+            assert response.status_code == 200, url
+            assert response.content == b"", url
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rate_limit_counters_shared_by_workers_lose_no_count():
+    """Without Redis the counters live in the database; racing adds must all count
+    (Django's own database cache adds by read-then-write and loses some)."""
+    shared = caches["shared"]
+    shared.add("ratelimit:test", 0, 60)
+
+    def add_many():
+        try:
+            for _ in range(25):
+                shared.incr("ratelimit:test")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=add_many) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert shared.get("ratelimit:test") == 100
+    shared.delete("ratelimit:test")  # the table is not flushed between tests
