@@ -244,7 +244,7 @@ def card_calendar(request: HttpRequest, pk: int) -> HttpResponse:
     card = get_object_or_404(Card.objects.with_place(), pk=pk)
     if not card.is_active:
         response = HttpResponse(
-            "This open space is not on the board any more.",
+            gettext("This open space is not on the board any more."),
             status=410,
             content_type="text/plain; charset=utf-8",
         )
