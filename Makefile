@@ -96,6 +96,6 @@ faults: $(VENV)/installed  ## behaviour under faults: PostgreSQL restart, Redis 
 # The catalogue (boards/locale/es/LC_MESSAGES/django.po) from every marked string, then the
 # compiled .mo that is committed with it. Needs GNU gettext (apt-get install gettext).
 messages: $(VENV)/installed  ## after changing user-facing text: update, translate, compile
-	$(DEV_ENV) $(PY) manage.py makemessages --locale es --no-location --ignore=.venv \
+	$(DEV_ENV) $(PY) manage.py makemessages --locale es --no-location --no-obsolete --ignore=.venv \
 		--ignore=staticfiles --ignore=tests --ignore=bench --ignore=static
 	$(DEV_ENV) $(PY) manage.py compilemessages --ignore=.venv

@@ -94,7 +94,12 @@ class BoardFastPathMiddleware:
         response["Content-Language"] = language
         return response
 
-    def current_etag(self, date_text: str | None, fragment: bool, language: str) -> str | None:
+    def current_etag(
+        self, date_text: str | None, fragment: bool, language: str | None = None
+    ) -> str | None:
+        """The current ETag of a board in `language` (the main one by default), which the
+        caller has activated."""
+        language = language or settings.LANGUAGE_CODE
         now = timezone.now()
         generation, states = caching.board_states_generation()
         key = (generation, language, date_text, fragment)
