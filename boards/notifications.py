@@ -5,6 +5,7 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
+from django.utils.translation import gettext
 
 from boards.models import Card
 
@@ -18,7 +19,8 @@ def send_manage_link(*, card: Card, manage_url: str) -> None:
     context = {"card": card, "manage_url": manage_url, "name": settings.OPENSPACES_NAME}
     try:
         send_mail(
-            subject=f"{settings.OPENSPACES_NAME}: your card “{card.title}”",
+            subject=gettext("%(name)s: your card “%(title)s”")
+            % {"name": settings.OPENSPACES_NAME, "title": card.title},
             message=render_to_string("boards/email/manage_link.txt", context),
             from_email=None,
             recipient_list=[card.email],

@@ -3,6 +3,7 @@ import logging
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.locale import LocaleMiddleware
+from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.views.defaults import bad_request
@@ -52,6 +53,10 @@ class RejectNulMiddleware:
         return self.get_response(request)
 
 
+def is_chair_page(request: HttpRequest) -> bool:
+    return request.path_info.startswith(reverse("admin:index"))
+
+
 class LanguageMiddleware(LocaleMiddleware):
     """Django's LocaleMiddleware (the language from the address), with the front door.
 
@@ -63,11 +68,20 @@ class LanguageMiddleware(LocaleMiddleware):
     def process_request(self, request: HttpRequest) -> HttpResponse | None:
         if url := home_redirect(request):
             return HttpResponseRedirect(url)
+        if is_chair_page(request):
+            # The admin has no language in its address: the chair's browser (or choice)
+            # picks it, as Django's LocaleMiddleware does without i18n_patterns.
+            language = translation.get_language_from_request(request)
+            translation.activate(language)
+            request.LANGUAGE_CODE = translation.get_language()
+            return None
         super().process_request(request)
         return None
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         if request.path_info == "/":
             patch_vary_headers(response, HOME_VARY)
+        elif is_chair_page(request):
+            patch_vary_headers(response, ("Accept-Language",))
         response.headers.setdefault("Content-Language", translation.get_language())
         return response

@@ -7,13 +7,18 @@ views, `server_error` (handler500) wherever else it is raised (session save, aut
 
 import secrets
 import sys
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers
+from django.views import i18n
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 import openspaces
@@ -71,3 +76,20 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return JsonResponse(
         {"database": "ok", "cache": cache_state, "version": openspaces.__version__}
     )
+
+
+# The language switch in every page's footer. The boards carry no CSRF token (they are the
+# same for everyone and cached whole), so neither can this form: the most a forged post can
+# do is choose a reader's language, which the footer changes back.
+@csrf_exempt
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's set_language, which sends the reader to the same page in the chosen language.
+
+    It finds that page by resolving `next` (else the Referer: the cached boards cannot say
+    which page they are) in the active language; this address has no prefix, so the active
+    language is the main one, and /es/… would not resolve: resolve it in its own.
+    """
+    target = request.POST.get("next") or request.META.get("HTTP_REFERER", "")
+    language = translation.get_language_from_path(urlsplit(target).path)
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return i18n.set_language(request)

@@ -127,6 +127,7 @@ READ_KEYWORDS = {
     "short_description",
     "intro",
     "title",
+    "subject",
 }
 # Calls whose first argument people read.
 READ_CALLS = {"ValidationError", "HttpResponse", "HttpResponseGone", "message_user"}

@@ -387,4 +387,5 @@ def _now_and_next_labels(hours: list[Hour], *, is_today: bool) -> list[tuple[Hou
 def qr_svg(url: str) -> str:
     """A QR code as inline SVG markup (no XML declaration, size or style: CSS sizes it)."""
     code = segno.make(url, error="m")
-    return code.svg_inline(scale=1, border=2, omitsize=True, title="QR code: " + url)
+    title = gettext("QR code: %(url)s") % {"url": url}
+    return code.svg_inline(scale=1, border=2, omitsize=True, title=title)
