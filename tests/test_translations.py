@@ -193,7 +193,7 @@ def unmarked_strings(source: str) -> list[str]:
             if _name(node.exc.func) not in TRANSLATORS | NOT_READ:
                 found += [ast.unparse(arg) for arg in node.exc.args[:1] if _is_text(arg)]
         elif isinstance(node, ast.Assign) and any(
-            _name(target) in {"site_header", "site_title", "index_title"}
+            _name(target) in {"site_header", "site_title", "index_title", "verbose_name"}
             for target in node.targets
         ):
             found += [ast.unparse(node.value)] if _is_text(node.value) else []
