@@ -5,6 +5,7 @@ form that posts back to the changelist with `apply`, as Django's own delete acti
 """
 
 import io
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib import admin, messages
@@ -20,13 +21,26 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+if TYPE_CHECKING:  # what gettext_lazy gives: a text, translated when it is shown
+    from django_stubs_ext import StrOrPromise
+
+
 from boards import exports, services
 from boards.forms import CardAdminForm, ChairMoveForm, ConferenceSetupForm, ReasonForm
 from boards.glance import build_glance
 from boards.models import Card, CardEvent, Day, Flag, Room, Slot
 
 
-def _action_form(request, *, modeladmin, queryset, action: str, title: str, form, intro: str):
+def _action_form(
+    request,
+    *,
+    modeladmin,
+    queryset,
+    action: str,
+    title: "StrOrPromise",
+    form,
+    intro: "StrOrPromise",
+):
     """The intermediate page of an action: the chosen objects, a form, and Apply."""
     context = {
         **modeladmin.admin_site.each_context(request),

@@ -2,7 +2,7 @@
 
 import datetime as dt
 import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -10,6 +10,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:  # what gettext_lazy gives: a text, translated when it is shown
+    from django_stubs_ext import StrOrPromise
+
 
 from boards.handles import Handle, InvalidHandle
 from boards.models import SLOT_LENGTH, Card, Slot
@@ -191,7 +195,7 @@ class ReasonForm(forms.Form):
 
     reason = CleanCharField(label=_("Reason"), max_length=120)
 
-    def __init__(self, *args, help_text: str = "", **kwargs):
+    def __init__(self, *args, help_text: "StrOrPromise" = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reason"].help_text = help_text
 

@@ -1,7 +1,7 @@
 import logging
 
 from django.core.exceptions import SuspiciousOperation
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.middleware.locale import LocaleMiddleware
 from django.urls import reverse
 from django.utils import translation
@@ -65,20 +65,26 @@ class LanguageMiddleware(LocaleMiddleware):
     every page without a prefix; only `/` depends on the reader here, so only it varies.
     """
 
-    def process_request(self, request: HttpRequest) -> HttpResponse | None:
+    def __call__(self, request: HttpRequest):  # as LocaleMiddleware's: sync or async
         if url := home_redirect(request):
-            return HttpResponseRedirect(url)
+            response = HttpResponseRedirect(url)
+            patch_vary_headers(response, HOME_VARY)
+            return response
+        return super().__call__(request)
+
+    def process_request(self, request: HttpRequest) -> None:
         if is_chair_page(request):
             # The admin has no language in its address: the chair's browser (or choice)
             # picks it, as Django's LocaleMiddleware does without i18n_patterns.
             language = translation.get_language_from_request(request)
             translation.activate(language)
             request.LANGUAGE_CODE = translation.get_language()
-            return None
+            return
         super().process_request(request)
-        return None
 
-    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
         if request.path_info == "/":
             patch_vary_headers(response, HOME_VARY)
         elif is_chair_page(request):
