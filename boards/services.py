@@ -408,7 +408,8 @@ def card_remove(*, card: Card, reason: str, actor: str) -> Card:
         Card.Status.REMOVED,
         actor=actor,
         action=CardEvent.Action.REMOVED,
-        removed_reason=reason,
+        # Kept without a closing full stop: every sentence that shows it adds its own.
+        removed_reason=reason.strip().rstrip("."),
     )
     return card
 
