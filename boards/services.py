@@ -292,7 +292,8 @@ def _refuse_host(card: Card, doing: str) -> None:
     if card.status == Card.Status.ACTIVE:
         return
     if card.status == Card.Status.REMOVED:
-        reason = f": {card.removed_reason}" if card.removed_reason else ""
+        # The chair's words go inside a sentence that ends with its own full stop.
+        reason = f": {card.removed_reason.rstrip('.')}" if card.removed_reason else ""
         raise CardNotOnBoard(f"The Open Spaces chair took this card down{reason}. {doing}")
     if card.status == Card.Status.HIDDEN:
         raise CardNotOnBoard(
@@ -408,8 +409,7 @@ def card_remove(*, card: Card, reason: str, actor: str) -> Card:
         Card.Status.REMOVED,
         actor=actor,
         action=CardEvent.Action.REMOVED,
-        # Kept without a closing full stop: every sentence that shows it adds its own.
-        removed_reason=reason.strip().rstrip("."),
+        removed_reason=reason,
     )
     return card
 
