@@ -29,6 +29,11 @@ $(VENV)/installed-production: $(VENV)/bin/python requirements/production.txt pyp
 	$(PIP_INSTALL) --no-deps --no-build-isolation -e .
 	@touch $@
 
+run: $(VENV)/installed  ## the app with demo data on http://127.0.0.1:8000
+	$(DEV_ENV) $(PY) manage.py migrate --noinput
+	$(DEV_ENV) $(PY) manage.py load_demo
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
 upgrade: $(VENV)/installed  ## the newest allowed versions into the lock (one package: make upgrade PACKAGE=django)
 	$(UV) lock $(if $(PACKAGE),--upgrade-package $(PACKAGE),--upgrade)
 	$(MAKE) --no-print-directory lock

@@ -294,8 +294,9 @@ def _refuse_host(card: Card, doing: str) -> None:
         return
     if card.status == Card.Status.REMOVED:
         if card.removed_reason:
+            # The chair's words go inside a sentence that ends with its own full stop.
             why = gettext("The Open Spaces chair took this card down: %(reason)s.") % {
-                "reason": card.removed_reason
+                "reason": card.removed_reason.rstrip(".")
             }
         else:
             why = gettext("The Open Spaces chair took this card down.")

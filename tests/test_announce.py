@@ -168,7 +168,9 @@ def test_announce_keeps_within_the_servers_length_limit(mastodon, days):
     make_card(slot=slot("Room A", 10), title="A very long title " * 4, host_name="Long")
     announce_at(9, 45)
     (text,) = mastodon.texts
-    assert len(text) == 110
+    # Within the limit, the title cut short to fit (at a word: a space may be left over,
+    # which is why it is not always exactly the limit; the card's id changes the length).
+    assert 105 <= len(text) <= 110
     assert text.startswith("10:00 · Room A: A very long title")
     assert "…, hosted by Long https://" in text
     assert text.endswith("#PyConOpenSpace")

@@ -227,3 +227,37 @@ def test_manage_release_of_a_removed_card_is_refused_and_it_stays_removed(client
     assert "It was not released." in response.content.decode()
     card.refresh_from_db()
     assert card.status == Card.Status.REMOVED
+
+
+def test_way_back_page_of_a_card_taken_down_does_not_repeat_its_title(client, claimed):
+    from django.test import Client
+
+    card, _url = claimed
+    removed_by_chair(card)
+    stranger = Client()
+
+    response = stranger.get(f"/card/{card.pk}/manage/")
+    head = stranger.head(f"/card/{card.pk}/manage/")
+
+    assert response.status_code == head.status_code == 404
+    html = response.content.decode()
+    assert "This browser did not pin this open space" in html
+    assert "Type hints" not in html
+
+
+def test_manage_move_and_release_addresses_opened_by_get_lead_to_the_manage_page(client, claimed):
+    card, url = claimed
+    for action in ("move/", "release/"):
+        response = client.get(f"{url}{action}")
+        assert response.status_code == 303
+        assert response["Location"] == url
+    assert Card.objects.get(pk=card.pk).status == Card.Status.ACTIVE
+
+
+def test_manage_shows_the_chairs_reason_as_one_sentence_whatever_its_full_stop(client, claimed):
+    card, url = claimed
+    with committed():
+        services.card_remove(card=card, reason="Off topic; join the 14:00 one.", actor="chair c")
+    html = client.get(url).content.decode()
+    assert "Off topic; join the 14:00 one. Find the chair" in html
+    assert "one.." not in html

@@ -8,6 +8,13 @@ register = template.Library()
 
 
 @register.filter
+def clause(text: str) -> str:
+    """Words someone typed, without their closing full stop, to go inside a sentence
+    that has its own (a chair's reason: "… took this card down: <reason>. Find …")."""
+    return text.rstrip(".")
+
+
+@register.filter
 def relative_day(date: dt.date, today: dt.date) -> str:
     """'Today', 'Tomorrow' or 'Yesterday' relative to `today`; empty for other dates."""
     days = (date - today).days

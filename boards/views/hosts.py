@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import is_ratelimited
 
 from boards import services
@@ -54,7 +54,7 @@ def hosted_token(request: HttpRequest, card: Card) -> str:
 
 
 @never_cache
-@require_GET
+@require_safe
 def card_manage_mine(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The way back to the manage page for the browser that made the card; the card's
     page links here, so that the token itself never appears on a public page."""
@@ -260,9 +260,11 @@ def card_manage(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
 
 
 @never_cache
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def card_move(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
     card = _managed_card(pk, token)
+    if request.method != "POST":  # a reload or a pasted address: the manage page
+        return see_other(reverse("boards:card_manage", kwargs={"pk": pk, "token": token}))
     # Any slot may be asked for: one taken since the page loaded is a 409 from the
     # service, with the reason, rather than a bare "invalid choice".
     move_form = MoveForm(request.POST, free_slots=Slot.objects.select_related("day", "room"))
@@ -285,11 +287,13 @@ RELEASE_CONFIRMED = "release"
 
 
 @never_cache
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def card_release(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
     """Releasing cannot be undone: the first POST asks "are you sure?" on a page of its
     own, and only a POST from that page (confirm=release) releases. No JavaScript needed."""
     card = _managed_card(pk, token)
+    if request.method != "POST":  # a reload or a pasted address: the manage page
+        return see_other(reverse("boards:card_manage", kwargs={"pk": pk, "token": token}))
     if card.status == Card.Status.RELEASED:
         return _back_to_manage(card, token, "released")  # released twice: done already
     if card.is_active and request.POST.get("confirm") != RELEASE_CONFIRMED:
