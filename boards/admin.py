@@ -55,6 +55,14 @@ def _action_form(
     return TemplateResponse(request, "admin/boards/action_form.html", context)
 
 
+def _ask_to_confirm(request, **page) -> TemplateResponse | None:
+    """The "are you sure?" page of an action that cannot be taken back, until the chair
+    confirms it with Apply (None then: go ahead). `page` as for _action_form."""
+    if ConfirmForm(request.POST if "apply" in request.POST else None).is_valid():
+        return None
+    return _action_form(request, form=ConfirmForm(), **page)
+
+
 def _slots(count: int, noun: str = "slot") -> str:
     """ "1 slot", "2 slots", "1 new slot": counts read right, through ngettext."""
     if noun == "new slot":
@@ -348,16 +356,15 @@ class SlotAdmin(admin.ModelAdmin):
         description=_("Unblock the selected slots (asks to confirm)"), permissions=["change"]
     )
     def unblock_slots(self, request, queryset):
-        if not ConfirmForm(request.POST if "apply" in request.POST else None).is_valid():
-            return _action_form(
-                request,
-                modeladmin=self,
-                queryset=queryset.select_related("room"),
-                action="unblock_slots",
-                title=_("Unblock slots"),
-                form=ConfirmForm(),
-                intro=_("These slots lose their reason and anyone can claim them:"),
-            )
+        if asked := _ask_to_confirm(
+            request,
+            modeladmin=self,
+            queryset=queryset.select_related("room"),
+            action="unblock_slots",
+            title=_("Unblock slots"),
+            intro=_("These slots lose their reason and anyone can claim them:"),
+        ):
+            return asked
         services.slots_block(slot_ids=list(queryset.values_list("pk", flat=True)), reason="")
         self.message_user(
             request,
@@ -606,16 +613,15 @@ class CardAdmin(admin.ModelAdmin):
         permissions=["change"],
     )
     def restore_cards(self, request, queryset):
-        if not ConfirmForm(request.POST if "apply" in request.POST else None).is_valid():
-            return _action_form(
-                request,
-                modeladmin=self,
-                queryset=queryset.select_related("slot__room"),
-                action="restore_cards",
-                title=_("Restore cards"),
-                form=ConfirmForm(),
-                intro=_("These cards go back on the board, on their slots if still free:"),
-            )
+        if asked := _ask_to_confirm(
+            request,
+            modeladmin=self,
+            queryset=queryset.select_related("slot__room"),
+            action="restore_cards",
+            title=_("Restore cards"),
+            intro=_("These cards go back on the board, on their slots if still free:"),
+        ):
+            return asked
         actor = services.chair_actor(request.user)
         for card in queryset.select_related("slot__room"):
             try:
@@ -671,18 +677,15 @@ class CardAdmin(admin.ModelAdmin):
         permissions=["change"],
     )
     def clear_flags(self, request, queryset):
-        if not ConfirmForm(request.POST if "apply" in request.POST else None).is_valid():
-            return _action_form(
-                request,
-                modeladmin=self,
-                queryset=queryset.select_related("slot__room"),
-                action="clear_flags",
-                title=_("Clear flags"),
-                form=ConfirmForm(),
-                intro=_(
-                    "The reports on these cards are answered; hidden ones go back on the board:"
-                ),
-            )
+        if asked := _ask_to_confirm(
+            request,
+            modeladmin=self,
+            queryset=queryset.select_related("slot__room"),
+            action="clear_flags",
+            title=_("Clear flags"),
+            intro=_("The reports on these cards are answered; hidden ones go back on the board:"),
+        ):
+            return asked
         actor = services.chair_actor(request.user)
         for card in queryset.select_related("slot"):
             try:
