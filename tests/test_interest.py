@@ -171,3 +171,17 @@ def test_interest_card_page_query_count_is_constant(
     with django_assert_max_num_queries(4):
         response = client.get(card.get_absolute_url())
     assert response.context["interest_count"] == interests
+
+
+def test_interest_when_the_database_keeps_refusing_is_409_and_not_counted(
+    client, card, monkeypatch
+):
+    def refused(**_kwargs):
+        raise services.Busy()  # what the write decorator raises once its retries run out
+
+    monkeypatch.setattr(services, "interest_set", refused)
+    with time_machine.travel(CLICK, tick=False):
+        response = _interest(client, card)
+    assert response.status_code == 409
+    assert "Nothing you typed is lost" in response.content.decode()
+    assert Interest.objects.count() == 0

@@ -169,19 +169,24 @@ def card_interest(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """POST interested=1 (or 0): this browser is (no longer) interested in the card."""
     card = get_object_or_404(Card.objects.with_place(), pk=pk)
     key = _browser_key(request) or secrets.token_urlsafe(24)
-    status = 200
+    status, busy_reason = 200, ""
     limited = _interest_rate_limited(request, key)
     if limited:
         status = 429
     elif not card.is_active:
         status = 410
     else:
-        services.interest_set(
-            card=card,
-            browser_key=key,
-            interested=request.POST.get("interested") == "1",
-            now=timezone.now(),
-        )
+        try:
+            services.interest_set(
+                card=card,
+                browser_key=key,
+                interested=request.POST.get("interested") == "1",
+                now=timezone.now(),
+            )
+        except services.CardNotOnBoard:  # taken down between the read and the lock
+            status = 410
+        except services.Busy as busy:  # not counted: the click can be sent again
+            status, busy_reason = 409, busy.reason
     if request.htmx:
         card = Card.objects.with_interest().with_place().get(pk=pk)
         context = {"card": card, "rate_limited": limited, **_interest_context(card, key)}
@@ -192,6 +197,8 @@ def card_interest(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         response = HttpResponse(
             gettext("Too many clicks: wait a minute and try again.")
             if limited
+            else busy_reason
+            if status == 409
             else gettext("This open space is not on the board any more."),
             status=status,
             content_type="text/plain; charset=utf-8",
