@@ -13,9 +13,9 @@ openspaces/gunicorn.conf.py on 127.0.0.1:8004 (access log off), and measures wit
   fixed    the board at a fixed 200 requests/s (bench/fixed_rate.py): p99
   claims   24 concurrent claimers on one slot, and on 24 different slots (bench/claims.py)
 
-Targets: board >= 0.5 x static, 304 >= 0.8 x static, fixed-rate p99 <= 100 ms,
+Targets: board >= 0.9 x static, 304 >= 0.9 x static, fixed-rate p99 <= 100 ms,
 claim p99 <= 300 ms, exactly one winner on one slot and 24 on 24 slots.
-Loads are short (3 s each, 3 interleaved rounds, medians shown) and loopback only.
+Loads are short (3 s each, 7 interleaved rounds, medians shown) and loopback only.
 Results also go to bench/results/.
 """
 
@@ -38,12 +38,21 @@ CONFIGS = {
     "postgres+redis": {"db": "postgres", "redis": True},
 }
 SECONDS = 3
-ROUNDS = 3
+# The machine is shared and noisy (the same static file: 1100-1800 req/s between runs):
+# enough rounds that a median holds, each ratio taken within one round (board, static
+# and polls back to back), the median of those ratios reported.
+ROUNDS = 7
 
 
 def median(runs: list[dict]) -> dict:
     """The run with the median requests/s."""
     return sorted(runs, key=lambda run: run["rps"])[len(runs) // 2]
+
+
+def median_ratio(measured: list[dict], ceiling: list[dict]) -> float:
+    """The median over rounds of measured/ceiling, each pair from the same round."""
+    ratios = sorted(m["rps"] / c["rps"] for m, c in zip(measured, ceiling, strict=True))
+    return round(ratios[len(ratios) // 2], 2)
 
 
 def database_url(kind: str) -> str:
@@ -114,8 +123,8 @@ def measure(name: str) -> dict:
         "fixed_200": fixed,
         "claims_one_slot": {k: v for k, v in one_slot.items() if k != "acknowledged"},
         "claims_24_slots": {k: v for k, v in many_slots.items() if k != "acknowledged"},
-        "ratio_board_static": round(board["rps"] / static["rps"], 2),
-        "ratio_304_static": round(polls["rps"] / static["rps"], 2),
+        "ratio_board_static": median_ratio(rounds["board"], rounds["static"]),
+        "ratio_304_static": median_ratio(rounds["polls"], rounds["static"]),
     }
 
 
@@ -125,10 +134,10 @@ def table(results: list[dict]) -> str:
         ("board p50 / p99 ms", lambda r: f"{r['board']['p50_ms']} / {r['board']['p99_ms']}"),
         ("static req/s (ceiling)", lambda r: f"{r['static']['rps']:.0f}"),
         ("static p50 / p99 ms", lambda r: f"{r['static']['p50_ms']} / {r['static']['p99_ms']}"),
-        ("board / static (>= 0.5)", lambda r: f"{r['ratio_board_static']:.2f}"),
+        ("board / static (>= 0.9)", lambda r: f"{r['ratio_board_static']:.2f}"),
         ("304 polls req/s", lambda r: f"{r['polls_304']['rps']:.0f}"),
         ("304 p50 / p99 ms", lambda r: f"{r['polls_304']['p50_ms']} / {r['polls_304']['p99_ms']}"),
-        ("304 / static (>= 0.8)", lambda r: f"{r['ratio_304_static']:.2f}"),
+        ("304 / static (>= 0.9)", lambda r: f"{r['ratio_304_static']:.2f}"),
         (
             "board @200 req/s p50 / p99 ms (p99 <= 100)",
             lambda r: f"{r['fixed_200']['p50_ms']} / {r['fixed_200']['p99_ms']}",
@@ -181,7 +190,8 @@ def main() -> None:
     print()
     print(
         f"board: {results[0]['board_bytes']} bytes; wrk -t1 -c16 -d{SECONDS}s, "
-        f"{ROUNDS} interleaved rounds (median); {harness.pinning()}"
+        f"{ROUNDS} interleaved rounds (medians; ratios: median of each round's); "
+        f"{harness.pinning()}"
     )
     print(table(results))
     harness.RESULTS.mkdir(parents=True, exist_ok=True)

@@ -266,13 +266,14 @@ def _load_states() -> list[BoardState]:
 # Renderings ---------------------------------------------------------------------------
 
 # Renderings this process has served, by ETag. An ETag names one rendering for good, so
-# a copy never goes stale; it saves fetching 25 kB from Redis per request. Kept small;
-# replaced whole when full, so a thread reading it never sees it half emptied.
-_rendered_copies: dict[str, str] = {}
+# a copy never goes stale; it saves fetching 25 kB from Redis per request. Kept as the
+# bytes sent, so no request encodes it again. Kept small; replaced whole when full, so
+# a thread reading it never sees it half emptied.
+_rendered_copies: dict[str, bytes] = {}
 RENDERED_COPIES = 32
 
 
-def rendered(key: str) -> str | None:
+def rendered(key: str) -> bytes | None:
     """The rendering cached under `key` (an ETag), or None. With remember_rendered, the
     one seam through which every cached page passes."""
     html = _rendered_copies.get(key)
@@ -283,12 +284,12 @@ def rendered(key: str) -> str | None:
     return html
 
 
-def remember_rendered(key: str, html: str) -> None:
+def remember_rendered(key: str, html: bytes) -> None:
     cache.set(f"boards:html:{key}", html, STATE_TIMEOUT)
     _keep_copy(key, html)
 
 
-def _keep_copy(key: str, html: str) -> None:
+def _keep_copy(key: str, html: bytes) -> None:
     global _rendered_copies
     if len(_rendered_copies) >= RENDERED_COPIES:
         _rendered_copies = {}
@@ -320,7 +321,7 @@ def cached_page(
     if response is None:
         body = rendered(etag)
         if body is None:
-            body = render()
+            body = render().encode()
             remember_rendered(etag, body)
         response = HttpResponse(body, content_type=content_type)
     response = with_page_headers(response, etag, vary)
@@ -336,6 +337,6 @@ def with_page_headers(response: HttpResponse, etag: str, vary: str = "HX-Request
     # reuse, so no copy outlives the next change, whether data or time makes it.
     # Set, not patched: the response is new, and this runs on every poll.
     response["Cache-Control"] = "public, no-cache"
-    if vary:
-        response["Vary"] = vary
+    # Accept-Encoding too: every such page goes through compression.compress_response.
+    response["Vary"] = f"{vary}, Accept-Encoding" if vary else "Accept-Encoding"
     return response

@@ -14,7 +14,7 @@ one rendering for good), so no request after the first pays for it.
 import gzip
 import zlib
 
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import has_vary_header, patch_vary_headers
 
 # Below this, the gzip header and the lost round trip of a bigger first packet cost more
 # than they save (Django's GZipMiddleware draws the line at 200 bytes too).
@@ -66,7 +66,8 @@ def compress_response(response, accept_encoding: str, key: str):
     Every answer names Accept-Encoding in Vary, compressed or not, so that a shared
     cache never hands a gzipped page to a client that cannot read it, or the reverse.
     """
-    patch_vary_headers(response, ["Accept-Encoding"])
+    if not has_vary_header(response, "Accept-Encoding"):
+        patch_vary_headers(response, ["Accept-Encoding"])
     if response.status_code != 200 or response.has_header("Content-Encoding"):
         return response
     body, headers = encode(response.content, accept_encoding, key)

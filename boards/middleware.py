@@ -15,7 +15,6 @@ import re
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils import timezone, translation
-from django.utils.cache import patch_vary_headers
 from django.utils.csp import CSP, build_policy
 from django.utils.http import parse_etags
 
@@ -68,19 +67,18 @@ class BoardFastPathMiddleware:
         language = language or settings.LANGUAGE_CODE
         meta = request.META
         fragment = meta.get("HTTP_HX_REQUEST") == "true" and meta.get("HTTP_HX_BOOSTED") != "true"
-        with translation.override(language):
-            etag = self.current_etag(date_text, fragment, language)
+        etag = self.current_etag(date_text, fragment, language)
         if etag is None:
             return None
         if_none_match = meta.get("HTTP_IF_NONE_MATCH")
         if if_none_match and etag in parse_etags(if_none_match):
             response: HttpResponse = HttpResponseNotModified()
         else:
-            html = caching.rendered(etag)
-            if html is None:
+            body = caching.rendered(etag)
+            if body is None:
                 return None
-            response = HttpResponse(html)
-            response["Content-Length"] = len(response.content)
+            response = HttpResponse(body)
+            response["Content-Length"] = len(body)
         # The policy the CSP middleware would build on each response, built once.
         # str(): WSGI servers such as wsgiref insist on exact str header names.
         response[str(CSP.HEADER_ENFORCE)] = self.policy()
@@ -90,15 +88,14 @@ class BoardFastPathMiddleware:
         )
         # The headers openspaces.middleware.LanguageMiddleware gives the same page.
         if request.path_info == "/":
-            patch_vary_headers(response, languages.HOME_VARY)
+            response["Vary"] = ", ".join((response["Vary"], *languages.HOME_VARY))
         response["Content-Language"] = language
         return response
 
     def current_etag(
         self, date_text: str | None, fragment: bool, language: str | None = None
     ) -> str | None:
-        """The current ETag of a board in `language` (the main one by default), which the
-        caller has activated."""
+        """The current ETag of a board in `language` (the main one by default)."""
         language = language or settings.LANGUAGE_CODE
         now = timezone.now()
         generation, states = caching.board_states_generation()
@@ -106,6 +103,24 @@ class BoardFastPathMiddleware:
         known = self.etags.get(key)
         if known is not None and now < known[1]:
             return known[0]
+        with translation.override(language):  # the ETag names the page's language
+            etag = self.board_etag(states, now, date_text, fragment)
+        if etag is None:
+            return None
+        # Interest counts are published at window boundaries (timeline.interest_mark).
+        window = settings.OPENSPACES_INTEREST_WINDOW
+        next_window = dt.datetime.fromtimestamp(
+            (timeline.interest_window(now, window) + 1) * max(window, 1), tz=dt.UTC
+        )
+        if len(self.etags) >= KNOWN_ETAGS:
+            self.etags = {}
+        self.etags[key] = (etag, min(timeline.next_change(states, now), next_window))
+        return etag
+
+    @staticmethod
+    def board_etag(
+        states: list[timeline.BoardState], now: dt.datetime, date_text: str | None, fragment: bool
+    ) -> str | None:
         if date_text is None:
             date = timeline.current_date(states, now)
         else:
@@ -116,16 +131,7 @@ class BoardFastPathMiddleware:
         state = timeline.board_on(states, date)
         if state is None:
             return None
-        etag = caching.board_etag(states, state, now, home=date_text is None, fragment=fragment)
-        # Interest counts are published at window boundaries (timeline.interest_mark).
-        window = settings.OPENSPACES_INTEREST_WINDOW
-        next_window = dt.datetime.fromtimestamp(
-            (timeline.interest_window(now, window) + 1) * max(window, 1), tz=dt.UTC
-        )
-        if len(self.etags) >= KNOWN_ETAGS:
-            self.etags = {}
-        self.etags[key] = (etag, min(timeline.next_change(states, now), next_window))
-        return etag
+        return caching.board_etag(states, state, now, home=date_text is None, fragment=fragment)
 
     _policy: tuple[object, str] = (None, "")
 
