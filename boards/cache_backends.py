@@ -23,7 +23,7 @@ class SharedDatabaseCache(DatabaseCache):
         """
         connection = connections[router.db_for_read(self.cache_model_class)]
         table = connection.ops.quote_name(self.cache_model_class._meta.db_table)
-        placeholder = "?" if connection.Database.paramstyle == "qmark" else "%s"
+        placeholder = "?" if connection.vendor == "sqlite" else "%s"  # the drivers' own styles
         sql = f"SELECT value FROM {table} WHERE cache_key = {placeholder}"  # noqa: S608
         params = [self.make_key(key, version=version)]
         if connection.queries_logged:
