@@ -65,13 +65,15 @@
     }
   });
 
-  // Copy buttons only make sense where the clipboard API exists.
+  // Copy buttons only make sense where the clipboard API exists (every secure page):
+  // shown from the first paint wherever scripts run (static/css/boards.css), hidden
+  // here in the rare browser without it, so that nothing on the page moves.
   document.addEventListener("DOMContentLoaded", reveal);
   document.addEventListener("htmx:afterSettle", reveal);
   function reveal() {
-    if (navigator.clipboard) {
-      document.querySelectorAll("[data-copy][hidden]").forEach(function (button) {
-        button.hidden = false;
+    if (!navigator.clipboard) {
+      document.querySelectorAll("[data-copy]").forEach(function (button) {
+        button.hidden = true;
       });
     }
     // The Web Share API (phones mostly); elsewhere the mail link and the text remain.

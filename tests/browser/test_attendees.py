@@ -48,6 +48,30 @@ def test_interest_toggle_counts_this_browser_once(page: Page, conference):
     expect(page.locator("#interest")).to_contain_text("Nobody has said they are interested")
 
 
+# Every layout shift the page makes, as the browser reports them (the CLS metric's parts).
+RECORD_LAYOUT_SHIFTS = """
+window.layoutShifts = [];
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) window.layoutShifts.push(entry.value);
+}).observe({type: "layout-shift", buffered: true});
+"""
+
+
+def test_card_page_does_not_move_when_its_script_shows_the_copy_button(page: Page, conference):
+    page.add_init_script(RECORD_LAYOUT_SHIFTS)
+    page.goto(f"{conference.url}/card/{conference.card.pk}/")
+    expect(page.get_by_role("button", name="Copy", exact=True)).to_be_visible()
+    page.wait_for_load_state("load")
+    assert page.evaluate("window.layoutShifts") == []
+
+
+def test_card_page_without_javascript_offers_no_button_that_needs_it(plain_page: Page, conference):
+    plain_page.goto(f"{conference.url}/card/{conference.card.pk}/")
+    expect(plain_page.get_by_role("heading", level=1)).to_be_visible()
+    expect(plain_page.get_by_role("button", name="Copy", exact=True)).to_be_hidden()
+    expect(plain_page.get_by_role("button", name="Share…")).to_be_hidden()
+
+
 def test_display_fits_a_1920_screen_with_the_qr_code_and_hashtag(new_context, conference):
     context = new_context(viewport={"width": 1920, "height": 1080}, bypass_csp=True)
     page = context.new_page()
