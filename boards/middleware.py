@@ -6,7 +6,9 @@ matching If-None-Match, or the rendering cached under the current ETag) is answe
 here: one read of the shared generation (boards.caching), no session, CSRF, auth or
 messages middleware, no URL resolving. Anything else (a first rendering, a 404, the
 page before the first board) goes on to the views, which give the same answers the
-slow way.
+slow way. It comes right after static files, before the CSP, clickjacking and NUL
+middleware: it sets their headers itself, and the only addresses it answers (a fixed
+pattern, no query string) cannot hold a NUL.
 """
 
 import datetime as dt
@@ -79,9 +81,8 @@ class BoardFastPathMiddleware:
                 return None
             response = HttpResponse(body)
             response["Content-Length"] = len(body)
-        # The policy the CSP middleware would build on each response, built once.
-        # str(): WSGI servers such as wsgiref insist on exact str header names.
-        response[str(CSP.HEADER_ENFORCE)] = self.policy()
+        for name, value in self.security_headers():
+            response[name] = value
         response = caching.with_page_headers(response, etag)
         response = compression.compress_response(
             response, meta.get("HTTP_ACCEPT_ENCODING", ""), etag
@@ -133,10 +134,27 @@ class BoardFastPathMiddleware:
             return None
         return caching.board_etag(states, state, now, home=date_text is None, fragment=fragment)
 
-    _policy: tuple[object, str] = (None, "")
+    _security: tuple[tuple, tuple[tuple[str, str], ...]] = ((None, None, None), ())
 
-    def policy(self) -> str:
-        config = settings.SECURE_CSP
-        if self._policy[0] is not config:  # settings can change in tests
-            self._policy = (config, build_policy(config))
-        return self._policy[1]
+    def security_headers(self) -> tuple[tuple[str, str], ...]:
+        """The headers Django's CSP and clickjacking middleware would add to a board: this
+        middleware comes before them (settings.MIDDLEWARE), so they are built here, once.
+
+        str(): WSGI servers such as wsgiref insist on exact str header names.
+        """
+        configs = (settings.SECURE_CSP, settings.SECURE_CSP_REPORT_ONLY, settings.X_FRAME_OPTIONS)
+        known, headers = self._security
+        # By identity: settings change in tests, and a policy is a dict.
+        if any(a is not b for a, b in zip(known, configs, strict=True)):
+            enforce, report_only, frame_options = configs
+            headers = tuple(
+                (str(name), value)
+                for name, value in (
+                    (CSP.HEADER_ENFORCE, enforce and build_policy(enforce)),
+                    (CSP.HEADER_REPORT_ONLY, report_only and build_policy(report_only)),
+                    ("X-Frame-Options", frame_options.upper()),
+                )
+                if value
+            )
+            self._security = (configs, headers)
+        return headers

@@ -59,12 +59,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Static files are answered here, before the rest of the stack (whitenoise's advice).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Board polls and cached boards are answered here, from the cache alone: the
+    # middleware below (session, CSRF, auth) has nothing to do with a public board, and
+    # it adds the CSP and X-Frame-Options headers the next two would.
+    "boards.middleware.BoardFastPathMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "openspaces.middleware.RejectNulMiddleware",
-    # Board polls and cached boards are answered here, from the cache alone: the
-    # middleware below (session, CSRF, auth) has nothing to do with a public board.
-    "boards.middleware.BoardFastPathMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language: from the address (/es/…), English (LANGUAGE_CODE) without a prefix.
     "openspaces.middleware.LanguageMiddleware",
