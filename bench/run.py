@@ -20,6 +20,7 @@ Results also go to bench/results/.
 """
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -41,7 +42,7 @@ SECONDS = 3
 # The machine is shared and noisy (the same static file: 1100-1800 req/s between runs):
 # enough rounds that a median holds, each ratio taken within one round (board, static
 # and polls back to back), the median of those ratios reported.
-ROUNDS = 7
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "7"))
 
 
 def median(runs: list[dict]) -> dict:
