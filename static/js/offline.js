@@ -6,6 +6,7 @@
   "use strict";
   var root = document.documentElement;
   var WRITE_FORMS = 'form[method="post" i]';
+  var QUIET_FORMS = ".language-switch";
   var DRAFT_PREFIX = "openspaces-draft:";
   var SENT_KEY = "openspaces-draft-sent";
   // Never kept: the CSRF token (it changes), the bots' honeypot, what is not typed.
@@ -158,17 +159,37 @@
     return (source && source.getAttribute("data-" + name)) || "";
   }
 
+  // Where a form's note goes: just above the button that sends it (or the row of buttons
+  // it sits in), where the eyes of someone about to press it are.
+  function noteAnchor(form) {
+    var buttons = form.querySelectorAll('button:not([type="button"]), input[type="submit"]');
+    var button = buttons[buttons.length - 1];
+    if (!button) return form.firstChild;
+    var row = button.closest(".actions");
+    return row && form.contains(row) ? row : button;
+  }
+
+  function addNeedsNetwork(form) {
+    var note = form.querySelector(".needs-network");
+    if (note) return note;
+    note = document.createElement("p");
+    note.className = "needs-network";
+    note.setAttribute("role", "status");
+    note.textContent = needsNetworkText(form);
+    var anchor = noteAnchor(form);
+    (anchor ? anchor.parentNode : form).insertBefore(note, anchor);
+    return note;
+  }
+
+  // Offline, the forms that write say so before anyone types; the language switch in
+  // the footer only when it is used (a note there reads like one about the whole page).
   function showNeedsNetwork() {
     document.querySelectorAll(WRITE_FORMS).forEach(function (form) {
-      var note = form.querySelector(".needs-network");
       if (navigator.onLine) {
+        var note = form.querySelector(".needs-network");
         if (note) note.remove();
-      } else if (!note) {
-        note = document.createElement("p");
-        note.className = "needs-network";
-        note.setAttribute("role", "status");
-        note.textContent = needsNetworkText(form);
-        form.insertBefore(note, form.firstChild);
+      } else if (!form.matches(QUIET_FORMS)) {
+        addNeedsNetwork(form);
       }
     });
   }
@@ -187,12 +208,9 @@
       event.preventDefault();
       event.stopPropagation();
       saveDraft(form);
-      showNeedsNetwork();
-      var note = form.querySelector(".needs-network");
-      if (note) {
-        note.setAttribute("role", "alert");
-        note.textContent = needsNetworkText(form);  // announced again on every try
-      }
+      var note = addNeedsNetwork(form);
+      note.setAttribute("role", "alert");
+      note.textContent = needsNetworkText(form);  // announced again on every try
       return;
     }
     saveDraft(form);

@@ -97,6 +97,13 @@ def test_claim_form_offline_keeps_its_text_and_sends_nothing(phone: BrowserConte
     expect(page.get_by_label("Your name")).to_have_value("Noor")
     message = page.locator("form.card-form .needs-network")
     expect(message).to_contain_text("needs a connection")
+    # Just above the button, where a host about to send it looks; none in the footer.
+    expect(
+        page.locator("form.card-form .needs-network + .actions").get_by_role(
+            "button", name="Pin my card"
+        )
+    ).to_be_visible()
+    expect(page.locator("form.language-switch .needs-network")).to_have_count(0)
     page.get_by_role("button", name="Pin my card").click()
     expect(message).to_have_attribute("role", "alert")
     expect(page.get_by_label("Title")).to_have_value("Offline-first web apps")
