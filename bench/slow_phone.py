@@ -46,9 +46,11 @@ VERBOSE = False
 FIRST_CARD = """
 (() => {
   function check() {
-    const card = document.querySelector(".board .card-title");
-    if (card && card.getBoundingClientRect().height > 0
-        && getComputedStyle(card).visibility !== "hidden") {
+    // The phone's list or the desktop grid, whichever this screen shows.
+    const card = Array.from(document.querySelectorAll(".card-title")).find(
+      (title) => title.getBoundingClientRect().height > 0
+        && getComputedStyle(title).visibility !== "hidden");
+    if (card) {
       window.__firstCard = performance.now();
       return;
     }
