@@ -107,7 +107,7 @@ def run_rounds(base: str, seeded: dict, rounds: int) -> dict:
         elif (number // 2) % 2 == 0:
             kind = "release"
             pk, token, title = card
-            status, _, _ = host.post(f"/card/{pk}/manage/{token}/release/", {})
+            status, _, _ = host.post(f"/card/{pk}/manage/{token}/release/", {"confirm": "release"})
             assert status == 303, status
             card = None
         else:
