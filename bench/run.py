@@ -110,13 +110,13 @@ def measure(name: str) -> dict:
                 board_url, seconds=SECONDS, headers={"If-None-Match": etag}
             ),
         }
-        names = list(loads)
-        rounds: dict[str, list[dict]] = {name: [] for name in names}
+        kinds = list(loads)
+        rounds: dict[str, list[dict]] = {kind: [] for kind in kinds}
         for number in range(ROUNDS):
-            shift = number % len(names)
-            for name in names[shift:] + names[:shift]:
-                rounds[name].append(loads[name]())
-        board, static, polls = (median(rounds[name]) for name in ("board", "static", "polls"))
+            shift = number % len(kinds)
+            for kind in kinds[shift:] + kinds[:shift]:
+                rounds[kind].append(loads[kind]())
+        board, static, polls = (median(rounds[kind]) for kind in ("board", "static", "polls"))
         fixed = fixed_rate(board_url)
         free = seeded["free_slots"]
         one_slot = claims(base, [free[0]])
