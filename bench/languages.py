@@ -5,7 +5,7 @@
 Seeds a fresh SQLite database (bench/seed.py), starts gunicorn on 127.0.0.1:PORT and
 measures with wrk, in interleaved rounds (medians): the static ceiling, then the board
 and 304 polls at the English address (/day/<date>/) and the Spanish one (/es/day/<date>/).
-Targets as bench/run.py's, in both languages: board >= 0.5 x static, 304 >= 0.8 x static.
+Targets as bench/run.py's, in both languages: board >= 0.9 x static, 304 >= 0.9 x static.
 """
 
 import argparse
