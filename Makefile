@@ -53,8 +53,10 @@ lock-check: $(VENV)/installed  ## uv.lock agrees with pyproject.toml, requiremen
 		|| { echo "requirements/production.txt is not uv.lock's export: run make lock" >&2; exit 1; }
 
 # The browser tests use $CHROMIUM, else /usr/bin/chromium, else Playwright's own Chromium
-# (`make browser`); tests/browser/conftest.py chooses and says how to get one when none is there.
+# (`make browser`); tests/browser/conftest.py chooses and says how to get one when none is there,
+# and bin/ensure-chromium installs one first when none is there.
 test: $(VENV)/installed  ## the whole test suite (DATABASE_URL picks the database)
+	@bin/ensure-chromium $(VENV)
 	$(TEST_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
