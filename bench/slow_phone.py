@@ -19,20 +19,15 @@ page has loaded, to store the boards for offline use).
 import argparse
 import json
 import statistics
+import sys
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.browser import CHROMIUM_ARGS as ARGS  # noqa: E402 (the browser tests' flags)
+
 CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 KBIT = 1000 / 8  # bytes per second
 SLOW_MOBILE = {
     "offline": False,

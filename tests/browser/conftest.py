@@ -21,21 +21,12 @@ from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
 from boards import services
 from boards.models import Card, Day, Room, Slot
 from tests import factories
-from tests.browser import VIEWPORTS
+from tests.browser import CHROMIUM_ARGS, VIEWPORTS
 
 DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
 # Upper bounds, only reached when a test fails: generous, as two cores are shared by all.
 TIMEOUT_MS = 15_000
 expect.set_options(timeout=TIMEOUT_MS)
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 # The conference of every browser test, seen on its first day at 09:30: the 09:00 hour
 # is under way, 10:00 to 12:00 are free to claim; day 3's board is not open yet.
