@@ -65,7 +65,7 @@ function fetchAndStore(url) {
 // on the home page, today's board) and the next day's (its rel="next" link).
 function boardLinks(html) {
   var links = [];
-  var shown = html.match(/href="(\/day\/\d{4}-\d{2}-\d{2}\/)calendar\.ics"/);
+  var shown = html.match(/href="((?:\/[a-z]{2}(?:-[a-z]+)?)?\/day\/\d{4}-\d{2}-\d{2}\/)calendar\.ics"/);
   if (shown) links.push(shown[1]);
   (html.match(/<a\b[^>]*>/g) || []).forEach(function (tag) {
     var href = tag.match(/\bhref="([^"]+)"/);

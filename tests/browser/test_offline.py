@@ -83,6 +83,19 @@ def test_boards_now_and_a_card_read_offline_with_the_note(phone: BrowserContext,
     assert violations == [], describe(violations)
 
 
+def test_a_spanish_reader_finds_both_boards_and_now_offline(phone: BrowserContext, conference):
+    today, tomorrow = (f"/es/day/{day.date}/" for day in conference.days[:2])
+    page = phone.new_page()
+    page.goto(conference.url + "/es/")
+    # One visit to the home page stores its own language's boards and now and next.
+    _wait_until_stored(page, "/es/", "/es/now/", today, tomorrow)
+
+    phone.set_offline(True)
+    for path in ("/es/", tomorrow, "/es/now/"):
+        page.goto(conference.url + path)
+        expect(page.locator("#offline-note")).to_contain_text("No tienes conexión")
+
+
 def test_claim_form_offline_keeps_its_text_and_sends_nothing(phone: BrowserContext, conference):
     claim = f"/slot/{conference.free.pk}/claim/"
     page = phone.new_page()
