@@ -74,8 +74,10 @@ class Busy(SlotUnavailable):
 
     def __init__(self) -> None:
         super().__init__(
-            "Many changes reached the board at the same moment and yours could not be "
-            "saved. Nothing you typed is lost: please send it again."
+            gettext(
+                "Many changes reached the board at the same moment and yours could not be "
+                "saved. Nothing you typed is lost: please send it again."
+            )
         )
 
 

@@ -403,6 +403,15 @@ def test_deadlock_every_time_answers_like_a_lost_race_with_the_text_kept(board, 
 
 
 @pytest.mark.django_db(transaction=True)
+def test_deadlock_every_time_says_so_in_the_readers_language(board, monkeypatch):
+    deadlocking(monkeypatch, times=99)
+    slot = free_slots(1)[0]
+    response = Client().post(f"/es/slot/{slot.pk}/claim/", CLAIM)
+    assert response.status_code == 409
+    assert "Llegaron muchos cambios al tablero" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_deadlock_every_time_on_an_edit_answers_409_with_the_text_kept(board, monkeypatch):
     card, token = fresh_card()
     deadlocking(monkeypatch, times=99)
