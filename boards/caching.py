@@ -300,6 +300,7 @@ def forget_local_copies() -> None:
     """Drop what this process keeps beside the cache (tests clear the cache between runs)."""
     global _copy, _rendered_copies
     _copy, _rendered_copies = None, {}
+    compression.forget_copies()
 
 
 # Responses ----------------------------------------------------------------------------

@@ -11,18 +11,15 @@ A rendering is compressed once per process and kept under its key (the ETag, whi
 one rendering for good), so no request after the first pays for it.
 """
 
-import gzip
-import zlib
-
 from django.utils.cache import has_vary_header, patch_vary_headers
+from django.utils.text import compress_string
 
 # Below this, the gzip header and the lost round trip of a bigger first packet cost more
 # than they save (Django's GZipMiddleware draws the line at 200 bytes too).
 MINIMUM_SIZE = 200
 COMPRESSED_COPIES = 64
-# Level 6 is within a few per cent of 9 on HTML and much quicker; it is paid once anyway.
-LEVEL = 6
 
+# By key; replaced whole when full, so a thread reading it never sees it half emptied.
 _compressed: dict[str, bytes] = {}
 
 
@@ -47,17 +44,26 @@ def encode(body: bytes, accept_encoding: str, key: str) -> tuple[bytes, dict[str
     """
     if len(body) < MINIMUM_SIZE or not accepts_gzip(accept_encoding):
         return body, {}
-    # The checksum too (microseconds for a board): a key could come back naming other
-    # bytes after the database starts again from scratch (versions count from 1 again).
-    key = f"{key}:{len(body)}:{zlib.crc32(body):x}"
     compressed = _compressed.get(key)
     if compressed is None:
-        # mtime=0: the same rendering gives the same bytes on every worker.
-        compressed = gzip.compress(body, compresslevel=LEVEL, mtime=0)
-        if len(_compressed) >= COMPRESSED_COPIES:
-            _compressed.clear()
-        _compressed[key] = compressed
+        # Django's gzip (level 6, mtime 0): the same rendering gives the same bytes on
+        # every worker.
+        compressed = compress_string(body)
+        _keep(key, compressed)
     return compressed, {"Content-Encoding": "gzip"}
+
+
+def _keep(key: str, compressed: bytes) -> None:
+    global _compressed
+    if len(_compressed) >= COMPRESSED_COPIES:
+        _compressed = {}
+    _compressed[key] = compressed
+
+
+def forget_copies() -> None:
+    """Drop the compressed copies (with boards.caching.forget_local_copies)."""
+    global _compressed
+    _compressed = {}
 
 
 def compress_response(response, accept_encoding: str, key: str):
