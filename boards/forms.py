@@ -247,3 +247,11 @@ class FlagForm(forms.Form):
         max_length=200,
         error_messages={"required": _("Say in a few words what is wrong, for the chair.")},
     )
+
+
+class LostLinkForm(forms.Form):
+    email = forms.EmailField(
+        label=_("The email you gave when you pinned your card"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )

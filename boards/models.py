@@ -337,6 +337,7 @@ class CardEvent(models.Model):
         FLAGGED = "flagged", _("Flagged")
         HIDDEN = "hidden", _("Hidden pending review")
         FLAGS_CLEARED = "flags_cleared", _("Flags cleared")
+        LINK_RENEWED = "link_renewed", _("New manage link (the host lost theirs)")
 
     card = models.ForeignKey(
         Card, on_delete=models.CASCADE, related_name="events", verbose_name=_("card")

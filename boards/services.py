@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
     from django.contrib.auth.models import AnonymousUser
 
+    from boards import lost_links
+
 HOST = "host"
 ATTENDEE = "attendee"
 # A claim repeated by the same browser within this time is the same claim.
@@ -400,6 +402,28 @@ def card_release(*, card: Card) -> Card:
     _lock(card)
     _refuse_host(card, gettext("It was not released."))
     _set_status(card, Card.Status.RELEASED, actor=HOST, action=CardEvent.Action.RELEASED)
+    return card
+
+
+class LinkUsed(Exception):
+    """A lost-link key whose card has had a new manage token since: it opens nothing."""
+
+
+@write
+def card_token_renew(*, card: Card, token: str, key: "lost_links.Key") -> Card:
+    """Give the card the manage token `token`, through a lost-link key: the old link stops
+    working, and so does the key (it is bound to the old token). The same renewal sent
+    again (a double tap: the same `token`) changes nothing; any other raises LinkUsed."""
+    _lock(card)
+    if card.token_matches(token):
+        return card
+    if not key.opens(card):
+        raise LinkUsed()
+    card.manage_token_hash = Card.hash_token(token)
+    # Nothing a board or a calendar shows changes: updated_at (the calendar's SEQUENCE)
+    # stays, and no board version moves.
+    card.save(update_fields=["manage_token_hash"])
+    _record(card=card, actor=HOST, action=CardEvent.Action.LINK_RENEWED)
     return card
 
 

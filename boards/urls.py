@@ -3,7 +3,7 @@ import datetime as dt
 from django.urls import path, register_converter
 
 from boards.feeds import SoonFeed
-from boards.views import app, cards, hosts, paper, public, rooms
+from boards.views import app, cards, hosts, lost, paper, public, rooms
 
 
 class DateConverter:
@@ -33,6 +33,10 @@ urlpatterns = [
     path("card/<int:pk>/manage/<str:token>/", hosts.card_manage, name="card_manage"),
     path("card/<int:pk>/manage/<str:token>/move/", hosts.card_move, name="card_move"),
     path("card/<int:pk>/manage/<str:token>/release/", hosts.card_release, name="card_release"),
+    # A lost manage link: ask by email, then a key from the mail gives a new link.
+    path("manage/lost/", lost.lost_links_ask, name="lost_links"),
+    path("manage/lost/sent/", lost.lost_links_sent, name="lost_links_sent"),
+    path("manage/lost/<str:key>/", lost.lost_link, name="lost_link"),
     # Attendees: now and next, interest, calendars, the big screen.
     path("now/", public.now_next, name="now"),
     path("card/<int:pk>/interest/", cards.card_interest, name="card_interest"),

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    "django_tasks_db",
     "boards",
 ]
 
@@ -225,6 +226,15 @@ else:
     }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "openspaces@localhost")
 
+# What is sent (mail; the posts of `announce`) is a Django task (boards/tasks.py): a request
+# only adds a row to the tasks table, in the database every server already has, and the
+# worker (`manage.py db_worker`, started beside the server by `make run` and `make serve`)
+# sends it. The same backend in development and tests: the immediate one would hide a
+# worker's bugs (arguments that do not survive JSON, a task that is not importable).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# /healthz says "late" when a task has waited longer than this for a worker (seconds).
+OPENSPACES_TASKS_LATE_SECONDS = int(os.environ.get("OPENSPACES_TASKS_LATE_SECONDS", "300"))
+
 # Security headers. The policy allows nothing inline: htmx is configured through a
 # <meta> tag and every script and style is a static file.
 SECURE_CSP: dict[str, list[str]] = {
@@ -272,6 +282,11 @@ OPENSPACES_INTEREST_WINDOW = int(os.environ.get("OPENSPACES_INTEREST_WINDOW", "6
 OPENSPACES_FLAG_LIMIT = int(os.environ.get("OPENSPACES_FLAG_LIMIT", "3"))
 # Flags a minute from one client address (each browser flags a card once); 0 turns it off.
 OPENSPACES_FLAG_RATE = int(os.environ.get("OPENSPACES_FLAG_RATE", "10"))
+
+# A host who lost the manage link asks for it at /manage/lost/: requests an hour from one
+# client address (a venue's NAT puts many hosts behind one) and for one email address.
+OPENSPACES_LOST_LINK_RATE = int(os.environ.get("OPENSPACES_LOST_LINK_RATE", "30"))
+OPENSPACES_LOST_LINK_EMAIL_RATE = int(os.environ.get("OPENSPACES_LOST_LINK_EMAIL_RATE", "3"))
 
 # The admin login: after AXES_FAILURE_LIMIT wrong passwords for one user name from one
 # address, that pair is locked out for AXES_COOLOFF_MINUTES. Locking the pair (not the

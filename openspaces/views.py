@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django.views import i18n
 from django.views.decorators.cache import never_cache
@@ -22,6 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 import openspaces
+from boards import tasks
 from boards.context_processors import conference
 
 RETRY_AFTER_SECONDS = 10
@@ -74,8 +75,27 @@ def healthz(request: HttpRequest) -> HttpResponse:
     except Exception:  # a cache without IGNORE_EXCEPTIONS must not fail the check
         cache_state = "down"
     return JsonResponse(
-        {"database": "ok", "cache": cache_state, "version": openspaces.__version__}
+        {
+            "database": "ok",
+            "cache": cache_state,
+            **tasks_state(),
+            "version": openspaces.__version__,
+        }
     )
+
+
+def tasks_state() -> dict[str, str | int | None]:
+    """How long the oldest due task has waited for the worker (seconds; None: nothing is
+    waiting), and "late" past OPENSPACES_TASKS_LATE_SECONDS: the sign of a worker that is
+    down or stuck, which nothing else shows (the mail just does not come). Reported only:
+    the pages work without a worker, so it does not turn the check into a 503."""
+    try:
+        waited = tasks.oldest_waiting(timezone.now())
+    except DatabaseError:  # the database answers, but without the tasks table (not migrated)
+        return {"tasks": "unknown", "oldest_task_seconds": None}
+    seconds = None if waited is None else int(waited.total_seconds())
+    late = seconds is not None and seconds > settings.OPENSPACES_TASKS_LATE_SECONDS
+    return {"tasks": "late" if late else "ok", "oldest_task_seconds": seconds}
 
 
 # The language switch in every page's footer. The boards carry no CSRF token (they are the

@@ -1,0 +1,173 @@
+"""What the boards send (mail; next, the posts of `announce`), as Django tasks.
+
+A request never talks to a mail server: it enqueues a task, one row in the tasks table
+(django-tasks-db), and answers. The worker (`manage.py db_worker`, beside runserver in
+`make run` and gunicorn in `make serve`) runs it. A slow mail server then delays nobody,
+and a failing one loses nothing: `retried()` enqueues the task again, later, until it
+gets through. The chair sees every attempt in the admin (Tasks Database Backend → Task
+Results): waiting, failed with the error, or sent.
+
+django-tasks-db has no retries of its own (its author has not settled their semantics
+yet: django-tasks-db#7): a failed task stays failed. So each task here says which of its
+failures are worth another try and wraps its sending in `retried(context)`, the one place
+that decides when. A retry is a new task (a new row) with `attempt` one higher and a
+`run_after` further away: the failed attempt keeps its row and its traceback.
+
+A task's arguments are stored in the database as JSON, readable in the admin and in every
+backup. Only a hash of a manage token is ever stored (boards.models.Card), so a mail body,
+which carries manage links, is sealed (`seal`: Fernet, keyed by SECRET_KEY) while it waits;
+its recipient and subject stay readable, for the chair to see what is waiting.
+"""
+
+import base64
+import datetime as dt
+import logging
+import smtplib
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from cryptography.fernet import Fernet, MultiFernet
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db.models import Min, Q
+from django.tasks import TaskContext, TaskResultStatus, task
+from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
+from django_tasks_db.models import DBTaskResult, get_date_max
+
+from boards import lost_links
+
+logger = logging.getLogger(__name__)
+
+# Ten attempts over about four hours (1, 2, 4 … 32 minutes, then hourly): a mail server
+# down for a conference morning still delivers by lunch; a host needs no mail a day late.
+MAX_ATTEMPTS = 10
+LONGEST_WAIT = dt.timedelta(hours=1)
+
+
+def retry_delay(attempt: int) -> dt.timedelta:
+    """How long after failed attempt number `attempt` (1, 2 …) the next one runs."""
+    return min(dt.timedelta(minutes=2 ** (attempt - 1)), LONGEST_WAIT)
+
+
+class RetryLater(Exception):
+    """This attempt failed and the next one is enqueued (the admin shows this attempt
+    failed with this error, and the next one waiting)."""
+
+
+def is_transient(error: BaseException) -> bool:
+    """Worth another try: the network, a timeout, a server that is down or says "later".
+
+    A refusal of every recipient with a permanent (5xx) code is final: it will not change.
+    """
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return any(code < 500 for code, _message in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code < 500
+    return isinstance(error, OSError)  # smtplib's other errors, sockets, timeouts
+
+
+@contextmanager
+def retried(context: TaskContext) -> Iterator[None]:
+    """Run the block; on a transient failure, enqueue this task again with `attempt` + 1
+    after `retry_delay()`, and fail this attempt with RetryLater. After MAX_ATTEMPTS, or on
+    a permanent failure, the error itself fails the task (the admin shows it; logged)."""
+    try:
+        yield
+    except Exception as error:
+        result = context.task_result
+        attempt = int(result.kwargs.get("attempt", 1))
+        if not is_transient(error) or attempt >= MAX_ATTEMPTS:
+            logger.error(
+                "Task %s failed for good at attempt %s of %s",
+                result.task.name,
+                attempt,
+                MAX_ATTEMPTS,
+                exc_info=True,
+            )
+            raise
+        next_at = timezone.now() + retry_delay(attempt)
+        result.task.using(run_after=next_at).enqueue(
+            *result.args, **{**result.kwargs, "attempt": attempt + 1}
+        )
+        raise RetryLater(
+            f"Attempt {attempt} of {MAX_ATTEMPTS} failed; the next one runs after "
+            f"{next_at.isoformat(timespec='seconds')}"
+        ) from error
+
+
+# Sealing --------------------------------------------------------------------------------
+
+
+def _fernet() -> MultiFernet:
+    """Fernet keys derived from SECRET_KEY, then its fallbacks: a task sealed before a key
+    rotation is still opened after it, as long as the old key is among the fallbacks."""
+    keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    return MultiFernet(
+        [
+            Fernet(
+                base64.urlsafe_b64encode(
+                    salted_hmac(
+                        "boards.tasks.seal", "fernet", secret=key, algorithm="sha256"
+                    ).digest()
+                )
+            )
+            for key in keys
+        ]
+    )
+
+
+def seal(text: str) -> str:
+    return _fernet().encrypt(text.encode()).decode()
+
+
+def unseal(sealed: str) -> str:
+    return _fernet().decrypt(sealed.encode()).decode()
+
+
+# Mail -----------------------------------------------------------------------------------
+
+
+def deliver(*, to: list[str], subject: str, body: str) -> None:
+    """Send one mail now, through the default mailer; raises what the mail server raised."""
+    EmailMessage(subject=subject, body=body, to=to).send()
+
+
+@task(takes_context=True)
+def send_email(
+    context: TaskContext, *, to: list[str], subject: str, sealed_body: str, attempt: int = 1
+) -> None:
+    """One mail composed in a request (in its reader's language), its body sealed."""
+    with retried(context):
+        deliver(to=to, subject=subject, body=unseal(sealed_body))
+
+
+@task(takes_context=True)
+def send_lost_links(
+    context: TaskContext, *, email: str, site_url: str, language: str, attempt: int = 1
+) -> None:
+    """The links to every card pinned with `email`, looked up here rather than in the
+    request, so that the request does the same work whether or not the address is known.
+    Nothing is sent to an address with no card."""
+    with translation.override(language), retried(context):
+        message = lost_links.message(email=email, site_url=site_url)
+        if message is not None:
+            deliver(to=[email], subject=message.subject, body=message.body)
+
+
+# The worker's health (/healthz) ---------------------------------------------------------
+
+
+def oldest_waiting(now: dt.datetime) -> dt.timedelta | None:
+    """How long the task that is due longest has waited for a worker; None when none is.
+
+    A task is due from when it was enqueued, or from its run_after (a retry's wait) when
+    it has one. One query.
+    """
+    never = get_date_max()  # django-tasks-db's run_after for "as soon as possible"
+    due = DBTaskResult.objects.filter(status=TaskResultStatus.READY).aggregate(
+        enqueued=Min("enqueued_at", filter=Q(run_after=never)),
+        deferred=Min("run_after", filter=Q(run_after__lte=now)),
+    )
+    since = [moment for moment in due.values() if moment is not None]
+    return max(now - min(since), dt.timedelta(0)) if since else None
