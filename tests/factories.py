@@ -76,3 +76,27 @@ def conference(
             reception=reception,
         )
     return list(Day.objects.order_by("date"))
+
+
+def run_tasks() -> None:
+    """Run every task that is due, as the worker does in production (`manage.py db_worker`,
+    the same command and the same backend), then stop."""
+    import signal
+    from unittest import mock
+
+    from django.core.management import call_command
+
+    # The worker installs its own SIGINT/SIGTERM handlers (to finish a task before it
+    # stops); the test run gets its own back. Like Django's test client around a request,
+    # it keeps the connection: closing "old" ones would close the test's transaction.
+    handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with mock.patch(
+            "django_tasks_db.management.commands.db_worker.close_old_connections"
+        ):
+            call_command(
+                "db_worker", batch=True, startup_delay=False, reload=False, verbosity=0
+            )
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)

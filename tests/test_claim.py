@@ -9,7 +9,7 @@ from django.core import mail
 
 from boards.models import Card, Slot
 from boards.services import slot_block
-from tests.factories import committed, conference, local, make_card
+from tests.factories import committed, conference, local, make_card, run_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +79,7 @@ def test_claim_succeeds_with_303_to_the_card_which_shows_the_manage_link_once(cl
 
 def test_claim_emails_the_manage_link_when_an_address_is_given(client, slots):
     claim(client, slots[0])
+    run_tasks()
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["priya@example.org"]
@@ -87,6 +88,7 @@ def test_claim_emails_the_manage_link_when_an_address_is_given(client, slots):
 
 def test_claim_without_email_sends_nothing(client, slots):
     claim(client, slots[0], {**TYPED, "email": ""})
+    run_tasks()
     assert Card.objects.count() == 1
     assert mail.outbox == []
 
@@ -297,6 +299,7 @@ def test_claim_sent_twice_by_the_same_browser_is_one_card_with_its_manage_link(
     html = client.get(again["Location"]).content.decode()
     assert f"/card/{card.pk}/manage/" in html
     assert card.events.count() == 1  # one claim in its history
+    run_tasks()
     assert len(mail.outbox) == 1  # the manage link is mailed once
 
 

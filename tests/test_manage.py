@@ -179,7 +179,8 @@ def test_card_page_leads_the_browser_that_pinned_it_back_to_its_manage_page(clie
     assert back.status_code == 303
     assert back["Location"] == url
     assert stranger.status_code == 404
-    assert "Find the Open Spaces chair" in stranger.content.decode()
+    assert 'href="/manage/lost/">have a new link mailed to you' in stranger.content.decode()
+    assert "find the Open Spaces chair" in stranger.content.decode()
     assert "Manage your card" not in Client().get(f"/card/{card.pk}/").content.decode()
 
 

@@ -14,7 +14,7 @@ from django.test import Client
 
 from boards import services
 from boards.models import Card, Room, Slot
-from tests.factories import committed, conference, local, make_card
+from tests.factories import committed, conference, local, make_card, run_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -299,6 +299,7 @@ def test_the_email_to_the_host_is_in_the_language_of_the_claim(client, board, ma
     days, card = board
     free = Slot.objects.filter(cards__isnull=True, day=days[0]).order_by("starts_at").first()
     claim(client, free, TYPED | {"email": "lucia@example.org"})
+    run_tasks()
     assert len(mailoutbox) == 1
     body = mailoutbox[0].body
     assert body.startswith("Hola, Lucía:")
