@@ -7,8 +7,9 @@ Used by Django's logging (settings.LOGGING) and by gunicorn's access log
 import logging
 import re
 
-# /card/<id>/manage/<token>/ and the move/release URLs under it.
-MANAGE_TOKEN = re.compile(r"(/card/\d+/manage/)[^/\s?#\"']+")
+# /card/<id>/manage/<token>/ and the move/release URLs under it; /manage/lost/<key>/, the
+# lost-link key a mail carries, which gives a card a new token.
+MANAGE_TOKEN = re.compile(r"(/card/\d+/manage/|/manage/lost/)(?!sent/)[^/\s?#\"']+")
 
 
 def redact(text: str) -> str:
