@@ -33,6 +33,8 @@ from django.db.models import Min, Q
 from django.tasks import TaskContext, TaskResultStatus, task
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django_tasks_db.models import DBTaskResult, get_date_max
 
 from boards import lost_links
@@ -90,9 +92,14 @@ def retried(context: TaskContext) -> Iterator[None]:
         result.task.using(run_after=next_at).enqueue(
             *result.args, **{**result.kwargs, "attempt": attempt + 1}
         )
+        # The chair reads this in the admin (the attempt's traceback).
         raise RetryLater(
-            f"Attempt {attempt} of {MAX_ATTEMPTS} failed; the next one runs after "
-            f"{next_at.isoformat(timespec='seconds')}"
+            gettext("Attempt %(attempt)s of %(attempts)s failed; the next one runs at %(time)s.")
+            % {
+                "attempt": attempt,
+                "attempts": MAX_ATTEMPTS,
+                "time": date_format(timezone.localtime(next_at), "DATETIME_FORMAT"),
+            }
         ) from error
 
 

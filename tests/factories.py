@@ -91,12 +91,8 @@ def run_tasks() -> None:
     # it keeps the connection: closing "old" ones would close the test's transaction.
     handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with mock.patch(
-            "django_tasks_db.management.commands.db_worker.close_old_connections"
-        ):
-            call_command(
-                "db_worker", batch=True, startup_delay=False, reload=False, verbosity=0
-            )
+        with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+            call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
     finally:
         for number, handler in handlers.items():
             signal.signal(number, handler)

@@ -132,7 +132,9 @@ def test_the_mailed_link_gives_the_card_a_new_manage_link_and_ends_the_old(clien
     page = client.get(link)
     assert page.status_code == 200
     assert "The old link stops working" in page.content.decode()
-    assert client.get(f"/card/{card.pk}/manage/{old_token}/").status_code == 200  # a GET: no change
+    assert (
+        client.get(f"/card/{card.pk}/manage/{old_token}/").status_code == 200
+    )  # a GET: no change
 
     with committed():
         renewed = client.post(link)
