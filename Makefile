@@ -12,7 +12,7 @@ UV_EXPORT := $(UV) export --quiet --frozen --format requirements-txt --no-emit-p
 	--no-default-groups --group build --no-header
 LOCK_HEADER := \# uv.lock exported with hashes by make lock (or make upgrade): do not edit by hand.
 
-.PHONY: run test lint types format check migrate demo clean serve bench faults upgrade lock lock-check browser messages
+.PHONY: run test lint types format check migrate demo clean serve worker bench faults upgrade lock lock-check browser messages
 
 $(VENV)/bin/python:
 	@python=$$(bin/find-python) && echo "Using $$python" && "$$python" -m venv $(VENV)
@@ -32,7 +32,9 @@ $(VENV)/installed-production: $(VENV)/bin/python requirements/production.txt pyp
 run: $(VENV)/installed  ## the app with demo data on http://127.0.0.1:8000
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py load_demo
-	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+	@# The task worker beside the server (it sends the mail), stopped with it: the real
+	@# worker, not the immediate backend, so that development meets what production runs.
+	$(DEV_ENV) bin/with-worker $(PY) $(PY) manage.py runserver 127.0.0.1:8000
 
 upgrade: $(VENV)/installed  ## the newest allowed versions into the lock (one package: make upgrade PACKAGE=django)
 	$(UV) lock $(if $(PACKAGE),--upgrade-package $(PACKAGE),--upgrade)
@@ -89,10 +91,13 @@ demo: $(VENV)/installed  ## reset the demo conference around today
 clean:
 	rm -rf $(VENV) staticfiles
 
-serve: $(VENV)/installed-production  ## production: migrate, collectstatic, gunicorn (needs SECRET_KEY etc.)
+serve: $(VENV)/installed-production  ## production: migrate, collectstatic, gunicorn and the task worker (needs SECRET_KEY etc.)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	$(VENV)/bin/gunicorn -c openspaces/gunicorn.conf.py openspaces.wsgi
+	bin/with-worker $(PY) $(VENV)/bin/gunicorn -c openspaces/gunicorn.conf.py openspaces.wsgi
+
+worker: $(VENV)/installed-production  ## production: the task worker alone (a process manager's second service)
+	$(PY) manage.py db_worker --no-reload
 
 bench: $(VENV)/installed  ## measured speed: board, static ceiling, 304 polls, claims (bench/README)
 	bench/run.sh

@@ -24,7 +24,49 @@ def test_make_run_sets_up_the_demo_and_serves_it_on_port_8000():
     assert "requirements/dev.txt" in commands  # installs from the lock on a fresh machine
 
 
-def test_make_test_runs_pytest_after_collecting_static_files():
-    commands = dry_run("test")
-    assert "manage.py collectstatic" in commands
-    assert "bin/pytest" in commands
+def test_make_run_and_make_serve_start_the_task_worker_beside_the_server():
+    for target, server in (("run", "manage.py runserver"), ("serve", "bin/gunicorn")):
+        [line] = [line for line in dry_run(target).splitlines() if server in line]
+        assert "bin/with-worker" in line, target
+
+
+FAKE_WORKER = """#!/bin/sh
+# Stands in for `python manage.py db_worker`: says what it was asked and what it received.
+echo "started $*" >> "$LOG"
+trap 'echo "worker got TERM" >> "$LOG"; exit 0' TERM
+trap 'echo "worker got INT" >> "$LOG"; exit 0' INT
+while :; do sleep 0.05; done
+"""
+
+
+def _with_worker(tmp_path, *server: str) -> tuple[subprocess.Popen, Path]:
+    log = tmp_path / "log"
+    fake = tmp_path / "python"
+    fake.write_text(FAKE_WORKER)
+    fake.chmod(0o755)
+    process = subprocess.Popen(
+        [ROOT / "bin" / "with-worker", fake, *server],
+        cwd=ROOT,
+        env={"LOG": str(log), "PATH": "/usr/bin:/bin"},
+    )
+    for _ in range(100):  # the worker has started (at most 5 s)
+        if log.exists():
+            break
+        subprocess.run(["sleep", "0.05"], check=True)
+    return process, log
+
+
+def test_the_worker_stops_once_with_the_server_on_sigterm(tmp_path):
+    process, log = _with_worker(tmp_path, "sleep", "30")
+    process.terminate()
+    assert process.wait(timeout=10) != 0
+    assert log.read_text().splitlines() == [
+        "started manage.py db_worker --no-reload",
+        "worker got TERM",
+    ]
+
+
+def test_the_worker_stops_when_the_server_ends(tmp_path):
+    process, log = _with_worker(tmp_path, "sh", "-c", "sleep 0.3; exit 3")
+    assert process.wait(timeout=10) == 3  # the server's own exit status
+    assert log.read_text().splitlines()[-1] == "worker got TERM"
