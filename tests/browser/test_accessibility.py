@@ -3,6 +3,7 @@
 import pytest
 from playwright.sync_api import Page, expect
 
+from boards import lost_links
 from tests.browser import VIEWPORTS
 from tests.browser.axe import axe_violations, describe
 
@@ -71,6 +72,29 @@ def _not_your_card(page: Page, conference) -> None:
     page.goto(f"{conference.url}/card/{conference.card.pk}/manage/")
 
 
+def _lost_links(page: Page, conference) -> None:
+    page.goto("/manage/lost/")
+
+
+def _lost_links_error(page: Page, conference) -> None:
+    page.goto("/manage/lost/")
+    page.get_by_label("The email you gave when you pinned your card").fill("not an address")
+    page.get_by_role("button", name="Mail me the links").click()
+    expect(page.get_by_text("Please check the address below.")).to_be_visible()
+
+
+def _lost_links_sent(page: Page, conference) -> None:
+    page.goto("/manage/lost/sent/")
+
+
+def _lost_link(page: Page, conference) -> None:
+    page.goto(f"/manage/lost/{lost_links.key_for(conference.card)}/")
+
+
+def _lost_link_gone(page: Page, conference) -> None:
+    page.goto("/manage/lost/not-a-key/")
+
+
 def _find_nothing(page: Page, conference) -> None:
     page.goto("/?q=cobol")
 
@@ -104,6 +128,11 @@ PAGES = [
     _manage,
     _release_confirm,
     _not_your_card,
+    _lost_links,
+    _lost_links_error,
+    _lost_links_sent,
+    _lost_link,
+    _lost_link_gone,
     _find,
     _find_nothing,
     _now_and_next,
@@ -124,6 +153,7 @@ def context(new_context, console):
 def test_page_has_no_axe_violations(page: Page, conference, visit, console):
     console.expect(r"status of 422")  # the claim with errors answers 422, as it should
     console.expect(r"status of 404")  # and a day without a board 404, as it should
+    console.expect(r"status of 410")  # and a lost-link key that opens nothing 410
 
     visit(page, conference)  # on a phone, then the same page on a laptop
 

@@ -1,9 +1,12 @@
 """Hosts edit, move and release their card through the private manage link."""
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
 from boards.models import Card
+from tests.factories import run_tasks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -70,3 +73,30 @@ def test_host_releases_card(page: Page, conference, console):
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "This open space is not on the board any more"
     )
+
+
+def test_host_who_lost_the_link_gets_a_new_one_by_mail_without_javascript(
+    plain_page: Page, conference, mailoutbox, console
+):
+    console.expect(r"status of 404")  # the card's "not your card" page, then the old link
+    Card.objects.filter(pk=conference.card.pk).update(email="carlton@example.org")
+    page = plain_page
+    page.goto(f"/card/{conference.card.pk}/manage/")  # not the browser that pinned it
+    page.get_by_role("link", name="have a new link mailed to you").click()
+    page.get_by_label("The email you gave when you pinned your card").fill("carlton@example.org")
+    page.get_by_role("button", name="Mail me the links").click()
+    expect(page.get_by_role("status")).to_contain_text("Check your mail.")
+
+    run_tasks()  # the worker
+    [message] = mailoutbox
+    link = re.search(r"http://localhost:\d+/manage/lost/\S+/", message.body)[0]
+    page.goto(link)
+    expect(page.get_by_text("Django async in production")).to_be_visible()
+    page.get_by_role("button", name="Get a new private link").click()
+
+    expect(page.get_by_text("This is your new private link")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Your card: Django async in production"
+    )
+    assert re.search(rf"/card/{conference.card.pk}/manage/[^/]+/\?done=renewed$", page.url)
+    assert page.goto(_manage_url(conference)).status == 404  # the old link
