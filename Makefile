@@ -97,6 +97,7 @@ serve: $(VENV)/installed-production  ## production: migrate, collectstatic, guni
 	bin/with-worker $(PY) $(VENV)/bin/gunicorn -c openspaces/gunicorn.conf.py openspaces.wsgi
 
 worker: $(VENV)/installed-production  ## production: the task worker alone (a process manager's second service)
+	$(PY) manage.py requeue_stuck_tasks
 	$(PY) manage.py db_worker --no-reload
 
 bench: $(VENV)/installed  ## measured speed: board, static ceiling, 304 polls, claims (bench/README)

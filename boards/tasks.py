@@ -162,6 +162,23 @@ def send_lost_links(
             deliver(to=[email], subject=message.subject, body=message.body)
 
 
+# Tasks whose worker died --------------------------------------------------------------
+
+# A task runs for seconds (the mail server's timeout is 10 s). One still RUNNING after this
+# lost its worker while running it (killed, out of memory, the machine restarted), and
+# django-tasks-db would leave it so for ever: the mail it carries would be lost.
+STUCK_AFTER = dt.timedelta(minutes=10)
+
+
+def requeue_stuck(now: dt.datetime) -> int:
+    """Make the tasks whose worker died while running them ready again, for the next
+    worker (`manage.py requeue_stuck_tasks`, run before every worker starts). A mail the
+    dead worker may have sent already goes out twice: better than never."""
+    return DBTaskResult.objects.filter(
+        status=TaskResultStatus.RUNNING, started_at__lt=now - STUCK_AFTER
+    ).update(status=TaskResultStatus.READY, started_at=None)
+
+
 # The worker's health (/healthz) ---------------------------------------------------------
 
 

@@ -31,8 +31,10 @@ def test_make_run_and_make_serve_start_the_task_worker_beside_the_server():
 
 
 FAKE_WORKER = """#!/bin/sh
-# Stands in for `python manage.py db_worker`: says what it was asked and what it received.
+# Stands in for `python manage.py requeue_stuck_tasks`, then `python manage.py db_worker`:
+# says what it was asked and what it received.
 echo "started $*" >> "$LOG"
+[ "$2" = requeue_stuck_tasks ] && exit 0
 trap 'echo "worker got TERM" >> "$LOG"; exit 0' TERM
 trap 'echo "worker got INT" >> "$LOG"; exit 0' INT
 while :; do sleep 0.05; done
@@ -50,7 +52,7 @@ def _with_worker(tmp_path, *server: str) -> tuple[subprocess.Popen, Path]:
         env={"LOG": str(log), "PATH": "/usr/bin:/bin"},
     )
     for _ in range(100):  # the worker has started (at most 5 s)
-        if log.exists():
+        if "db_worker" in (log.read_text() if log.exists() else ""):
             break
         subprocess.run(["sleep", "0.05"], check=True)
     return process, log
@@ -61,6 +63,7 @@ def test_the_worker_stops_once_with_the_server_on_sigterm(tmp_path):
     process.terminate()
     assert process.wait(timeout=10) != 0
     assert log.read_text().splitlines() == [
+        "started manage.py requeue_stuck_tasks",
         "started manage.py db_worker --no-reload",
         "worker got TERM",
     ]

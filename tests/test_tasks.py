@@ -7,7 +7,9 @@ import re
 import pytest
 import time_machine
 from django.core import mail
+from django.core.management import call_command
 from django.tasks import TaskResultStatus
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from boards import tasks
@@ -167,6 +169,20 @@ def test_the_chair_reads_what_was_sent_and_what_failed_in_the_admin(
     html = detail.content.decode()
     assert "ana@example.org" in html
     assert "SMTPRecipientsRefused" in html
+
+
+def test_a_task_whose_worker_died_runs_again_when_a_worker_starts(client, slot, frozen):
+    claim(client, slot)
+    # A worker took the mail, then died (kill -9) before it could say how it went.
+    DBTaskResult.objects.update(status=TaskResultStatus.RUNNING, started_at=timezone.now())
+    call_command("requeue_stuck_tasks")
+    run_tasks()
+    assert mail.outbox == []  # a task running for a few minutes may well be running
+    frozen.shift(tasks.STUCK_AFTER + dt.timedelta(seconds=1))
+    call_command("requeue_stuck_tasks")  # a worker starts (bin/with-worker, systemd)
+    run_tasks()
+    assert len(mail.outbox) == 1
+    assert DBTaskResult.objects.get().status == TaskResultStatus.SUCCESSFUL
 
 
 # /healthz: the worker's delay ------------------------------------------------------------
