@@ -293,3 +293,25 @@ def test_the_pages_cost_a_few_queries(client, cards, django_assert_max_num_queri
         ask(client, "nobody@example.org", REMOTE_ADDR="10.9.9.9")
     with django_assert_max_num_queries(3):
         client.get(link)
+
+
+@pytest.mark.parametrize(
+    ("data", "status"),
+    [
+        ({}, 422),
+        ({"email": ""}, 422),
+        ({"email": "\x00@example.org"}, 422),
+        ({"email": "a" * 100_000 + "@example.org"}, 422),
+        ({"email": '"><script>alert(1)</script>@example.org'}, 422),
+        # Django's EmailField takes it, as the claim's does: it matches no card, mails nobody.
+        ({"email": "priya@example.org\u202e"}, 303),
+        # Two values: a form reads the last, like every Django form.
+        ({"email": ["nobody@example.org", "lucia@example.org"]}, 303),
+    ],
+)
+def test_hostile_input_is_refused_never_500_and_shown_as_text(client, data, status):
+    with committed():
+        response = client.post("/manage/lost/", data)
+    assert response.status_code == status
+    assert "<script>alert" not in response.content.decode()
+    assert DBTaskResult.objects.count() == (1 if status == 303 else 0)
