@@ -58,15 +58,16 @@ class RetryLater(Exception):
 
 
 def is_transient(error: BaseException) -> bool:
-    """Worth another try: the network, a timeout, a server that is down or says "later".
+    """Worth another try: the network, a timeout, a server that is down or says "later",
+    and a refused password or sender too (the operator fixes the settings and restarts the
+    worker: the retries then get through).
 
-    A refusal of every recipient with a permanent (5xx) code is final: it will not change.
+    Only a refusal of every recipient with a permanent (5xx) code is final: it is about the
+    address, which no retry changes.
     """
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return any(code < 500 for code, _message in error.recipients.values())
-    if isinstance(error, smtplib.SMTPResponseException):
-        return error.smtp_code < 500
-    return isinstance(error, OSError)  # smtplib's other errors, sockets, timeouts
+    return isinstance(error, OSError)  # smtplib's errors, sockets, timeouts
 
 
 @contextmanager
