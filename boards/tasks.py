@@ -23,7 +23,7 @@ import base64
 import datetime as dt
 import logging
 import smtplib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from cryptography.fernet import Fernet, MultiFernet
@@ -71,16 +71,21 @@ def is_transient(error: BaseException) -> bool:
 
 
 @contextmanager
-def retried(context: TaskContext) -> Iterator[None]:
-    """Run the block; on a transient failure, enqueue this task again with `attempt` + 1
+def retried(
+    context: TaskContext, *, transient: Callable[[BaseException], bool] = is_transient
+) -> Iterator[None]:
+    """Run the block; on a `transient` failure, enqueue this task again with `attempt` + 1
     after `retry_delay()`, and fail this attempt with RetryLater. After MAX_ATTEMPTS, or on
-    a permanent failure, the error itself fails the task (the admin shows it; logged)."""
+    a permanent failure, the error itself fails the task (the admin shows it; logged).
+
+    `transient` says which failures are worth another try: mail's by default; a task that
+    posts (Mastodon.py raises its own errors, not OSError) passes its own."""
     try:
         yield
     except Exception as error:
         result = context.task_result
         attempt = int(result.kwargs.get("attempt", 1))
-        if not is_transient(error) or attempt >= MAX_ATTEMPTS:
+        if not transient(error) or attempt >= MAX_ATTEMPTS:
             logger.error(
                 "Task %s failed for good at attempt %s of %s",
                 result.task.name,
