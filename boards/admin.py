@@ -29,6 +29,7 @@ from boards import exports, services
 from boards.forms import CardAdminForm, ChairMoveForm, ConferenceSetupForm, ReasonForm
 from boards.glance import build_glance
 from boards.models import Card, CardEvent, Day, Flag, Room, Slot
+from boards.services import cards, grid, setup
 
 
 def _action_form(
@@ -156,7 +157,7 @@ class DayAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                created = services.conference_setup(
+                created = setup.conference_setup(
                     first_day=data["first_day"],
                     days=data["days"],
                     rooms=data["rooms"],
@@ -230,7 +231,7 @@ class RoomAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if not change and form.cleaned_data.get("create_slots"):
-            created = services.room_slots_create(room=obj)
+            created = grid.room_slots_create(room=obj)
             self.message_user(
                 request,
                 gettext("%(room)s has %(slots)s.")
@@ -241,7 +242,7 @@ class RoomAdmin(admin.ModelAdmin):
     @admin.action(description=_("Create slots for the existing days"), permissions=["add"])
     def create_slots(self, request, queryset):
         for room in queryset:
-            created = services.room_slots_create(room=room)
+            created = grid.room_slots_create(room=room)
             self.message_user(request, f"{room}: {_slots(created, 'new slot')}.", messages.SUCCESS)
 
 
@@ -293,7 +294,7 @@ class SlotAdmin(admin.ModelAdmin):
         if not change:
             super().save_model(request, obj, form, change)
         # Blocking from the slot's own page follows the action's rule: not over a card.
-        elif services.slots_block(slot_ids=[obj.pk], reason=obj.blocked_reason):
+        elif grid.slots_block(slot_ids=[obj.pk], reason=obj.blocked_reason):
             self.message_user(
                 request,
                 gettext("%(slot)s was not blocked: a card is on it (move or remove it first).")
@@ -320,7 +321,7 @@ class SlotAdmin(admin.ModelAdmin):
         help_text = _("The board shows it, e.g. “Sponsor workshop until 14:00”.")
         form = ReasonForm(request.POST if "apply" in request.POST else None, help_text=help_text)
         if form.is_valid():
-            refused = services.slots_block(
+            refused = grid.slots_block(
                 slot_ids=list(queryset.values_list("pk", flat=True)),
                 reason=form.cleaned_data["reason"],
             )
@@ -365,7 +366,7 @@ class SlotAdmin(admin.ModelAdmin):
             intro=_("These slots lose their reason and anyone can claim them:"),
         ):
             return asked
-        services.slots_block(slot_ids=list(queryset.values_list("pk", flat=True)), reason="")
+        grid.slots_block(slot_ids=list(queryset.values_list("pk", flat=True)), reason="")
         self.message_user(
             request,
             gettext("Unblocked %(slots)s.") % {"slots": _slots(queryset.count())},
@@ -536,13 +537,13 @@ class CardAdmin(admin.ModelAdmin):
         # removal since the chair opened the page is kept.
         card = Card.objects.select_related("slot").get(pk=obj.pk)
         try:
-            services.card_update(
+            cards.card_update(
                 card=card,
                 title=obj.title,
                 description=obj.description,
                 host_name=obj.host_name,
                 host_handle=obj.host_handle,
-                actor=services.chair_actor(request.user),
+                actor=cards.chair_actor(request.user),
             )
         except services.SlotUnavailable as error:
             self.message_user(
@@ -585,12 +586,10 @@ class CardAdmin(admin.ModelAdmin):
         help_text = _("The host reads it on their card's page. Be kind and clear.")
         form = ReasonForm(request.POST if "apply" in request.POST else None, help_text=help_text)
         if form.is_valid():
-            actor = services.chair_actor(request.user)
+            actor = cards.chair_actor(request.user)
             for card in queryset.select_related("slot"):
                 try:
-                    services.card_remove(
-                        card=card, reason=form.cleaned_data["reason"], actor=actor
-                    )
+                    cards.card_remove(card=card, reason=form.cleaned_data["reason"], actor=actor)
                 except (services.CardNotOnBoard, services.SlotUnavailable) as error:
                     self.message_user(request, str(error), messages.WARNING)
                 else:
@@ -622,10 +621,10 @@ class CardAdmin(admin.ModelAdmin):
             intro=_("These cards go back on the board, on their slots if still free:"),
         ):
             return asked
-        actor = services.chair_actor(request.user)
+        actor = cards.chair_actor(request.user)
         for card in queryset.select_related("slot__room"):
             try:
-                services.card_restore(card=card, actor=actor)
+                cards.card_restore(card=card, actor=actor)
             except (services.SlotUnavailable, services.CardNotOnBoard) as error:
                 self.message_user(request, str(error), messages.ERROR)
             else:
@@ -647,11 +646,11 @@ class CardAdmin(admin.ModelAdmin):
         form = ChairMoveForm(request.POST if "apply" in request.POST else None, now=now)
         if form.is_valid():
             try:
-                services.card_move(
+                cards.card_move(
                     card=card,
                     to_slot=form.cleaned_data["to_slot"],
                     now=now,
-                    actor=services.chair_actor(request.user),
+                    actor=cards.chair_actor(request.user),
                 )
             except (services.SlotUnavailable, services.CardNotOnBoard) as error:
                 self.message_user(request, str(error), messages.ERROR)
@@ -686,10 +685,10 @@ class CardAdmin(admin.ModelAdmin):
             intro=_("The reports on these cards are answered; hidden ones go back on the board:"),
         ):
             return asked
-        actor = services.chair_actor(request.user)
+        actor = cards.chair_actor(request.user)
         for card in queryset.select_related("slot"):
             try:
-                services.card_flags_clear(card=card, actor=actor)
+                cards.card_flags_clear(card=card, actor=actor)
             except services.SlotUnavailable as error:
                 self.message_user(request, f"“{card}”: {error}", messages.ERROR)
         self.message_user(

@@ -8,7 +8,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from boards.models import Day, Room, Slot
-from boards.services import boards_changed
+from boards.services._write import boards_changed
 
 
 @receiver([post_save, post_delete], sender=Day)

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from boards.models import Room, Slot
-from boards.services import slot_block
+from boards.services.grid import slot_block
 from tests.factories import conference, local, make_card
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ import time_machine
 from django.core import mail
 
 from boards.models import Card, Slot
-from boards.services import slot_block
+from boards.services.grid import slot_block
 from tests.factories import committed, conference, local, make_card
 
 pytestmark = pytest.mark.django_db

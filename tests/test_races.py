@@ -16,8 +16,9 @@ import time_machine
 from django.db import OperationalError, connection
 from django.test import Client
 
-from boards import services
 from boards.models import Card, Slot
+from boards.services import _write
+from boards.services.cards import card_claim
 from tests.factories import conference, local
 
 CLAIMERS = 24
@@ -133,7 +134,7 @@ def race(*actors: Callable[[], int]) -> list[int]:
 
 def fresh_card(title: str = "Sourdough and Python") -> tuple[Card, str]:
     slot = Slot.objects.claimable(local(2027, 5, 14, 8)).order_by("?").first()
-    return services.card_claim(slot=slot, title=title, host_name="Ada", now=local(2027, 5, 14, 8))
+    return card_claim(slot=slot, title=title, host_name="Ada", now=local(2027, 5, 14, 8))
 
 
 def mover(card: Card, token: str, to_slot: Slot) -> Callable[[], int]:
@@ -364,7 +365,7 @@ def deadlock() -> OperationalError:
 
 def deadlocking(monkeypatch, times: int) -> list[int]:
     """The database answers the first `times` slot locks with a deadlock."""
-    real, calls = services._lock_slots, []
+    real, calls = _write.lock_slots, []
 
     def lock_slots(slot_ids):
         calls.append(1)
@@ -372,7 +373,7 @@ def deadlocking(monkeypatch, times: int) -> list[int]:
             raise deadlock()
         return real(slot_ids)
 
-    monkeypatch.setattr(services, "_lock_slots", lock_slots)
+    monkeypatch.setattr(_write, "lock_slots", lock_slots)
     return calls
 
 
@@ -398,7 +399,7 @@ def test_deadlock_every_time_answers_like_a_lost_race_with_the_text_kept(board, 
     assert response.status_code == 409
     assert "Many changes reached the board at the same moment" in html
     assert 'value="Retried"' in html
-    assert len(calls) == services.WRITE_ATTEMPTS
+    assert len(calls) == _write.WRITE_ATTEMPTS
     assert not Card.objects.exists()
 
 

@@ -18,6 +18,7 @@ from django_ratelimit.core import is_ratelimited
 from boards import clients, services
 from boards.forms import FlagForm
 from boards.models import Card, Interest
+from boards.services import cards, interest
 from boards.views.common import HtmxHttpRequest, never_cache_headers, see_other
 from boards.views.hosts import CLAIMED_COOKIE, CLAIMED_COOKIE_SALT, hosted_token
 
@@ -94,7 +95,7 @@ def card_flag(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "boards.flag.reporter", clients.client_address(request), algorithm="sha256"
     ).hexdigest()
     try:
-        services.card_flag(card=card, reason=form.cleaned_data["reason"], reporter=reporter)
+        cards.card_flag(card=card, reason=form.cleaned_data["reason"], reporter=reporter)
     except services.Busy as busy:  # not counted: the attendee can send it again
         return HttpResponse(busy.reason, status=409, content_type="text/plain; charset=utf-8")
     request.session[FLAGGED_SESSION_KEY] = [*flagged, card.pk]
@@ -177,7 +178,7 @@ def card_interest(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         status = 410
     else:
         try:
-            services.interest_set(
+            interest.interest_set(
                 card=card,
                 browser_key=key,
                 interested=request.POST.get("interested") == "1",

@@ -18,6 +18,7 @@ from boards import services
 from boards.forms import CardEditForm, ClaimForm, MoveForm, card_text
 from boards.models import Card, Slot
 from boards.notifications import send_manage_link
+from boards.services import cards
 from boards.views.common import HtmxHttpRequest, see_other
 
 ALTERNATIVES_SHOWN = 5
@@ -119,7 +120,7 @@ def _own_card(request: HttpRequest, title: str, now: dt.datetime) -> tuple[Card,
     if not title or not request.COOKIES.get(settings.CSRF_COOKIE_NAME):
         return None
     recent = Card.objects.holding().filter(
-        title=title.strip(), created_at__gte=now - services.REPEAT_WINDOW
+        title=title.strip(), created_at__gte=now - cards.REPEAT_WINDOW
     )
     for card in recent.select_related("slot__room"):
         token = _claim_token(
@@ -177,7 +178,7 @@ def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             fields = {name: form.cleaned_data[name] for name in CLAIM_FIELDS}
             token = _claim_token(request, slot.pk, fields)
             try:
-                card, token = services.card_claim(slot=slot, now=now, token=token, **fields)
+                card, token = cards.card_claim(slot=slot, now=now, token=token, **fields)
             except services.ClaimRepeated as repeated:
                 return _claimed(request, repeated.card, token)
             except services.SlotUnavailable as unavailable:
@@ -249,7 +250,7 @@ def card_manage(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
         if not edit_form.is_valid():
             return _render_manage(request, card, token, status=422, edit_form=edit_form)
         try:
-            services.card_update(card=card, **edit_form.cleaned_data)
+            cards.card_update(card=card, **edit_form.cleaned_data)
         except (services.CardNotOnBoard, services.SlotUnavailable) as refused:
             # `card` was read again under the lock: the page shows why, the text is kept.
             return _render_manage(
@@ -273,9 +274,7 @@ def card_move(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
             request, card, token, status=422, move_error=gettext("Pick a free slot to move to.")
         )
     try:
-        services.card_move(
-            card=card, to_slot=move_form.cleaned_data["to_slot"], now=timezone.now()
-        )
+        cards.card_move(card=card, to_slot=move_form.cleaned_data["to_slot"], now=timezone.now())
     except services.CardNotOnBoard as refused:
         return _render_manage(request, card, token, status=409, refusal=str(refused))
     except services.SlotUnavailable as unavailable:
@@ -300,7 +299,7 @@ def card_release(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
         context = {"card": card, "token": token, "confirm_release": RELEASE_CONFIRMED}
         return render(request, "boards/manage.html", context)
     try:
-        services.card_release(card=card)
+        cards.card_release(card=card)
     except (services.CardNotOnBoard, services.SlotUnavailable) as refused:
         return _render_manage(request, card, token, status=409, refusal=str(refused))
     return _back_to_manage(card, token, "released")

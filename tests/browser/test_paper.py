@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from boards.management.commands.load_demo import CARDS
 from boards.models import Card, Day, Room, Slot
-from boards.services import boards_changed
+from boards.services._write import boards_changed
 from tests import factories
 from tests.browser import VIEWPORTS
 from tests.browser.axe import axe_violations, describe

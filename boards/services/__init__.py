@@ -1,0 +1,67 @@
+"""Every write to the boards, by noun. Keyword-only, typed, atomic.
+
+`_write` (one transaction, retries, the locks), `cards` (claim, edit, move, release, the
+chair's moderation, flags), `grid` (slots, blocks, rooms), `setup` (a conference's days,
+rooms and slots), `interest`. The domain errors every caller may meet are defined here.
+
+A write that changes what a day's board shows bumps that day's version in the same
+transaction (`boards_changed`), so cached boards and ETags follow at once.
+
+The write discipline, the same for every card and slot write (`@write`):
+
+1. One transaction, retried a few times when the database reports a deadlock or a
+   serialization failure; past that the write fails with `Busy`, which views answer
+   like a lost race (409, the text kept), never as an outage.
+2. Rows are locked in one fixed order: slots by id, then the card, then the days
+   whose board version is bumped (by id). Two writes that lock in the same order
+   cannot deadlock each other.
+3. The state is read again after the lock and the decision is taken on that, never on
+   what a page or a request read before: a removed card cannot be moved back.
+4. Only the fields that change are written (`update_fields`), so a concurrent write
+   to other fields is never overwritten with stale values.
+
+On SQLite every write transaction takes the database's write lock at BEGIN
+(transaction_mode IMMEDIATE), so 2 and 3 hold there too; `select_for_update` is
+ignored and the re-read does the work.
+"""
+
+from django.utils.translation import gettext
+
+from boards.models import Card
+
+
+class SlotUnavailable(Exception):
+    """The slot cannot take a card now; `reason` says why, in words."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class SlotTaken(SlotUnavailable):
+    def __init__(self, reason: str = ""):
+        super().__init__(reason or gettext("Someone else has just taken this slot."))
+
+
+class Busy(SlotUnavailable):
+    """The database kept refusing the write as a conflict (deadlock, serialization)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            gettext(
+                "Many changes reached the board at the same moment and yours could not be "
+                "saved. Nothing you typed is lost: please send it again."
+            )
+        )
+
+
+class ClaimRepeated(Exception):
+    """The same browser sent the same claim again: `card` is the one it already made."""
+
+    def __init__(self, card: Card):
+        super().__init__(f"“{card}” was already claimed by this browser.")
+        self.card = card
+
+
+class CardNotOnBoard(Exception):
+    """The card is not in a state the action applies to; the message says which."""

@@ -1,0 +1,337 @@
+"""Cards: claim, edit, move, release; the chair's moderation; attendees' flags."""
+
+import datetime as dt
+import secrets
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from boards.models import Card, CardEvent, Flag, Slot
+from boards.services import CardNotOnBoard, ClaimRepeated, SlotTaken, SlotUnavailable
+from boards.services._write import boards_changed, lock_card, lock_slot, write
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
+
+HOST = "host"
+ATTENDEE = "attendee"
+# A claim repeated by the same browser within this time is the same claim.
+REPEAT_WINDOW = dt.timedelta(minutes=10)
+
+
+def chair_actor(user: "AbstractBaseUser | AnonymousUser") -> str:
+    """How a chair's account is named in a card's history."""
+    return f"chair {user.get_username()}"
+
+
+def card_snapshot(card: Card) -> dict[str, str | int]:
+    """What the history keeps of a card at one moment (never its email)."""
+    return {
+        "title": card.title,
+        "description": card.description,
+        "host_name": card.host_name,
+        "host_handle": card.host_handle,
+        "status": card.status,
+        "slot": str(card.slot),
+        "slot_id": card.slot_id,
+        "removed_reason": card.removed_reason,
+    }
+
+
+def _record(*, card: Card, actor: str, action: str, before: dict | None = None) -> None:
+    CardEvent.objects.create(
+        card=card, actor=actor, action=action, before=before or {}, after=card_snapshot(card)
+    )
+
+
+def _check_claimable(slot: Slot, now: dt.datetime) -> None:
+    if slot.holding_card is not None:
+        raise SlotTaken()
+    if reason := slot.unavailable_reason(now):
+        raise SlotUnavailable(reason)
+
+
+def _pin(
+    *, card: Card, slot: Slot, status: str = Card.Status.ACTIVE, fields: Iterable[str] = ()
+) -> None:
+    """Save `card` as the card holding `slot`, or raise SlotTaken if the database says no.
+
+    A new card is inserted; an existing one writes only its slot, status and `fields`.
+    """
+    card.slot = slot
+    card.status = status
+    update_fields = None if card._state.adding else ["slot", "status", *fields, "updated_at"]
+    try:
+        with transaction.atomic():
+            card.save(update_fields=update_fields)
+    except IntegrityError as error:
+        # The only constraint a card save can break is card_one_active_per_slot
+        # (PostgreSQL names it; SQLite reports its column).
+        message = str(error)
+        if "card_one_active_per_slot" in message or "boards_card.slot_id" in message:
+            raise SlotTaken() from error
+        raise
+
+
+@write
+def card_claim(
+    *,
+    slot: Slot,
+    title: str,
+    host_name: str,
+    description: str = "",
+    host_handle: str = "",
+    email: str = "",
+    now: dt.datetime,
+    token: str = "",
+    actor: str = HOST,
+) -> tuple[Card, str]:
+    """Pin a new card on a free slot. Returns the card and its private manage token.
+
+    Raises SlotUnavailable (or SlotTaken) with the reason when the slot cannot be claimed.
+    A host claims only what is claimable at `now`; any other actor (the demo, the chair)
+    any free, unblocked slot, whatever the time.
+    `token` is the manage token to give the card (a new random one when empty). When the
+    card holding the slot already has it and was made within REPEAT_WINDOW, this is the
+    same claim sent again: ClaimRepeated names that card and nothing is written.
+    """
+    slot = lock_slot(slot.pk)
+    held = slot.holding_card
+    if (
+        token
+        and held is not None
+        and held.token_matches(token)
+        and held.created_at >= now - REPEAT_WINDOW
+    ):
+        raise ClaimRepeated(held)
+    if actor == HOST:
+        _check_claimable(slot, now)
+    elif reason := _chair_refusal(slot):
+        raise SlotTaken(reason) if held else SlotUnavailable(reason)
+    if not token or slot.cards.filter(manage_token_hash=Card.hash_token(token)).exists():
+        # A released card with the same text from the same browser: this is a new claim.
+        token = secrets.token_urlsafe(32)
+    card = Card(
+        title=title,
+        description=description,
+        host_name=host_name,
+        host_handle=host_handle,
+        email=email,
+        manage_token_hash=Card.hash_token(token),
+    )
+    _pin(card=card, slot=slot)
+    _record(card=card, actor=actor, action=CardEvent.Action.CLAIMED)
+    boards_changed(slot.day_id)
+    return card, token
+
+
+def _refuse_host(card: Card, doing: str) -> None:
+    """A host changes only a card on the board; otherwise say why, in the chair's words."""
+    if card.status == Card.Status.ACTIVE:
+        return
+    if card.status == Card.Status.REMOVED:
+        if card.removed_reason:
+            # The chair's words go inside a sentence that ends with its own full stop.
+            why = gettext("The Open Spaces chair took this card down: %(reason)s.") % {
+                "reason": card.removed_reason.rstrip(".")
+            }
+        else:
+            why = gettext("The Open Spaces chair took this card down.")
+        raise CardNotOnBoard(f"{why} {doing}")
+    if card.status == Card.Status.HIDDEN:
+        why = gettext(
+            "Attendees reported this card, so it is hidden until the Open Spaces chair "
+            "has looked at it."
+        )
+        raise CardNotOnBoard(f"{why} {doing}")
+    why = gettext("You released this card.")
+    raise CardNotOnBoard(f"{why} {doing}")
+
+
+@write
+def card_update(
+    *,
+    card: Card,
+    title: str,
+    host_name: str,
+    description: str = "",
+    host_handle: str = "",
+    actor: str = HOST,
+) -> Card:
+    """Change a card's text; its slot stays.
+
+    The host can change only a card on the board (CardNotOnBoard says why not); the
+    chair (any other actor) any card, its status untouched.
+    """
+    lock_card(card)
+    if actor == HOST:
+        _refuse_host(card, gettext("Your changes were not saved."))
+    before = card_snapshot(card)
+    card.title = title
+    card.description = description
+    card.host_name = host_name
+    card.host_handle = host_handle
+    card.save(update_fields=["title", "description", "host_name", "host_handle", "updated_at"])
+    _record(card=card, actor=actor, action=CardEvent.Action.EDITED, before=before)
+    boards_changed(card.slot.day_id)
+    return card
+
+
+def _chair_refusal(slot: Slot) -> str:
+    """Why the chair cannot put a card on `slot`; the chair is not bound by the hours."""
+    if slot.is_blocked:
+        return gettext("%(slot)s is blocked: %(reason)s.") % {
+            "slot": slot,
+            "reason": slot.blocked_reason,
+        }
+    if slot.holding_card is not None:
+        return gettext("%(slot)s has been taken meanwhile.") % {"slot": slot}
+    return ""
+
+
+@write
+def card_move(*, card: Card, to_slot: Slot, now: dt.datetime, actor: str = HOST) -> Card:
+    """Move a card to another slot.
+
+    A host may move only a card on the board, and only to a slot that can be claimed
+    now; the chair (any actor other than the host) any card not released, to any free,
+    unblocked slot, whatever the time.
+    """
+    to_slot = lock_card(card, to_slot)[to_slot.pk]
+    if actor == HOST:
+        _refuse_host(card, gettext("It was not moved."))
+    elif card.status == Card.Status.RELEASED:
+        raise CardNotOnBoard(
+            gettext("“%(card)s” was released by its host; it cannot be moved.") % {"card": card}
+        )
+    if to_slot.pk == card.slot_id:
+        raise SlotUnavailable(
+            gettext("“%(card)s” is already on %(slot)s.") % {"card": card, "slot": to_slot}
+        )
+    if actor == HOST:
+        _check_claimable(to_slot, now)
+    elif reason := _chair_refusal(to_slot):
+        raise SlotTaken(reason) if to_slot.holding_card else SlotUnavailable(reason)
+    before = card_snapshot(card)
+    from_day_id = card.slot.day_id
+    # A hidden card stays hidden; a removed one the chair moves is back on the board.
+    fields = []
+    if card.status == Card.Status.REMOVED:
+        card.removed_reason = ""
+        fields.append("removed_reason")
+    status = Card.Status.HIDDEN if card.status == Card.Status.HIDDEN else Card.Status.ACTIVE
+    _pin(card=card, slot=to_slot, status=status, fields=fields)
+    _record(card=card, actor=actor, action=CardEvent.Action.MOVED, before=before)
+    boards_changed(from_day_id, to_slot.day_id)
+    return card
+
+
+@write
+def card_release(*, card: Card) -> Card:
+    """The host takes their card down. It is kept for the record; the slot is free again.
+
+    Only a card on the board: CardNotOnBoard says why not (the chair's reason).
+    """
+    lock_card(card)
+    _refuse_host(card, gettext("It was not released."))
+    _set_status(card, Card.Status.RELEASED, actor=HOST, action=CardEvent.Action.RELEASED)
+    return card
+
+
+def _set_status(card: Card, status: str, *, actor: str, action: str, **fields: str) -> None:
+    """Change a card's status (and `fields`), keep it in the history, refresh its board."""
+    before = card_snapshot(card)
+    card.status = status
+    for name, value in fields.items():
+        setattr(card, name, value)
+    card.save(update_fields=["status", *fields, "updated_at"])
+    _record(card=card, actor=actor, action=action, before=before)
+    boards_changed(card.slot.day_id)
+
+
+@write
+def card_remove(*, card: Card, reason: str, actor: str) -> Card:
+    """The chair takes a card down with a reason the host sees; the slot is free again."""
+    lock_card(card)
+    if card.status not in Card.HOLDING:
+        raise CardNotOnBoard(
+            gettext("“%(card)s” is not on the board (%(status)s).")
+            % {"card": card, "status": card.get_status_display()}
+        )
+    _clear_flags(card)
+    _set_status(
+        card,
+        Card.Status.REMOVED,
+        actor=actor,
+        action=CardEvent.Action.REMOVED,
+        removed_reason=reason,
+    )
+    return card
+
+
+@write
+def card_restore(*, card: Card, actor: str) -> Card:
+    """Put a removed or hidden card back on the board, on its own slot.
+
+    A hidden card still holds its slot. A removed card's slot may have been taken or
+    blocked meanwhile: then SlotUnavailable says so, and the chair can move it instead.
+    """
+    lock_card(card)
+    before = card_snapshot(card)
+    if card.status == Card.Status.HIDDEN:
+        card.status = Card.Status.ACTIVE
+        card.save(update_fields=["status", "updated_at"])
+    elif card.status == Card.Status.REMOVED:
+        if reason := _chair_refusal(card.slot):
+            raise SlotUnavailable(
+                gettext("Cannot restore “%(card)s”: %(reason)s Move it instead.")
+                % {"card": card, "reason": reason}
+            )
+        card.removed_reason = ""
+        _pin(card=card, slot=card.slot, fields=["removed_reason"])
+    else:
+        raise CardNotOnBoard(
+            gettext("“%(card)s” cannot be restored: it is %(status)s.")
+            % {"card": card, "status": card.get_status_display().lower()}
+        )
+    _clear_flags(card)
+    _record(card=card, actor=actor, action=CardEvent.Action.RESTORED, before=before)
+    boards_changed(card.slot.day_id)
+    return card
+
+
+def _clear_flags(card: Card) -> int:
+    return card.flags.filter(cleared_at__isnull=True).update(cleared_at=timezone.now())
+
+
+@write
+def card_flag(*, card: Card, reason: str, reporter: str) -> Card:
+    """An attendee flags a card with a reason; once OPENSPACES_FLAG_LIMIT different
+    reporters (client addresses, hashed) have open flags on it, it is hidden for review.
+    A second report from the same reporter counts once, cookies or not."""
+    lock_card(card)
+    open_flags = card.flags.filter(cleared_at__isnull=True)
+    if not card.is_active or open_flags.filter(reporter=reporter).exists():
+        return card
+    Flag.objects.create(card=card, reason=reason, reporter=reporter)
+    _record(card=card, actor=ATTENDEE, action=CardEvent.Action.FLAGGED)
+    reporters = open_flags.values("reporter").distinct().count()
+    if reporters >= settings.OPENSPACES_FLAG_LIMIT:
+        _set_status(card, Card.Status.HIDDEN, actor=ATTENDEE, action=CardEvent.Action.HIDDEN)
+    return card
+
+
+@write
+def card_flags_clear(*, card: Card, actor: str) -> Card:
+    """The chair answers the flags: the card stays (or goes back) on the board."""
+    lock_card(card)
+    if card.status == Card.Status.HIDDEN:
+        return card_restore(card=card, actor=actor)
+    if _clear_flags(card):
+        _record(card=card, actor=actor, action=CardEvent.Action.FLAGS_CLEARED)
+    return card
