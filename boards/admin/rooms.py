@@ -1,0 +1,54 @@
+"""Rooms, and the slots a room added later gets."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from boards.admin.actions import slots_text
+from boards.models import Room
+from boards.services.grid import room_slots_create
+
+
+class RoomForm(forms.ModelForm):
+    create_slots = forms.BooleanField(
+        required=False,
+        initial=True,
+        label=_("Create its slots"),
+        help_text=_("Give the new room a slot at every hour the existing days have."),
+    )
+
+    class Meta:
+        model = Room
+        fields = ["name", "capacity", "location", "position"]
+
+
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin):
+    form = RoomForm
+    list_display = ["name", "capacity", "location", "position"]
+    list_editable = ["capacity", "location", "position"]
+    actions = ["create_slots"]
+
+    def get_fields(self, request, obj=None):
+        fields = ["name", "capacity", "location", "position"]
+        return fields if obj else [*fields, "create_slots"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change and form.cleaned_data.get("create_slots"):
+            created = room_slots_create(room=obj)
+            self.message_user(
+                request,
+                gettext("%(room)s has %(slots)s.")
+                % {"room": obj, "slots": slots_text(created, "new slot")},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("Create slots for the existing days"), permissions=["add"])
+    def create_slots(self, request, queryset):
+        for room in queryset:
+            created = room_slots_create(room=room)
+            self.message_user(
+                request, f"{room}: {slots_text(created, 'new slot')}.", messages.SUCCESS
+            )

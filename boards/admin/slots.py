@@ -1,0 +1,121 @@
+"""Slots: blocking and unblocking them."""
+
+from django.contrib import admin, messages
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from boards.admin.actions import action_form, ask_to_confirm, chair_time, slots_text
+from boards.admin.filters import YesNoFilter
+from boards.forms import ReasonForm
+from boards.models import Card, Slot
+from boards.services.grid import slots_block
+
+
+class BlockedFilter(YesNoFilter):
+    title = _("blocked")
+    parameter_name = "blocked"
+    yes = ~Q(blocked_reason="")
+    yes_label, no_label = _("Blocked"), _("Not blocked")
+
+
+@admin.register(Slot)
+class SlotAdmin(admin.ModelAdmin):
+    list_display = ["when", "room", "blocked_reason", "card"]
+    list_filter = ["day", "room", BlockedFilter]
+    list_per_page = 200
+    actions = ["block_slots", "unblock_slots"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_cards()
+
+    def get_fields(self, request, obj=None):
+        return ["blocked_reason"] if obj else ["day", "room", "starts_at", "blocked_reason"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["day", "room", "starts_at", "card"] if obj else []
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+        # Blocking from the slot's own page follows the action's rule: not over a card.
+        elif slots_block(slot_ids=[obj.pk], reason=obj.blocked_reason):
+            self.message_user(
+                request,
+                gettext("%(slot)s was not blocked: a card is on it (move or remove it first).")
+                % {"slot": obj},
+                messages.WARNING,
+            )
+
+    @admin.display(description=_("When"), ordering="starts_at")
+    def when(self, slot: Slot) -> str:
+        return chair_time(slot.starts_at)
+
+    @admin.display(description=_("Card"))
+    def card(self, slot: Slot) -> str:
+        card = slot.holding_card
+        if card is None:
+            return "—"
+        url = reverse("admin:boards_card_change", args=[card.pk])
+        return format_html('<a href="{}">{}</a>', url, card)
+
+    @admin.action(
+        description=_("Block the selected slots (asks for the reason)"), permissions=["change"]
+    )
+    def block_slots(self, request, queryset):
+        help_text = _("The board shows it, e.g. “Sponsor workshop until 14:00”.")
+        form = ReasonForm(request.POST if "apply" in request.POST else None, help_text=help_text)
+        if form.is_valid():
+            refused = slots_block(
+                slot_ids=list(queryset.values_list("pk", flat=True)),
+                reason=form.cleaned_data["reason"],
+            )
+            blocked = queryset.count() - len(refused)
+            if blocked:
+                message = ngettext("Blocked %(n)d slot.", "Blocked %(n)d slots.", blocked)
+                self.message_user(request, message % {"n": blocked}, messages.SUCCESS)
+            if refused:
+                cards = (
+                    Card.objects.holding().filter(slot__in=refused).select_related("slot__room")
+                )
+                names = "; ".join(f"{card.slot}: “{card.title}”" for card in cards)
+                message = ngettext(
+                    "Not blocked, because a card is on it (move or remove the card first): "
+                    "%(cards)s.",
+                    "Not blocked, because cards are on them (move or remove the cards first): "
+                    "%(cards)s.",
+                    len(refused),
+                )
+                self.message_user(request, message % {"cards": names}, messages.WARNING)
+            return None
+        return action_form(
+            request,
+            modeladmin=self,
+            queryset=queryset.select_related("room"),
+            action="block_slots",
+            title=_("Block slots"),
+            form=form,
+            intro=_("These slots will show the reason on the board and cannot be claimed:"),
+        )
+
+    @admin.action(
+        description=_("Unblock the selected slots (asks to confirm)"), permissions=["change"]
+    )
+    def unblock_slots(self, request, queryset):
+        if asked := ask_to_confirm(
+            request,
+            modeladmin=self,
+            queryset=queryset.select_related("room"),
+            action="unblock_slots",
+            title=_("Unblock slots"),
+            intro=_("These slots lose their reason and anyone can claim them:"),
+        ):
+            return asked
+        slots_block(slot_ids=list(queryset.values_list("pk", flat=True)), reason="")
+        self.message_user(
+            request,
+            gettext("Unblocked %(slots)s.") % {"slots": slots_text(queryset.count())},
+            messages.SUCCESS,
+        )
