@@ -172,3 +172,11 @@ def build_board(
             )
         )
     return Board(day=day, rooms=rooms, hours=hours, is_open=day.is_open(now), query=query)
+
+
+def room_hours(board: Board, room: Room) -> list[tuple[Hour, Cell]]:
+    """The room's column of a day's board: each hour with the room's cell in it."""
+    index = next((i for i, other in enumerate(board.rooms) if other.pk == room.pk), None)
+    if index is None:
+        return []
+    return [(hour, hour.cells[index]) for hour in board.hours if hour.cells[index].slot]

@@ -19,8 +19,14 @@ from boards import clients, services
 from boards.forms import FlagForm
 from boards.models import Card, Interest
 from boards.services import cards, interest
-from boards.views.common import HtmxHttpRequest, never_cache_headers, see_other
-from boards.views.hosts import CLAIMED_COOKIE, CLAIMED_COOKIE_SALT, hosted_token
+from boards.views.common import (
+    CLAIMED_COOKIE,
+    CLAIMED_COOKIE_SALT,
+    HtmxHttpRequest,
+    hosted_token,
+    never_cache_headers,
+    see_other,
+)
 
 
 @require_safe

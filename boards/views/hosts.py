@@ -19,39 +19,16 @@ from boards.forms import CardEditForm, ClaimForm, MoveForm, card_text
 from boards.models import Card, Slot
 from boards.notifications import send_manage_link
 from boards.services import cards
-from boards.views.common import HtmxHttpRequest, see_other
+from boards.views.common import (
+    CLAIMED_COOKIE,
+    CLAIMED_COOKIE_SALT,
+    HtmxHttpRequest,
+    hosted_token,
+    remember_host,
+    see_other,
+)
 
 ALTERNATIVES_SHOWN = 5
-# The manage link travels from the claim to the card page in a signed cookie scoped to
-# that card's path and gone after one showing: no session row to write on a claim.
-CLAIMED_COOKIE = "claimed"
-CLAIMED_COOKIE_SALT = "boards.claimed"
-# The browser that made a card keeps a way back to its manage page for the rest of the
-# conference: a second signed cookie on the card's path, read only by its page.
-HOST_COOKIE = "host"
-HOST_COOKIE_SALT = "boards.host"
-HOST_COOKIE_AGE = 60 * 60 * 24 * 21
-
-
-def remember_host(response: HttpResponse, request: HttpRequest, card: Card, token: str) -> None:
-    response.set_signed_cookie(
-        HOST_COOKIE,
-        token,
-        salt=HOST_COOKIE_SALT,
-        max_age=HOST_COOKIE_AGE,
-        path=card.get_absolute_url(),
-        secure=request.is_secure(),
-        httponly=True,
-        samesite="Lax",
-    )
-
-
-def hosted_token(request: HttpRequest, card: Card) -> str:
-    """The manage token of `card` if this browser made it (its host cookie), else ""."""
-    token = request.get_signed_cookie(
-        HOST_COOKIE, default="", salt=HOST_COOKIE_SALT, max_age=HOST_COOKIE_AGE
-    )
-    return token if token and card.token_matches(token) else ""
 
 
 @never_cache

@@ -13,11 +13,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext_lazy
 from django.views.decorators.http import require_safe
 
-from boards.board import Board, build_board
+from boards.board import Board, build_board, room_hours
 from boards.context_processors import conference
 from boards.models import Day, Room
-from boards.views.public import qr_svg
-from boards.views.rooms import room_hours
+from boards.views.common import qr_svg
 
 PAPER_SIZES = {
     "letter": pgettext_lazy("paper size", "Letter"),

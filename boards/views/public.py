@@ -6,7 +6,6 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 
-import segno
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -24,7 +23,7 @@ from boards.caching import board_etag, cached_page
 from boards.context_processors import conference
 from boards.models import SLOT_LENGTH, Card, Day
 from boards.timeline import BoardState
-from boards.views.common import HtmxHttpRequest
+from boards.views.common import HtmxHttpRequest, qr_svg
 
 # The boards ---------------------------------------------------------------------------
 
@@ -382,10 +381,3 @@ def _now_and_next_labels(hours: list[Hour], *, is_today: bool) -> list[tuple[Hou
             label = "next"
         labels.append((hour, label))
     return labels
-
-
-def qr_svg(url: str) -> str:
-    """A QR code as inline SVG markup (no XML declaration, size or style: CSS sizes it)."""
-    code = segno.make(url, error="m")
-    title = gettext("QR code: %(url)s") % {"url": url}
-    return code.svg_inline(scale=1, border=2, omitsize=True, title=title)

@@ -14,19 +14,11 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
 from boards import caching, timeline
-from boards.board import Board, Cell, Hour, build_board
+from boards.board import build_board, room_hours
 from boards.caching import board_etag, cached_page
 from boards.context_processors import conference
 from boards.models import Day, Room
 from boards.views.common import HtmxHttpRequest
-
-
-def room_hours(board: Board, room: Room) -> list[tuple[Hour, Cell]]:
-    """The room's column of a day's board: each hour with the room's cell in it."""
-    index = next((i for i, other in enumerate(board.rooms) if other.pk == room.pk), None)
-    if index is None:
-        return []
-    return [(hour, hour.cells[index]) for hour in board.hours if hour.cells[index].slot]
 
 
 def _requested_date(
