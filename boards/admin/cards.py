@@ -183,7 +183,7 @@ class CardAdmin(admin.ModelAdmin):
                 host_handle=obj.host_handle,
                 actor=chair_actor(request.user),
             )
-        except services.SlotUnavailable as error:
+        except (services.Refused, services.Busy) as error:
             self.message_user(
                 request, gettext("Not saved: %(error)s") % {"error": error}, messages.ERROR
             )
@@ -228,7 +228,7 @@ class CardAdmin(admin.ModelAdmin):
             for card in queryset.select_related("slot"):
                 try:
                     card_remove(card=card, reason=form.cleaned_data["reason"], actor=actor)
-                except (services.CardNotOnBoard, services.SlotUnavailable) as error:
+                except (services.Refused, services.Busy) as error:
                     self.message_user(request, str(error), messages.WARNING)
                 else:
                     self.message_user(
@@ -263,7 +263,7 @@ class CardAdmin(admin.ModelAdmin):
         for card in queryset.select_related("slot__room"):
             try:
                 card_restore(card=card, actor=actor)
-            except (services.SlotUnavailable, services.CardNotOnBoard) as error:
+            except (services.Refused, services.Busy) as error:
                 self.message_user(request, str(error), messages.ERROR)
             else:
                 self.message_user(
@@ -290,7 +290,7 @@ class CardAdmin(admin.ModelAdmin):
                     now=now,
                     actor=chair_actor(request.user),
                 )
-            except (services.SlotUnavailable, services.CardNotOnBoard) as error:
+            except (services.Refused, services.Busy) as error:
                 self.message_user(request, str(error), messages.ERROR)
             else:
                 self.message_user(
@@ -327,7 +327,7 @@ class CardAdmin(admin.ModelAdmin):
         for card in queryset.select_related("slot"):
             try:
                 card_flags_clear(card=card, actor=actor)
-            except services.SlotUnavailable as error:
+            except (services.Refused, services.Busy) as error:
                 self.message_user(request, f"“{card}”: {error}", messages.ERROR)
         self.message_user(
             request, gettext("The flags are answered; the cards stay."), messages.SUCCESS

@@ -2,10 +2,12 @@
 
 `_write` (one transaction, retries, the locks), `cards` (claim, edit, move, release, the
 chair's moderation, flags), `grid` (slots, blocks, rooms), `setup` (a conference's days,
-rooms and slots), `interest`. The domain errors every caller may meet are defined here.
+rooms and slots), `interest`. What a caller may meet is defined here: `Refused`, the base of
+every refusal (the rules say no: a view answers 409 or 410 with the reason), and `Busy`,
+which is not one (the database kept meeting conflicts: the same request may succeed).
 
 A write that changes what a day's board shows bumps that day's version in the same
-transaction (`boards_changed`), so cached boards and ETags follow at once.
+transaction (`grid.bump_board_versions`), so cached boards and ETags follow at once.
 
 The write discipline, the same for every card and slot write (`@write`):
 
@@ -25,43 +27,59 @@ On SQLite every write transaction takes the database's write lock at BEGIN
 ignored and the re-read does the work.
 """
 
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext
 
-from boards.models import Card
+if TYPE_CHECKING:
+    from boards.models import Card
 
 
-class SlotUnavailable(Exception):
-    """The slot cannot take a card now; `reason` says why, in words."""
+class Refused(Exception):
+    """The rules do not allow this write, now or to this actor; `reason` says why, in words
+    for the person who asked. Nothing was written."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
 
 
+class SlotUnavailable(Refused):
+    """The slot cannot take the card: taken, blocked, started, or its board not open yet."""
+
+
 class SlotTaken(SlotUnavailable):
+    """Another card holds the slot (perhaps since a moment ago)."""
+
     def __init__(self, reason: str = ""):
         super().__init__(reason or gettext("Someone else has just taken this slot."))
 
 
-class Busy(SlotUnavailable):
-    """The database kept refusing the write as a conflict (deadlock, serialization)."""
+class CardNotOnBoard(Refused):
+    """The card is not in a state the action applies to; the reason says which."""
+
+
+class NotAllowed(Refused):
+    """The actor's role does not give this power (services.cards.Role says who may what)."""
+
+
+class Busy(Exception):
+    """Not a refusal: the database kept answering the write with a conflict (deadlock,
+    serialization failure) until the retries ran out. Nothing was written and the same
+    request may succeed when sent again, so views answer it like a lost race (409, the
+    text kept), but each catches it by name: no `except Refused` handles it unawares."""
 
     def __init__(self) -> None:
-        super().__init__(
-            gettext(
-                "Many changes reached the board at the same moment and yours could not be "
-                "saved. Nothing you typed is lost: please send it again."
-            )
+        self.reason = gettext(
+            "Many changes reached the board at the same moment and yours could not be "
+            "saved. Nothing you typed is lost: please send it again."
         )
+        super().__init__(self.reason)
 
 
 class ClaimRepeated(Exception):
     """The same browser sent the same claim again: `card` is the one it already made."""
 
-    def __init__(self, card: Card):
+    def __init__(self, card: "Card"):
         super().__init__(f"“{card}” was already claimed by this browser.")
         self.card = card
-
-
-class CardNotOnBoard(Exception):
-    """The card is not in a state the action applies to; the message says which."""

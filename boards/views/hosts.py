@@ -158,9 +158,9 @@ def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 card, token = cards.card_claim(slot=slot, now=now, token=token, **fields)
             except services.ClaimRepeated as repeated:
                 return _claimed(request, repeated.card, token)
-            except services.SlotUnavailable as unavailable:
+            except (services.SlotUnavailable, services.Busy) as not_claimed:
                 status = 409
-                context["reason"] = unavailable.reason
+                context["reason"] = not_claimed.reason
                 context["alternatives"] = _alternatives(slot, now)
             else:
                 manage_url = request.build_absolute_uri(
@@ -228,10 +228,10 @@ def card_manage(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
             return _render_manage(request, card, token, status=422, edit_form=edit_form)
         try:
             cards.card_update(card=card, **edit_form.cleaned_data)
-        except (services.CardNotOnBoard, services.SlotUnavailable) as refused:
+        except (services.Refused, services.Busy) as refused:
             # `card` was read again under the lock: the page shows why, the text is kept.
             return _render_manage(
-                request, card, token, status=409, edit_form=edit_form, refusal=str(refused)
+                request, card, token, status=409, edit_form=edit_form, refusal=refused.reason
             )
         return _back_to_manage(card, token, "saved")
     return _render_manage(request, card, token)
@@ -253,9 +253,9 @@ def card_move(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
     try:
         cards.card_move(card=card, to_slot=move_form.cleaned_data["to_slot"], now=timezone.now())
     except services.CardNotOnBoard as refused:
-        return _render_manage(request, card, token, status=409, refusal=str(refused))
-    except services.SlotUnavailable as unavailable:
-        return _render_manage(request, card, token, status=409, move_error=unavailable.reason)
+        return _render_manage(request, card, token, status=409, refusal=refused.reason)
+    except (services.SlotUnavailable, services.Busy) as not_moved:
+        return _render_manage(request, card, token, status=409, move_error=not_moved.reason)
     return _back_to_manage(card, token, "moved")
 
 
@@ -277,6 +277,6 @@ def card_release(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
         return render(request, "boards/manage.html", context)
     try:
         cards.card_release(card=card)
-    except (services.CardNotOnBoard, services.SlotUnavailable) as refused:
-        return _render_manage(request, card, token, status=409, refusal=str(refused))
+    except (services.Refused, services.Busy) as refused:
+        return _render_manage(request, card, token, status=409, refusal=refused.reason)
     return _back_to_manage(card, token, "released")
