@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from boards.models import Card, CardEvent, Day, Room, Slot
-from boards.services.cards import card_claim, card_flag, card_move, card_remove, card_update
+from boards.services.cards import Actor, card_claim, card_flag, card_move, card_remove, card_update
 from boards.services.grid import slot_block, slots_block
 from boards.services.interest import interest_set
 from tests.factories import conference, local, make_card, make_room
@@ -234,7 +234,7 @@ def test_remove_action_asks_reason_then_host_sees_it(admin_client, client):
 @pytest.mark.django_db
 def test_restore_action_puts_the_card_back(admin_client):
     card = make_card()
-    card_remove(card=card, reason="Mistake", actor="chair x")
+    card_remove(card=card, reason="Mistake", actor=Actor.chair("x"))
 
     _action(admin_client, "card", "restore_cards", [card], apply="1")
 
@@ -247,7 +247,7 @@ def test_restore_action_when_slot_taken_meanwhile_says_so(admin_client):
     (day, *_) = conference(days=1)
     slot = _slots(day)[0]
     card = make_card(slot=slot, title="Old")
-    card_remove(card=card, reason="Mistake", actor="chair x")
+    card_remove(card=card, reason="Mistake", actor=Actor.chair("x"))
     card_claim(slot=slot, title="New", host_name="Bo", now=CLAIM_TIME)
 
     response = _action(admin_client, "card", "restore_cards", [card], apply="1")
@@ -612,7 +612,7 @@ def test_destructive_actions_ask_to_confirm_first(admin_client, model, action):
         target = slot
     else:
         target = make_card(slot=slot, title="Packaging")
-        card_remove(card=target, reason="Spam", actor="chair x")
+        card_remove(card=target, reason="Spam", actor=Actor.chair("x"))
     events = CardEvent.objects.count()
 
     response = _action(admin_client, model, action, [target])

@@ -12,7 +12,7 @@ from django.db import connection
 from django.urls import reverse
 
 from boards.models import Announcement, Card, Slot
-from boards.services.cards import card_move, card_release, card_remove
+from boards.services.cards import Actor, card_move, card_release, card_remove
 from tests.factories import committed, conference, local, make_card
 from tests.mastodon_server import FakeMastodon, serve
 
@@ -86,7 +86,7 @@ def test_announce_never_posts_removed_or_hidden_cards(mastodon, days):
     hidden = make_card(slot=slot("Room B", 10), title="Hidden topic")
     released = make_card(slot=slot("Room A", 11), title="Released topic")
     with committed():
-        card_remove(card=removed, reason="Spam", actor="chair test")
+        card_remove(card=removed, reason="Spam", actor=Actor.chair("test"))
         Card.objects.filter(pk=hidden.pk).update(status=Card.Status.HIDDEN)
         card_release(card=released)
     announce_at(9, 50)
@@ -153,7 +153,10 @@ def test_a_card_moved_after_its_announcement_gets_one_moved_post(mastodon, days)
     announce_at(9, 45)
     with committed(), time_machine.travel(local(2027, 5, 14, 9, 50), tick=False):
         card_move(
-            card=card, to_slot=slot("Room B", 12), now=local(2027, 5, 14, 9, 50), actor="chair t"
+            card=card,
+            to_slot=slot("Room B", 12),
+            now=local(2027, 5, 14, 9, 50),
+            actor=Actor.chair("t"),
         )
     announce_at(9, 51)
     announce_at(9, 52)
@@ -265,7 +268,7 @@ def test_soon_feed_leaves_out_removed_and_hidden_cards(client, days):
     hidden = make_card(slot=slot("Room B", 10), title="Hidden topic")
     make_card(slot=slot("Room A", 11), title="Kept topic")
     with committed():
-        card_remove(card=removed, reason="Spam", actor="chair test")
+        card_remove(card=removed, reason="Spam", actor=Actor.chair("test"))
         Card.objects.filter(pk=hidden.pk).update(status=Card.Status.HIDDEN)
     feed = feed_at(client, 10, 50)
     assert [entry.title for entry in feed.entries] == ["Kept topic"]

@@ -8,6 +8,10 @@ from django.db import connection
 from boards import services
 from boards.models import Card, CardEvent, Day, Slot
 from boards.services.cards import (
+    ATTENDEE,
+    DEMO,
+    HOST,
+    Actor,
     card_claim,
     card_flag,
     card_flags_clear,
@@ -20,7 +24,7 @@ from boards.services.cards import (
 from boards.services.grid import room_slots_create, slots_block
 from tests.factories import conference, local, make_card, make_room, make_slot
 
-CHAIR = "chair alice"
+CHAIR = Actor.chair("alice")
 CLAIM_TIME = local(2027, 5, 14, 8)  # the first board is open, no slot has started
 
 
@@ -147,8 +151,8 @@ def test_card_history_records_host_and_chair_with_before_and_after():
         ("host", "claimed"),
         ("host", "edited"),
         ("host", "moved"),
-        (CHAIR, "removed"),
-        (CHAIR, "restored"),
+        (CHAIR.label, "removed"),
+        (CHAIR.label, "restored"),
         ("host", "released"),
     ]
     edit = card.events.get(action=CardEvent.Action.EDITED)
@@ -267,3 +271,54 @@ def test_card_restore_racing_a_host_claim_books_the_slot_once():
 
     assert sum(isinstance(result, services.SlotUnavailable) for result in results) == 1
     assert Card.objects.holding().filter(slot=slot).count() == 1
+
+
+# Who may do what (services.cards.Role) ---------------------------------------------
+
+
+@pytest.mark.django_db
+def test_demo_claims_a_slot_whatever_the_hour_as_the_demo():
+    slot = make_slot(hour=10)
+    after_the_slot = local(2027, 5, 14, 20)
+
+    card, _token = card_claim(
+        slot=slot, title="Earlier today", host_name="Ada", now=after_the_slot, actor=DEMO
+    )
+
+    assert list(card.events.values_list("actor", "action")) == [("demo", "claimed")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda card: card_remove(card=card, reason="Spam", actor=DEMO),
+        lambda card: card_restore(card=card, actor=DEMO),
+        lambda card: card_flags_clear(card=card, actor=DEMO),
+        lambda card: card_update(card=card, title="Mine now", host_name="Bo", actor=DEMO),
+        lambda card: card_move(card=card, to_slot=card.slot, now=CLAIM_TIME, actor=DEMO),
+        lambda card: card_remove(card=card, reason="Spam", actor=HOST),
+    ],
+)
+def test_moderation_by_anyone_but_the_chair_is_refused_and_changes_nothing(write):
+    card = make_card()
+
+    with pytest.raises(services.NotAllowed):
+        write(card)
+
+    card.refresh_from_db()
+    assert (card.status, card.title, card.events.count()) == (
+        Card.Status.ACTIVE,
+        "Django async",
+        0,
+    )
+
+
+@pytest.mark.django_db
+def test_claim_by_an_attendee_is_refused():
+    slot = make_slot(hour=10)
+
+    with pytest.raises(services.NotAllowed):
+        card_claim(slot=slot, title="Mine", host_name="Bo", now=CLAIM_TIME, actor=ATTENDEE)
+
+    assert not Card.objects.exists()

@@ -13,7 +13,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from boards import exports, services
-from boards.admin.actions import action_form, ask_to_confirm, chair_time
+from boards.admin.actions import acting_chair, action_form, ask_to_confirm, chair_time
 from boards.admin.filters import YesNoFilter
 from boards.admin.flags import FlagInline
 from boards.forms import CardAdminForm, ChairMoveForm, ReasonForm
@@ -24,7 +24,6 @@ from boards.services.cards import (
     card_remove,
     card_restore,
     card_update,
-    chair_actor,
 )
 
 
@@ -181,7 +180,7 @@ class CardAdmin(admin.ModelAdmin):
                 description=obj.description,
                 host_name=obj.host_name,
                 host_handle=obj.host_handle,
-                actor=chair_actor(request.user),
+                actor=acting_chair(request),
             )
         except (services.Refused, services.Busy) as error:
             self.message_user(
@@ -224,7 +223,7 @@ class CardAdmin(admin.ModelAdmin):
         help_text = _("The host reads it on their card's page. Be kind and clear.")
         form = ReasonForm(request.POST if "apply" in request.POST else None, help_text=help_text)
         if form.is_valid():
-            actor = chair_actor(request.user)
+            actor = acting_chair(request)
             for card in queryset.select_related("slot"):
                 try:
                     card_remove(card=card, reason=form.cleaned_data["reason"], actor=actor)
@@ -259,7 +258,7 @@ class CardAdmin(admin.ModelAdmin):
             intro=_("These cards go back on the board, on their slots if still free:"),
         ):
             return asked
-        actor = chair_actor(request.user)
+        actor = acting_chair(request)
         for card in queryset.select_related("slot__room"):
             try:
                 card_restore(card=card, actor=actor)
@@ -288,7 +287,7 @@ class CardAdmin(admin.ModelAdmin):
                     card=card,
                     to_slot=form.cleaned_data["to_slot"],
                     now=now,
-                    actor=chair_actor(request.user),
+                    actor=acting_chair(request),
                 )
             except (services.Refused, services.Busy) as error:
                 self.message_user(request, str(error), messages.ERROR)
@@ -323,7 +322,7 @@ class CardAdmin(admin.ModelAdmin):
             intro=_("The reports on these cards are answered; hidden ones go back on the board:"),
         ):
             return asked
-        actor = chair_actor(request.user)
+        actor = acting_chair(request)
         for card in queryset.select_related("slot"):
             try:
                 card_flags_clear(card=card, actor=actor)

@@ -1,9 +1,10 @@
 """Cards: claim, edit, move, release; the chair's moderation; attendees' flags."""
 
+import dataclasses
 import datetime as dt
+import enum
 import secrets
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -11,22 +12,69 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from boards.models import Card, CardEvent, Flag, Slot
-from boards.services import CardNotOnBoard, ClaimRepeated, SlotTaken, SlotUnavailable
+from boards.services import (
+    CardNotOnBoard,
+    ClaimRepeated,
+    NotAllowed,
+    SlotTaken,
+    SlotUnavailable,
+)
 from boards.services._write import boards_changed, lock_card, lock_slot, write
 
-if TYPE_CHECKING:
-    from django.contrib.auth.base_user import AbstractBaseUser
-    from django.contrib.auth.models import AnonymousUser
-
-HOST = "host"
-ATTENDEE = "attendee"
 # A claim repeated by the same browser within this time is the same claim.
 REPEAT_WINDOW = dt.timedelta(minutes=10)
 
 
-def chair_actor(user: "AbstractBaseUser | AnonymousUser") -> str:
-    """How a chair's account is named in a card's history."""
-    return f"chair {user.get_username()}"
+class Role(enum.StrEnum):
+    """Who acts on a card, and so what they may do: the one answer to "who may ...?".
+
+    ========  =====================================================================
+    HOST      claims a slot the board takes claims for now (Slot.refusal); edits,
+              moves (to such a slot) and releases their own card while it is on the
+              board: the views let only the card's manage link in.
+    CHAIR     moderates: edits any card; moves any card not released, and claims,
+              onto any free, unblocked slot, whatever the hour; removes, restores,
+              clears flags.
+    SYSTEM    a command acting for the conference (load_demo): claims any free,
+              unblocked slot whatever the hour (a demo has cards earlier today), as
+              a host's card. Nothing else: it does not moderate.
+    ATTENDEE  flags a card (card_flag). Nothing else.
+    ========  =====================================================================
+    """
+
+    HOST = "host"
+    CHAIR = "chair"
+    SYSTEM = "system"
+    ATTENDEE = "attendee"
+
+
+@dataclasses.dataclass(frozen=True)
+class Actor:
+    """Who does a write: their role (what they may do) and their label, which a card's
+    history keeps (CardEvent.actor: "host", "attendee", "chair <username>", "demo")."""
+
+    role: Role
+    label: str
+
+    @classmethod
+    def chair(cls, username: str) -> "Actor":
+        return cls(Role.CHAIR, f"chair {username}")
+
+    @property
+    def keeps_to_the_hours(self) -> bool:
+        """True when this actor claims and moves only onto a slot the board takes claims
+        for at that moment; the chair and the system onto any free, unblocked slot."""
+        return self.role is Role.HOST
+
+    def require(self, *roles: Role) -> None:
+        """Raise NotAllowed unless the actor has one of `roles` (see Role)."""
+        if self.role not in roles:
+            raise NotAllowed(gettext("This change is not yours to make."))
+
+
+HOST = Actor(Role.HOST, "host")
+ATTENDEE = Actor(Role.ATTENDEE, "attendee")
+DEMO = Actor(Role.SYSTEM, "demo")
 
 
 def card_snapshot(card: Card) -> dict[str, str | int]:
@@ -43,9 +91,9 @@ def card_snapshot(card: Card) -> dict[str, str | int]:
     }
 
 
-def _record(*, card: Card, actor: str, action: str, before: dict | None = None) -> None:
+def _record(*, card: Card, actor: Actor, action: str, before: dict | None = None) -> None:
     CardEvent.objects.create(
-        card=card, actor=actor, action=action, before=before or {}, after=card_snapshot(card)
+        card=card, actor=actor.label, action=action, before=before or {}, after=card_snapshot(card)
     )
 
 
@@ -89,17 +137,18 @@ def card_claim(
     email: str = "",
     now: dt.datetime,
     token: str = "",
-    actor: str = HOST,
+    actor: Actor = HOST,
 ) -> tuple[Card, str]:
     """Pin a new card on a free slot. Returns the card and its private manage token.
 
     Raises SlotUnavailable (or SlotTaken) with the reason when the slot cannot be claimed.
-    A host claims only what is claimable at `now`; any other actor (the demo, the chair)
+    A host claims only what is claimable at `now`; the chair and the system (the demo)
     any free, unblocked slot, whatever the time.
     `token` is the manage token to give the card (a new random one when empty). When the
     card holding the slot already has it and was made within REPEAT_WINDOW, this is the
     same claim sent again: ClaimRepeated names that card and nothing is written.
     """
+    actor.require(Role.HOST, Role.CHAIR, Role.SYSTEM)
     slot = lock_slot(slot.pk)
     held = slot.holding_card
     if (
@@ -109,7 +158,7 @@ def card_claim(
         and held.created_at >= now - REPEAT_WINDOW
     ):
         raise ClaimRepeated(held)
-    if actor == HOST:
+    if actor.keeps_to_the_hours:
         _check_claimable(slot, now)
     elif reason := _chair_refusal(slot):
         raise SlotTaken(reason) if held else SlotUnavailable(reason)
@@ -161,15 +210,16 @@ def card_update(
     host_name: str,
     description: str = "",
     host_handle: str = "",
-    actor: str = HOST,
+    actor: Actor = HOST,
 ) -> Card:
     """Change a card's text; its slot stays.
 
     The host can change only a card on the board (CardNotOnBoard says why not); the
-    chair (any other actor) any card, its status untouched.
+    chair any card, its status untouched.
     """
+    actor.require(Role.HOST, Role.CHAIR)
     lock_card(card)
-    if actor == HOST:
+    if actor.role is Role.HOST:
         _refuse_host(card, gettext("Your changes were not saved."))
     before = card_snapshot(card)
     card.title = title
@@ -195,15 +245,15 @@ def _chair_refusal(slot: Slot) -> str:
 
 
 @write
-def card_move(*, card: Card, to_slot: Slot, now: dt.datetime, actor: str = HOST) -> Card:
+def card_move(*, card: Card, to_slot: Slot, now: dt.datetime, actor: Actor = HOST) -> Card:
     """Move a card to another slot.
 
     A host may move only a card on the board, and only to a slot that can be claimed
-    now; the chair (any actor other than the host) any card not released, to any free,
-    unblocked slot, whatever the time.
+    now; the chair any card not released, to any free, unblocked slot, whatever the time.
     """
+    actor.require(Role.HOST, Role.CHAIR)
     to_slot = lock_card(card, to_slot)[to_slot.pk]
-    if actor == HOST:
+    if actor.role is Role.HOST:
         _refuse_host(card, gettext("It was not moved."))
     elif card.status == Card.Status.RELEASED:
         raise CardNotOnBoard(
@@ -213,7 +263,7 @@ def card_move(*, card: Card, to_slot: Slot, now: dt.datetime, actor: str = HOST)
         raise SlotUnavailable(
             gettext("“%(card)s” is already on %(slot)s.") % {"card": card, "slot": to_slot}
         )
-    if actor == HOST:
+    if actor.keeps_to_the_hours:
         _check_claimable(to_slot, now)
     elif reason := _chair_refusal(to_slot):
         raise SlotTaken(reason) if to_slot.holding_card else SlotUnavailable(reason)
@@ -243,7 +293,7 @@ def card_release(*, card: Card) -> Card:
     return card
 
 
-def _set_status(card: Card, status: str, *, actor: str, action: str, **fields: str) -> None:
+def _set_status(card: Card, status: str, *, actor: Actor, action: str, **fields: str) -> None:
     """Change a card's status (and `fields`), keep it in the history, refresh its board."""
     before = card_snapshot(card)
     card.status = status
@@ -255,8 +305,9 @@ def _set_status(card: Card, status: str, *, actor: str, action: str, **fields: s
 
 
 @write
-def card_remove(*, card: Card, reason: str, actor: str) -> Card:
+def card_remove(*, card: Card, reason: str, actor: Actor) -> Card:
     """The chair takes a card down with a reason the host sees; the slot is free again."""
+    actor.require(Role.CHAIR)
     lock_card(card)
     if card.status not in Card.HOLDING:
         raise CardNotOnBoard(
@@ -275,12 +326,13 @@ def card_remove(*, card: Card, reason: str, actor: str) -> Card:
 
 
 @write
-def card_restore(*, card: Card, actor: str) -> Card:
+def card_restore(*, card: Card, actor: Actor) -> Card:
     """Put a removed or hidden card back on the board, on its own slot.
 
     A hidden card still holds its slot. A removed card's slot may have been taken or
     blocked meanwhile: then SlotUnavailable says so, and the chair can move it instead.
     """
+    actor.require(Role.CHAIR)
     lock_card(card)
     before = card_snapshot(card)
     if card.status == Card.Status.HIDDEN:
@@ -327,8 +379,9 @@ def card_flag(*, card: Card, reason: str, reporter: str) -> Card:
 
 
 @write
-def card_flags_clear(*, card: Card, actor: str) -> Card:
+def card_flags_clear(*, card: Card, actor: Actor) -> Card:
     """The chair answers the flags: the card stays (or goes back) on the board."""
+    actor.require(Role.CHAIR)
     lock_card(card)
     if card.status == Card.Status.HIDDEN:
         return card_restore(card=card, actor=actor)

@@ -265,7 +265,8 @@ class Command(BaseCommand):
             on_day = [slot for slot in free if (slot.day.date - today).days == offset]
             picked.extend(on_day[:count])
         # Through the claim service, as a host's card, so that every card has its history;
-        # as the demo, which is not bound by the hours (cards earlier today are on it).
+        # as the demo (Role.SYSTEM), which is not bound by the hours (cards earlier today
+        # are on it) and may do nothing else.
         for slot, (title, description, host, handle) in zip(picked, CARDS, strict=True):
             cards.card_claim(
                 slot=slot,
@@ -274,5 +275,5 @@ class Command(BaseCommand):
                 host_name=host,
                 host_handle=Handle.parse(handle).text if handle else "",
                 now=now,
-                actor="demo",
+                actor=cards.DEMO,
             )
