@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from boards.models import SLOT_LENGTH, Card, Day, Room, Slot
+from boards.models import SLOT_LENGTH, Card, Day, Refusal, Room, Slot
 
 
 @dataclass(frozen=True)
@@ -85,17 +85,12 @@ class Board:
 
 
 def _cell_state(slot: Slot, now: dt.datetime) -> str:
-    if slot.active_card is not None:
-        return "card"
-    if slot.holding_card is not None:
-        return "held"  # a card hidden while the chair reviews it keeps its slot
-    if slot.is_blocked:
-        return "blocked"
-    if now >= slot.starts_at:
-        return "started"
-    if not slot.day.is_open(now):
-        return "not-open"
-    return "open"
+    """What the cell shows, by the claim rule (Slot.refusal): a card (or one hidden while
+    the chair reviews it, which keeps its slot), blocked, started, not open yet, or open."""
+    refusal = slot.refusal(now)
+    if refusal is Refusal.TAKEN:
+        return "card" if slot.active_card is not None else "held"
+    return refusal.value if refusal is not None else "open"
 
 
 def _short_names(rooms: list[Room]) -> dict[int, str]:

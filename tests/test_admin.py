@@ -306,7 +306,7 @@ def test_move_action_with_two_cards_asks_for_one(admin_client):
 def test_card_change_page_shows_history_of_host_and_chair(admin_client):
     (day, *_) = conference(days=1)
     first, second = _slots(day)[:2]
-    card, _token = card_claim(slot=first, title="Typo", host_name="Ada", now=CLAIM_TIME)
+    card = card_claim(slot=first, title="Typo", host_name="Ada", now=CLAIM_TIME).card
     card_update(card=card, title="Typing", host_name="Ada")
     card_move(card=card, to_slot=second, now=CLAIM_TIME)
 

@@ -134,7 +134,8 @@ def race(*actors: Callable[[], int]) -> list[int]:
 
 def fresh_card(title: str = "Sourdough and Python") -> tuple[Card, str]:
     slot = Slot.objects.claimable(local(2027, 5, 14, 8)).order_by("?").first()
-    return card_claim(slot=slot, title=title, host_name="Ada", now=local(2027, 5, 14, 8))
+    claim = card_claim(slot=slot, title=title, host_name="Ada", now=local(2027, 5, 14, 8))
+    return claim.card, claim.token
 
 
 def mover(card: Card, token: str, to_slot: Slot) -> Callable[[], int]:

@@ -27,12 +27,7 @@ On SQLite every write transaction takes the database's write lock at BEGIN
 ignored and the re-read does the work.
 """
 
-from typing import TYPE_CHECKING
-
 from django.utils.translation import gettext
-
-if TYPE_CHECKING:
-    from boards.models import Card
 
 
 class Refused(Exception):
@@ -75,11 +70,3 @@ class Busy(Exception):
             "saved. Nothing you typed is lost: please send it again."
         )
         super().__init__(self.reason)
-
-
-class ClaimRepeated(Exception):
-    """The same browser sent the same claim again: `card` is the one it already made."""
-
-    def __init__(self, card: "Card"):
-        super().__init__(f"“{card}” was already claimed by this browser.")
-        self.card = card

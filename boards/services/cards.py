@@ -11,18 +11,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from boards.models import Card, CardEvent, Flag, Slot
+from boards.models import Card, CardEvent, Flag, Refusal, Slot
 from boards.services import (
     CardNotOnBoard,
-    ClaimRepeated,
     NotAllowed,
     SlotTaken,
     SlotUnavailable,
 )
 from boards.services._write import boards_changed, lock_card, lock_slot, write
-
-# A claim repeated by the same browser within this time is the same claim.
-REPEAT_WINDOW = dt.timedelta(minutes=10)
 
 
 class Role(enum.StrEnum):
@@ -97,11 +93,39 @@ def _record(*, card: Card, actor: Actor, action: str, before: dict | None = None
     )
 
 
-def _check_claimable(slot: Slot, now: dt.datetime) -> None:
-    if slot.holding_card is not None:
-        raise SlotTaken()
-    if reason := slot.unavailable_reason(now):
-        raise SlotUnavailable(reason)
+def _check_slot(slot: Slot, now: dt.datetime, actor: Actor) -> None:
+    """Raise SlotTaken or SlotUnavailable, in the actor's words, unless `slot` (locked and
+    read afresh) can take a card at `now`: Slot.refusal decides, for host and chair alike."""
+    refusal = slot.refusal(now, keeps_to_the_hours=actor.keeps_to_the_hours)
+    if refusal is None:
+        return
+    if actor.keeps_to_the_hours:
+        # A host: the slot was free when their form was shown.
+        if refusal is Refusal.TAKEN:
+            raise SlotTaken()
+        raise SlotUnavailable(slot.unavailable_reason(now))
+    why = _chair_words(slot, refusal)
+    raise SlotTaken(why) if refusal is Refusal.TAKEN else SlotUnavailable(why)
+
+
+def _chair_words(slot: Slot, refusal: Refusal) -> str:
+    """The chair's words for a refusal: they name the slot (an action covers many)."""
+    if refusal is Refusal.BLOCKED:
+        return gettext("%(slot)s is blocked: %(reason)s.") % {
+            "slot": slot,
+            "reason": slot.blocked_reason,
+        }
+    return gettext("%(slot)s has been taken meanwhile.") % {"slot": slot}
+
+
+@dataclasses.dataclass(frozen=True)
+class ClaimResult:
+    """What a claim came to: the card holding the slot and its private manage token;
+    `repeated` when it was this browser's same claim sent again (nothing was written)."""
+
+    card: Card
+    token: str
+    repeated: bool = False
 
 
 def _pin(
@@ -136,47 +160,39 @@ def card_claim(
     host_handle: str = "",
     email: str = "",
     now: dt.datetime,
-    token: str = "",
+    browser: str = "",
     actor: Actor = HOST,
-) -> tuple[Card, str]:
-    """Pin a new card on a free slot. Returns the card and its private manage token.
+) -> ClaimResult:
+    """Pin a new card on a free slot: where a claim is decided.
 
-    Raises SlotUnavailable (or SlotTaken) with the reason when the slot cannot be claimed.
-    A host claims only what is claimable at `now`; the chair and the system (the demo)
-    any free, unblocked slot, whatever the time.
-    `token` is the manage token to give the card (a new random one when empty). When the
-    card holding the slot already has it and was made within REPEAT_WINDOW, this is the
-    same claim sent again: ClaimRepeated names that card and nothing is written.
+    Raises SlotUnavailable (or SlotTaken) with the reason when the slot cannot take it
+    (Slot.refusal: a host keeps to the hours; the chair and the system do not).
+    `browser` names the browser that claims (its CSRF cookie; empty: unknown). The same
+    browser's same claim on the same slot within Card.REPEAT_WINDOW is one claim: the
+    result is that card, `repeated`, and nothing is written (Card.claim_token says how).
     """
     actor.require(Role.HOST, Role.CHAIR, Role.SYSTEM)
     slot = lock_slot(slot.pk)
+    text = {
+        "title": title,
+        "description": description,
+        "host_name": host_name,
+        "host_handle": host_handle,
+        "email": email,
+    }
+    token = Card.claim_token(browser=browser, slot_id=slot.pk, text=text) if browser else ""
     held = slot.holding_card
-    if (
-        token
-        and held is not None
-        and held.token_matches(token)
-        and held.created_at >= now - REPEAT_WINDOW
-    ):
-        raise ClaimRepeated(held)
-    if actor.keeps_to_the_hours:
-        _check_claimable(slot, now)
-    elif reason := _chair_refusal(slot):
-        raise SlotTaken(reason) if held else SlotUnavailable(reason)
+    if token and held is not None and held.repeats(token, now):
+        return ClaimResult(card=held, token=token, repeated=True)
+    _check_slot(slot, now, actor)
     if not token or slot.cards.filter(manage_token_hash=Card.hash_token(token)).exists():
         # A released card with the same text from the same browser: this is a new claim.
         token = secrets.token_urlsafe(32)
-    card = Card(
-        title=title,
-        description=description,
-        host_name=host_name,
-        host_handle=host_handle,
-        email=email,
-        manage_token_hash=Card.hash_token(token),
-    )
+    card = Card(**text, manage_token_hash=Card.hash_token(token))
     _pin(card=card, slot=slot)
     _record(card=card, actor=actor, action=CardEvent.Action.CLAIMED)
     boards_changed(slot.day_id)
-    return card, token
+    return ClaimResult(card=card, token=token)
 
 
 def _refuse_host(card: Card, doing: str) -> None:
@@ -232,18 +248,6 @@ def card_update(
     return card
 
 
-def _chair_refusal(slot: Slot) -> str:
-    """Why the chair cannot put a card on `slot`; the chair is not bound by the hours."""
-    if slot.is_blocked:
-        return gettext("%(slot)s is blocked: %(reason)s.") % {
-            "slot": slot,
-            "reason": slot.blocked_reason,
-        }
-    if slot.holding_card is not None:
-        return gettext("%(slot)s has been taken meanwhile.") % {"slot": slot}
-    return ""
-
-
 @write
 def card_move(*, card: Card, to_slot: Slot, now: dt.datetime, actor: Actor = HOST) -> Card:
     """Move a card to another slot.
@@ -263,10 +267,7 @@ def card_move(*, card: Card, to_slot: Slot, now: dt.datetime, actor: Actor = HOS
         raise SlotUnavailable(
             gettext("“%(card)s” is already on %(slot)s.") % {"card": card, "slot": to_slot}
         )
-    if actor.keeps_to_the_hours:
-        _check_claimable(to_slot, now)
-    elif reason := _chair_refusal(to_slot):
-        raise SlotTaken(reason) if to_slot.holding_card else SlotUnavailable(reason)
+    _check_slot(to_slot, now, actor)
     before = card_snapshot(card)
     from_day_id = card.slot.day_id
     # A hidden card stays hidden; a removed one the chair moves is back on the board.
@@ -339,10 +340,10 @@ def card_restore(*, card: Card, actor: Actor) -> Card:
         card.status = Card.Status.ACTIVE
         card.save(update_fields=["status", "updated_at"])
     elif card.status == Card.Status.REMOVED:
-        if reason := _chair_refusal(card.slot):
+        if refusal := card.slot.refusal(timezone.now(), keeps_to_the_hours=False):
             raise SlotUnavailable(
                 gettext("Cannot restore “%(card)s”: %(reason)s Move it instead.")
-                % {"card": card, "reason": reason}
+                % {"card": card, "reason": _chair_words(card.slot, refusal)}
             )
         card.removed_reason = ""
         _pin(card=card, slot=card.slot, fields=["removed_reason"])

@@ -1,6 +1,7 @@
 """What the views of every audience share."""
 
 import segno
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext
@@ -16,6 +17,12 @@ def see_other(url: str) -> HttpResponseRedirect:
 
 class HtmxHttpRequest(HttpRequest):  # for type hints only: django-htmx's middleware adds .htmx
     htmx: HtmxDetails
+
+
+def claiming_browser(request: HttpRequest) -> str:
+    """What names the browser a claim comes from: its CSRF cookie (Card.claim_token says
+    why), or "" when it has none."""
+    return request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
 
 
 def never_cache_headers(response: HttpResponse) -> None:

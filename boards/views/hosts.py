@@ -1,6 +1,5 @@
 """Hosts: claim a slot, then edit, move or release the card through its private link."""
 
-import base64
 import datetime as dt
 
 from django.conf import settings
@@ -8,7 +7,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
@@ -23,6 +21,7 @@ from boards.views.common import (
     CLAIMED_COOKIE,
     CLAIMED_COOKIE_SALT,
     HtmxHttpRequest,
+    claiming_browser,
     hosted_token,
     remember_host,
     see_other,
@@ -65,44 +64,19 @@ def _alternatives(slot: Slot, now: dt.datetime) -> list[Slot]:
     )[:ALTERNATIVES_SHOWN]
 
 
-# What a card is made of, in the order the claim token is computed from.
-CLAIM_FIELDS = ["title", "description", "host_name", "host_handle", "email"]
-
-
-def _claim_token(request: HttpRequest, slot_id: int, fields: dict[str, str]) -> str:
-    """The manage token of this browser's claim of `fields` on a slot; "" without a cookie.
-
-    A double tap, or a claim sent again because its answer never came, is the same
-    claim: it must find the card already made and hand back its manage link, which is
-    stored only as a hash. So the token is derived, not random: an HMAC (keyed by
-    SECRET_KEY) of the browser, the slot and the text. The browser is its CSRF cookie:
-    every claim POST carries it (CSRF demands it), it is random per browser, it lasts a
-    year and the server already trusts it, so no new cookie or form field is needed
-    (a per-form key would differ between the claim form and its 409 page, where a
-    retried claim comes from). Nobody without that cookie and SECRET_KEY can compute it.
-    """
-    browser = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
-    if not browser:
-        return ""
-    text = "\x1f".join([browser, str(slot_id), *(fields.get(name, "") for name in CLAIM_FIELDS)])
-    digest = salted_hmac("boards.claim", text, algorithm="sha256").digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
-
-
 def _own_card(request: HttpRequest, title: str, now: dt.datetime) -> tuple[Card, str] | None:
     """The card with `title` this browser claimed within the last minutes, and its token.
 
     A 409 or 422 page links to it instead of offering to pin the same text again.
     """
-    if not title or not request.COOKIES.get(settings.CSRF_COOKIE_NAME):
+    browser = claiming_browser(request)
+    if not title or not browser:
         return None
     recent = Card.objects.holding().filter(
-        title=title.strip(), created_at__gte=now - cards.REPEAT_WINDOW
+        title=title.strip(), created_at__gte=now - Card.REPEAT_WINDOW
     )
     for card in recent.select_related("slot__room"):
-        token = _claim_token(
-            request, card.slot_id, {name: getattr(card, name) for name in CLAIM_FIELDS}
-        )
+        token = Card.claim_token(browser=browser, slot_id=card.slot_id, text=card.claim_text())
         if card.token_matches(token):
             return card, token
     return None
@@ -152,21 +126,22 @@ def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         elif not form.is_valid():
             status = 422
         else:
-            fields = {name: form.cleaned_data[name] for name in CLAIM_FIELDS}
-            token = _claim_token(request, slot.pk, fields)
+            text = {name: form.cleaned_data[name] for name in Card.CLAIM_FIELDS}
             try:
-                card, token = cards.card_claim(slot=slot, now=now, token=token, **fields)
-            except services.ClaimRepeated as repeated:
-                return _claimed(request, repeated.card, token)
+                claim = cards.card_claim(
+                    slot=slot, now=now, browser=claiming_browser(request), **text
+                )
             except (services.SlotUnavailable, services.Busy) as not_claimed:
                 status = 409
                 context["reason"] = not_claimed.reason
                 context["alternatives"] = _alternatives(slot, now)
             else:
-                manage_url = request.build_absolute_uri(
-                    reverse("boards:card_manage", kwargs={"pk": card.pk, "token": token})
-                )
-                send_manage_link(card=card, manage_url=manage_url)
+                card, token = claim.card, claim.token
+                if not claim.repeated:  # the manage link is mailed once
+                    manage_url = request.build_absolute_uri(
+                        reverse("boards:card_manage", kwargs={"pk": card.pk, "token": token})
+                    )
+                    send_manage_link(card=card, manage_url=manage_url)
                 return _claimed(request, card, token)
         if own := _own_card(request, request.POST.get("title", ""), now):
             context["own_card"], context["own_token"] = own
