@@ -60,10 +60,6 @@ class Day(models.Model):
     def is_open(self, now: dt.datetime) -> bool:
         return now >= self.board_opens_at
 
-    def starts_at(self) -> dt.datetime:
-        """Local midnight at the start of this day."""
-        return timezone.make_aware(dt.datetime.combine(self.date, dt.time.min))
-
 
 class Room(models.Model):
     name = models.CharField(max_length=80, unique=True, verbose_name=_("name"))

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.test import TestCase
 
 from boards.models import Card, Day, Room, Slot
-from boards.services._write import boards_changed
+from boards.services.grid import bump_board_versions
 from boards.services.setup import conference_setup
 
 _names = itertools.count(1)
@@ -45,7 +45,7 @@ def make_card(*, slot: Slot | None = None, title: str = "Django async", **fields
         card = Card.objects.create(
             slot=slot, title=title, manage_token_hash=Card.hash_token("token"), **fields
         )
-        boards_changed(slot.day_id)
+        bump_board_versions(slot.day_id)
     return card
 
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from boards.models import Card, CardEvent, Day, Room, Slot
 from boards.services.cards import Actor, card_claim, card_flag, card_move, card_remove, card_update
-from boards.services.grid import slot_block, slots_block
+from boards.services.grid import slots_block
 from boards.services.interest import interest_set
 from tests.factories import conference, local, make_card, make_room
 
@@ -570,7 +570,7 @@ def test_slot_change_page_blocks_but_not_over_a_card(admin_client):
 def test_slot_changelist_filters_blocked_and_not_blocked(admin_client):
     day = conference(days=1, rooms=1, hours=(10, 12))[0]
     lunch, free = _slots(day)
-    slot_block(slot=lunch, reason="Lunch")
+    slots_block(slot_ids=[lunch.pk], reason="Lunch")
     url = reverse("admin:boards_slot_changelist")
     blocked = admin_client.get(url, {"blocked": "yes"}).context["cl"].result_list
     open_ = admin_client.get(url, {"blocked": "no"}).context["cl"].result_list

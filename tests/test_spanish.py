@@ -13,7 +13,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from boards.models import Card, Room, Slot
-from boards.services._write import boards_changed
+from boards.services.grid import bump_board_versions
 from tests.factories import committed, conference, local, make_card
 
 pytestmark = pytest.mark.django_db
@@ -106,7 +106,7 @@ def board():
     slot = Slot.objects.filter(day=days[0]).order_by("starts_at", "room__name").first()
     with committed():
         card = make_card(slot=slot, title="Django async", host_name="Carlton")
-        boards_changed(slot.day_id)
+        bump_board_versions(slot.day_id)
     return days, card
 
 

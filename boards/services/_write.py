@@ -1,5 +1,5 @@
-"""The write discipline of boards.services: one transaction, retried on a conflict, the
-locks taken in one order, and the boards' versions bumped in the same transaction."""
+"""The write discipline of boards.services: one transaction, retried on a conflict, and
+the locks, taken in one order (the days last: grid.bump_board_versions)."""
 
 import functools
 import logging
@@ -8,10 +8,8 @@ import time
 from collections.abc import Callable, Iterable
 
 from django.db import OperationalError, transaction
-from django.db.models import F
 
-from boards import caching
-from boards.models import Card, Day, Slot
+from boards.models import Card, Slot
 from boards.services import Busy
 
 WRITE_ATTEMPTS = 4
@@ -56,27 +54,13 @@ def write[**P, R](function: Callable[P, R]) -> Callable[P, R]:
     return attempt
 
 
-def boards_changed(*day_ids: int) -> None:
-    """Bump the boards' versions in the current transaction, and the generation with them.
-
-    The days are the last rows a write locks, in id order (an UPDATE of several rows
-    would lock them in whatever order the database scans them); the generation (in
-    boards.caching) comes after them.
-    """
-    ordered = sorted(set(day_ids))
-    if len(ordered) > 1 and transaction.get_connection().in_atomic_block:
-        list(Day.objects.select_for_update().filter(pk__in=ordered).order_by("pk").values("pk"))
-    Day.objects.filter(pk__in=ordered).update(version=F("version") + 1)
-    caching.boards_changed()
-
-
 def lock_slots(slot_ids: Iterable[int]) -> dict[int, Slot]:
     """Lock the slots in id order and read them (with their day and room) afresh.
 
     select_for_update serialises claimers on PostgreSQL; on SQLite the IMMEDIATE
     transaction mode does. Either way the partial unique constraint has the last word.
     Only the slots' rows are locked (`of`), never their day's or room's: the days are
-    locked last, by boards_changed. NO KEY UPDATE, because no write changes a slot's
+    locked last, by grid.bump_board_versions. NO KEY UPDATE, because no write changes a slot's
     id, lets the foreign-key checks of other cards' inserts pass.
     """
     slots = (

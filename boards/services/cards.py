@@ -18,7 +18,8 @@ from boards.services import (
     SlotTaken,
     SlotUnavailable,
 )
-from boards.services._write import boards_changed, lock_card, lock_slot, write
+from boards.services._write import lock_card, lock_slot, write
+from boards.services.grid import bump_board_versions
 
 
 class Role(enum.StrEnum):
@@ -191,7 +192,7 @@ def card_claim(
     card = Card(**text, manage_token_hash=Card.hash_token(token))
     _pin(card=card, slot=slot)
     _record(card=card, actor=actor, action=CardEvent.Action.CLAIMED)
-    boards_changed(slot.day_id)
+    bump_board_versions(slot.day_id)
     return ClaimResult(card=card, token=token)
 
 
@@ -244,7 +245,7 @@ def card_update(
     card.host_handle = host_handle
     card.save(update_fields=["title", "description", "host_name", "host_handle", "updated_at"])
     _record(card=card, actor=actor, action=CardEvent.Action.EDITED, before=before)
-    boards_changed(card.slot.day_id)
+    bump_board_versions(card.slot.day_id)
     return card
 
 
@@ -278,7 +279,7 @@ def card_move(*, card: Card, to_slot: Slot, now: dt.datetime, actor: Actor = HOS
     status = Card.Status.HIDDEN if card.status == Card.Status.HIDDEN else Card.Status.ACTIVE
     _pin(card=card, slot=to_slot, status=status, fields=fields)
     _record(card=card, actor=actor, action=CardEvent.Action.MOVED, before=before)
-    boards_changed(from_day_id, to_slot.day_id)
+    bump_board_versions(from_day_id, to_slot.day_id)
     return card
 
 
@@ -302,7 +303,7 @@ def _set_status(card: Card, status: str, *, actor: Actor, action: str, **fields:
         setattr(card, name, value)
     card.save(update_fields=["status", *fields, "updated_at"])
     _record(card=card, actor=actor, action=action, before=before)
-    boards_changed(card.slot.day_id)
+    bump_board_versions(card.slot.day_id)
 
 
 @write
@@ -354,7 +355,7 @@ def card_restore(*, card: Card, actor: Actor) -> Card:
         )
     _clear_flags(card)
     _record(card=card, actor=actor, action=CardEvent.Action.RESTORED, before=before)
-    boards_changed(card.slot.day_id)
+    bump_board_versions(card.slot.day_id)
     return card
 
 

@@ -1,19 +1,28 @@
-"""The grid: slots, their blocks, and the slots of a room added later."""
+"""The grid: the days' board versions, slots and their blocks, the slots of a room added
+later."""
 
-from boards.models import Card, Room, Slot
-from boards.services._write import boards_changed, lock_slot, lock_slots, write
+from django.db import transaction
+from django.db.models import F
+
+from boards import caching
+from boards.models import Card, Day, Room, Slot
+from boards.services._write import lock_slots, write
 
 
-@write
-def slot_block(*, slot: Slot, reason: str) -> Slot:
-    """Block a slot with a reason shown on the board (an empty reason unblocks it).
+def bump_board_versions(*day_ids: int) -> None:
+    """Bump these days' board versions in the current transaction, and with them the
+    generation every worker reads (caching.boards_changed): every write that changes what
+    a board shows calls it, so that cached boards and ETags follow at once.
 
-    Unlike `slots_block` it does not look at the slot's card: the chair's own call.
+    The days are the last rows a write locks, in id order (an UPDATE of several rows
+    would lock them in whatever order the database scans them); the generation (in
+    boards.caching) comes after them.
     """
-    locked = lock_slot(slot.pk)
-    locked.blocked_reason = slot.blocked_reason = reason
-    locked.save(update_fields=["blocked_reason"])  # boards.signals bumps the board
-    return slot
+    ordered = sorted(set(day_ids))
+    if len(ordered) > 1 and transaction.get_connection().in_atomic_block:
+        list(Day.objects.select_for_update().filter(pk__in=ordered).order_by("pk").values("pk"))
+    Day.objects.filter(pk__in=ordered).update(version=F("version") + 1)
+    caching.boards_changed()
 
 
 @write
@@ -28,7 +37,7 @@ def slots_block(*, slot_ids: list[int], reason: str) -> list[Slot]:
     refused = [slot for slot in slots if reason and slot.pk in held]
     changed = [slot for slot in slots if slot not in refused]
     Slot.objects.filter(pk__in=[slot.pk for slot in changed]).update(blocked_reason=reason)
-    boards_changed(*{slot.day_id for slot in changed})
+    bump_board_versions(*{slot.day_id for slot in changed})
     return refused
 
 
@@ -47,5 +56,5 @@ def room_slots_create(*, room: Room) -> int:
         if (day_id, starts_at) not in existing
     ]
     Slot.objects.bulk_create(new_slots)
-    boards_changed(*{slot.day_id for slot in new_slots})
+    bump_board_versions(*{slot.day_id for slot in new_slots})
     return len(new_slots)

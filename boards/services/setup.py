@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 
 from boards import timeline
 from boards.models import Day, Room, Slot
-from boards.services._write import boards_changed
+from boards.services.grid import bump_board_versions
 
 
 @dataclasses.dataclass
@@ -79,5 +79,5 @@ def conference_setup(
             Slot.objects.bulk_create(new_slots)
             created.slots += len(new_slots)
             if new_slots:
-                boards_changed(day.pk)
+                bump_board_versions(day.pk)
     return created

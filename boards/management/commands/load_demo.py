@@ -8,7 +8,7 @@ from django.utils import timezone
 from boards.handles import Handle
 from boards.models import Card, Day, Room, Slot
 from boards.services import cards, grid, setup
-from boards.services._write import boards_changed
+from boards.services.grid import bump_board_versions
 
 ROOMS = [
     ("Room 140A", 40, "Level 1, north hall"),
@@ -242,7 +242,7 @@ class Command(BaseCommand):
                 reason="Sponsor lunch until 13:00",
             )
             self._pin_cards(today, now)
-            boards_changed(*Day.objects.values_list("pk", flat=True))
+            bump_board_versions(*Day.objects.values_list("pk", flat=True))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo conference: {Day.objects.count()} days from {today:%A %-d %B}, "
