@@ -1,4 +1,5 @@
-"""A day's board laid out as hours × rooms, with each cell's state at a moment."""
+"""A day's board laid out as hours × rooms, with each cell's state at a moment: pure, from
+the slots boards.queries reads."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -83,6 +84,14 @@ class Board:
     def free_count(self) -> int:
         return sum(cell.claimable for hour in self.hours for cell in hour.cells)
 
+    def room_hours(self, room: Room) -> list[tuple[Hour, Cell]]:
+        """The room's column: each hour with the room's cell in it (a door sign, a room's
+        live page)."""
+        index = next((i for i, other in enumerate(self.rooms) if other.pk == room.pk), None)
+        if index is None:
+            return []
+        return [(hour, hour.cells[index]) for hour in self.hours if hour.cells[index].slot]
+
 
 def _cell_state(slot: Slot, now: dt.datetime) -> str:
     """What the cell shows, by the claim rule (Slot.refusal): a card (or one hidden while
@@ -105,26 +114,15 @@ def normalise_query(raw: str) -> str:
     return " ".join(raw.split()).casefold()[:80].strip()
 
 
-def build_boards(days: list[Day], now: dt.datetime, query: str = "") -> list[Board]:
-    """The boards of several days (a search of the whole conference), in two queries."""
-    by_day: dict[int, list[Slot]] = {day.pk: [] for day in days}
-    for slot in Slot.objects.filter(day__in=days).with_cards():
-        by_day[slot.day_id].append(slot)
-    return [build_board(day, now, query, slots=by_day[day.pk]) for day in days]
-
-
-def build_board(
-    day: Day, now: dt.datetime, query: str = "", *, slots: list[Slot] | None = None
-) -> Board:
-    """The board of `day` as seen at `now`: two queries, whatever the number of cards.
+def build_board(day: Day, slots: list[Slot], now: dt.datetime, query: str = "") -> Board:
+    """The board of `day` as seen at `now`, laid out from its slots (read with their cards
+    by boards.queries: the board, the day at a glance and paper all come from here).
 
     With a (normalised) `query`, only the cards matching every word stay, and only
     the hours that have one; the filtering is done here, on the cards already loaded,
     so that a search costs no more queries than the board.
     """
     words = query.split()
-    if slots is None:
-        slots = list(Slot.objects.on(day).with_cards())
     rooms = sorted({slot.room for slot in slots}, key=lambda room: (room.position, room.name))
     short = _short_names(rooms)
     by_hour: dict[dt.datetime, dict[int, Slot]] = {}
@@ -167,11 +165,3 @@ def build_board(
             )
         )
     return Board(day=day, rooms=rooms, hours=hours, is_open=day.is_open(now), query=query)
-
-
-def room_hours(board: Board, room: Room) -> list[tuple[Hour, Cell]]:
-    """The room's column of a day's board: each hour with the room's cell in it."""
-    index = next((i for i, other in enumerate(board.rooms) if other.pk == room.pk), None)
-    if index is None:
-        return []
-    return [(hour, hour.cells[index]) for hour in board.hours if hour.cells[index].slot]

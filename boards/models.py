@@ -101,6 +101,10 @@ class SlotQuerySet(models.QuerySet):
             )
         )
 
+    def with_place(self) -> "SlotQuerySet":
+        """Slots with their day and room, in the same query."""
+        return self.select_related("day", "room")
+
     def free(self) -> "SlotQuerySet":
         """Slots no card holds and no block takes."""
         return self.filter(blocked_reason="").exclude(cards__status__in=Card.HOLDING)

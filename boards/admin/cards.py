@@ -12,7 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from boards import exports, services
+from boards import exports, queries, services
 from boards.admin.actions import acting_chair, action_form, ask_to_confirm, chair_time
 from boards.admin.filters import YesNoFilter
 from boards.admin.flags import FlagInline
@@ -210,11 +210,11 @@ class CardAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         shown = self.get_changelist_instance(request).get_queryset(request)
-        return self._csv_response(exports.cards_queryset().filter(pk__in=shown.values("pk")))
+        return self._csv_response(queries.cards_for_export().filter(pk__in=shown.values("pk")))
 
     @admin.action(description=_("Export the selected cards as CSV"), permissions=["view"])
     def export_csv(self, request, queryset):
-        return self._csv_response(exports.cards_queryset().filter(pk__in=queryset.values("pk")))
+        return self._csv_response(queries.cards_for_export().filter(pk__in=queryset.values("pk")))
 
     @admin.action(
         description=_("Remove the selected cards (asks for the reason)"), permissions=["change"]

@@ -7,13 +7,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from boards import queries
 from boards.admin.actions import chair_date, chair_time
 from boards.forms import ConferenceSetupForm
-from boards.glance import build_glance
 from boards.models import Card, Day
 from boards.services.setup import conference_setup
 
@@ -121,7 +122,7 @@ class DayAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": gettext("%(day)s at a glance") % {"day": day},
             "opts": self.model._meta,
-            "glance": build_glance(day),
+            "glance": queries.glance(day, timezone.now()),
             "other_days": Day.objects.exclude(pk=day.pk),
         }
         return TemplateResponse(request, "admin/boards/day/glance.html", context)

@@ -15,9 +15,9 @@ from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import push_url, trigger_client_event
 from django_ratelimit.core import is_ratelimited
 
-from boards import clients, services
+from boards import clients, queries, services
 from boards.forms import FlagForm
-from boards.models import Card, Interest
+from boards.models import Card
 from boards.services import cards, interest
 from boards.views.common import (
     CLAIMED_COOKIE,
@@ -125,7 +125,7 @@ def _interest_context(card: Card, key: str) -> dict:
     """The count for everyone, and whether this browser (by its cookie's key) is in it."""
     return {
         "interest_count": card.interest_count,
-        "interested": bool(key) and Interest.objects.filter(card=card, browser_key=key).exists(),
+        "interested": queries.is_interested(card, key),
     }
 
 

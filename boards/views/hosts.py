@@ -1,7 +1,5 @@
 """Hosts: claim a slot, then edit, move or release the card through its private link."""
 
-import datetime as dt
-
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -12,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import is_ratelimited
 
-from boards import services
+from boards import queries, services
 from boards.forms import CardEditForm, ClaimForm, MoveForm, card_text
 from boards.models import Card, Slot
 from boards.notifications import send_manage_link
@@ -27,59 +25,17 @@ from boards.views.common import (
     see_other,
 )
 
-ALTERNATIVES_SHOWN = 5
-
 
 @never_cache
 @require_safe
 def card_manage_mine(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The way back to the manage page for the browser that made the card; the card's
     page links here, so that the token itself never appears on a public page."""
-    card = get_object_or_404(Card.objects.select_related("slot__day", "slot__room"), pk=pk)
+    card = get_object_or_404(Card.objects.with_place(), pk=pk)
     token = hosted_token(request, card)
     if token:
         return see_other(reverse("boards:card_manage", kwargs={"pk": card.pk, "token": token}))
     return render(request, "boards/manage_lost.html", {"card": card}, status=404)
-
-
-def _alternatives(slot: Slot, now: dt.datetime) -> list[Slot]:
-    """Up to five claimable slots close in time to `slot`, nearest first."""
-    # Three hours either side is "close"; it also keeps this cheap on the busiest
-    # path there is: the 409s of everyone who lost a race for a popular slot.
-    window = dt.timedelta(hours=3)
-    candidates = (
-        Slot.objects.claimable(now)
-        .filter(starts_at__range=(slot.starts_at - window, slot.starts_at + window))
-        .exclude(pk=slot.pk)
-        .select_related("room")
-        .only("starts_at", "room__name", "room__position")
-    )
-    return sorted(
-        candidates,
-        key=lambda other: (
-            abs(other.starts_at - slot.starts_at),
-            other.starts_at,
-            other.room.position,
-        ),
-    )[:ALTERNATIVES_SHOWN]
-
-
-def _own_card(request: HttpRequest, title: str, now: dt.datetime) -> tuple[Card, str] | None:
-    """The card with `title` this browser claimed within the last minutes, and its token.
-
-    A 409 or 422 page links to it instead of offering to pin the same text again.
-    """
-    browser = claiming_browser(request)
-    if not title or not browser:
-        return None
-    recent = Card.objects.holding().filter(
-        title=title.strip(), created_at__gte=now - Card.REPEAT_WINDOW
-    )
-    for card in recent.select_related("slot__room"):
-        token = Card.claim_token(browser=browser, slot_id=card.slot_id, text=card.claim_text())
-        if card.token_matches(token):
-            return card, token
-    return None
 
 
 def _claimed(request: HttpRequest, card: Card, token: str) -> HttpResponse:
@@ -106,7 +62,7 @@ def _claim_rate() -> str | None:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    slot = get_object_or_404(Slot.objects.select_related("day", "room"), pk=pk)
+    slot = get_object_or_404(Slot.objects.with_place(), pk=pk)
     now = timezone.now()
     context = {"slot": slot, "reason": "", "alternatives": []}
     status = 200
@@ -114,7 +70,7 @@ def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         form = ClaimForm()
         context["reason"] = slot.unavailable_reason(now)
         if context["reason"]:
-            context["alternatives"] = _alternatives(slot, now)
+            context["alternatives"] = queries.alternatives(slot, now)
     else:
         form = ClaimForm(request.POST)
         rate = _claim_rate()
@@ -134,7 +90,7 @@ def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             except (services.SlotUnavailable, services.Busy) as not_claimed:
                 status = 409
                 context["reason"] = not_claimed.reason
-                context["alternatives"] = _alternatives(slot, now)
+                context["alternatives"] = queries.alternatives(slot, now)
             else:
                 card, token = claim.card, claim.token
                 if not claim.repeated:  # the manage link is mailed once
@@ -143,7 +99,8 @@ def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                     )
                     send_manage_link(card=card, manage_url=manage_url)
                 return _claimed(request, card, token)
-        if own := _own_card(request, request.POST.get("title", ""), now):
+        browser, title = claiming_browser(request), request.POST.get("title", "")
+        if own := queries.recent_claim(browser=browser, title=title, now=now):
             context["own_card"], context["own_token"] = own
     context["form"] = form
     template = "boards/claim.html#claim" if request.htmx else "boards/claim.html"
@@ -154,7 +111,7 @@ def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 def _managed_card(pk: int, token: str) -> Card:
-    card = get_object_or_404(Card.objects.select_related("slot__day", "slot__room"), pk=pk)
+    card = get_object_or_404(Card.objects.with_place(), pk=pk)
     if not card.token_matches(token):
         raise Http404(gettext("No such card."))
     return card
@@ -169,11 +126,7 @@ def _render_manage(
     **forms_and_errors: object,
 ) -> HttpResponse:
     free_slots = (
-        Slot.objects.claimable(timezone.now())
-        .select_related("day", "room")
-        .order_by("starts_at", "room__position")
-        if card.is_active
-        else Slot.objects.none()
+        queries.host_move_targets(timezone.now()) if card.is_active else Slot.objects.none()
     )
     context = {
         "card": card,
@@ -220,7 +173,7 @@ def card_move(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
         return see_other(reverse("boards:card_manage", kwargs={"pk": pk, "token": token}))
     # Any slot may be asked for: one taken since the page loaded is a 409 from the
     # service, with the reason, rather than a bare "invalid choice".
-    move_form = MoveForm(request.POST, free_slots=Slot.objects.select_related("day", "room"))
+    move_form = MoveForm(request.POST, free_slots=Slot.objects.with_place())
     if not move_form.is_valid():
         return _render_manage(
             request, card, token, status=422, move_error=gettext("Pick a free slot to move to.")

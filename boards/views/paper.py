@@ -5,7 +5,7 @@ on screen too; the paper size is a named CSS @page chosen by ?size=."""
 import datetime as dt
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,9 +13,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext_lazy
 from django.views.decorators.http import require_safe
 
-from boards.board import Board, build_board, room_hours
+from boards import queries
+from boards.board import Board
 from boards.context_processors import conference
-from boards.models import Day, Room
+from boards.models import Room
 from boards.views.common import qr_svg
 
 PAPER_SIZES = {
@@ -60,27 +61,33 @@ def _qr(request: HttpRequest, url: str) -> tuple[str, str]:
     return absolute, mark_safe(qr_svg(absolute))  # noqa: S308 - segno's own markup
 
 
+def _board_or_404(date: dt.date) -> Board:
+    board = queries.board(date, timezone.now())
+    if board is None:
+        raise Http404(gettext("There is no board for that day."))
+    return board
+
+
 @require_safe
 def day_print(request: HttpRequest, date: dt.date) -> HttpResponse:
     """The day's board on one landscape page: every card in full, blocked and free slots."""
     paper = _paper(request)
     if paper is None:
         return _bad_size()
-    day = get_object_or_404(Day, date=date)
+    board = _board_or_404(date)
     board_url, qr = _qr(request, reverse("boards:day", kwargs={"date": date}))
-    return _render(
-        "boards/print_day.html",
-        paper,
-        board=build_board(day, timezone.now()),
-        board_url=board_url,
-        qr_svg=qr,
-    )
+    return _render("boards/print_day.html", paper, board=board, board_url=board_url, qr_svg=qr)
 
 
-def _door_sign(request: HttpRequest, board: Board, room: Room) -> dict[str, object]:
-    room_url = reverse("boards:room", kwargs={"room_id": room.pk})
-    live_url, qr = _qr(request, f"{room_url}?day={board.day.date}")
-    return {"room": room, "hours": room_hours(board, room), "live_url": live_url, "qr_svg": qr}
+def _door_signs(request: HttpRequest, paper: str, board: Board, rooms: list[Room]) -> HttpResponse:
+    """The door signs of `rooms` for the day of `board`, one a page."""
+    signs = []
+    for room in rooms:
+        room_url = reverse("boards:room", kwargs={"room_id": room.pk})
+        live_url, qr = _qr(request, f"{room_url}?day={board.day.date}")
+        hours = board.room_hours(room)
+        signs.append({"room": room, "hours": hours, "live_url": live_url, "qr_svg": qr})
+    return _render("boards/print_rooms.html", paper, day=board.day, signs=signs)
 
 
 @require_safe
@@ -89,15 +96,8 @@ def room_print(request: HttpRequest, date: dt.date, room_id: int) -> HttpRespons
     paper = _paper(request)
     if paper is None:
         return _bad_size()
-    day = get_object_or_404(Day, date=date)
-    room = get_object_or_404(Room, pk=room_id)
-    board = build_board(day, timezone.now())
-    return _render(
-        "boards/print_rooms.html",
-        paper,
-        day=day,
-        signs=[_door_sign(request, board, room)],
-    )
+    board = _board_or_404(date)
+    return _door_signs(request, paper, board, [get_object_or_404(Room, pk=room_id)])
 
 
 @require_safe
@@ -106,11 +106,5 @@ def rooms_print(request: HttpRequest, date: dt.date) -> HttpResponse:
     paper = _paper(request)
     if paper is None:
         return _bad_size()
-    day = get_object_or_404(Day, date=date)
-    board = build_board(day, timezone.now())
-    return _render(
-        "boards/print_rooms.html",
-        paper,
-        day=day,
-        signs=[_door_sign(request, board, room) for room in board.rooms],
-    )
+    board = _board_or_404(date)
+    return _door_signs(request, paper, board, board.rooms)

@@ -13,11 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
-from boards import caching, timeline
-from boards.board import build_board, room_hours
+from boards import caching, queries, timeline
 from boards.caching import board_etag, cached_page
 from boards.context_processors import conference
-from boards.models import Day, Room
+from boards.models import Room
 from boards.views.common import HtmxHttpRequest
 
 
@@ -51,8 +50,10 @@ def room_live(request: HtmxHttpRequest, room_id: int) -> HttpResponse:
 
     def render_room() -> str:
         room = get_object_or_404(Room, pk=room_id)
-        board = build_board(Day.objects.get(date=date), now)
-        hours = room_hours(board, room)
+        board = queries.board(date, now)
+        if board is None:  # deleted since the states were read
+            raise Http404(gettext("There is no board for that day."))
+        hours = board.room_hours(room)
         current = [(hour, cell) for hour, cell in hours if hour.is_now]
         upcoming = [(hour, cell) for hour, cell in hours if not hour.is_past and not hour.is_now]
         context = {
