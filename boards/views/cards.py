@@ -26,6 +26,7 @@ from boards.views.common import (
     hosted_token,
     never_cache_headers,
     see_other,
+    wants_fragment,
 )
 
 
@@ -50,7 +51,7 @@ def card_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "own_card": bool(hosted_token(request, card)),
     }
     status = 200 if card.is_active else 410
-    template = "boards/card.html#card" if request.htmx else "boards/card.html"
+    template = "boards/card.html#card" if wants_fragment(request) else "boards/card.html"
     response = render(request, template, context, status=status)
     if context["own_card"]:
         never_cache_headers(response)  # says "your card": never from a shared cache
@@ -59,7 +60,7 @@ def card_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         response.delete_cookie(CLAIMED_COOKIE, path=card.get_absolute_url(), samesite="Lax")
         # The board behind an in-place claim form refreshes itself.
         trigger_client_event(response, "board-changed")
-        if request.htmx:
+        if wants_fragment(request):
             # The address bar holds the manage link, so that "bookmark this page" keeps
             # it (and a reload opens it) rather than the board's address.
             push_url(
@@ -194,7 +195,7 @@ def card_interest(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             status = 410
         except services.Busy as busy:  # not counted: the click can be sent again
             status, busy_reason = 409, busy.reason
-    if request.htmx:
+    if wants_fragment(request):
         card = Card.objects.with_interest().with_place().get(pk=pk)
         context = {"card": card, "rate_limited": limited, **_interest_context(card, key)}
         response = render(request, "boards/card.html#interest", context, status=status)

@@ -19,6 +19,13 @@ class HtmxHttpRequest(HttpRequest):  # for type hints only: django-htmx's middle
     htmx: HtmxDetails
 
 
+def wants_fragment(request: HtmxHttpRequest) -> bool:
+    """True for an htmx request that swaps part of a page: it gets the page's named partial
+    ("boards/board.html#board"). A boosted request swaps the whole page and gets it all,
+    as a plain request does."""
+    return bool(request.htmx) and not request.htmx.boosted
+
+
 def claiming_browser(request: HttpRequest) -> str:
     """What names the browser a claim comes from: its CSRF cookie (Card.claim_token says
     why), or "" when it has none."""

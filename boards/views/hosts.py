@@ -23,6 +23,7 @@ from boards.views.common import (
     hosted_token,
     remember_host,
     see_other,
+    wants_fragment,
 )
 
 
@@ -103,7 +104,7 @@ def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         if own := queries.recent_claim(browser=browser, title=title, now=now):
             context["own_card"], context["own_token"] = own
     context["form"] = form
-    template = "boards/claim.html#claim" if request.htmx else "boards/claim.html"
+    template = "boards/claim.html#claim" if wants_fragment(request) else "boards/claim.html"
     return render(request, template, context, status=status)
 
 

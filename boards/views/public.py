@@ -23,7 +23,7 @@ from boards.caching import board_etag, cached_page
 from boards.context_processors import conference
 from boards.models import SLOT_LENGTH, Card
 from boards.timeline import BoardState
-from boards.views.common import HtmxHttpRequest, qr_svg
+from boards.views.common import HtmxHttpRequest, qr_svg, wants_fragment
 
 # The boards ---------------------------------------------------------------------------
 
@@ -61,7 +61,7 @@ def _board_response(
     home: bool,
 ) -> HttpResponse:
     state = _board_or_404(states, date)
-    fragment = bool(request.htmx) and not request.htmx.boosted
+    fragment = wants_fragment(request)
     query = normalise_query(request.GET.get("q", ""))
     etag = board_etag(
         states,
@@ -180,7 +180,7 @@ def now_next(request: HtmxHttpRequest) -> HttpResponse:
     else:
         interests = timeline.interest_mark(state, now, settings.OPENSPACES_INTEREST_WINDOW)
         key = f"{state.date:%Y%m%d}-{state.version}-i{interests}"
-    fragment = bool(request.htmx) and not request.htmx.boosted
+    fragment = wants_fragment(request)
     etag = caching.etag(
         "now", version=key, changes_at=changes_at, variant="fragment" if fragment else ""
     )
@@ -320,7 +320,7 @@ def _display_response(
 ) -> HttpResponse:
     """The board in kiosk form: the hours to come, now first, and a QR code to the phone view."""
     state = _board_or_404(states, date)
-    fragment = bool(request.htmx) and not request.htmx.boosted
+    fragment = wants_fragment(request)
     phone_url = request.build_absolute_uri(
         reverse("boards:current") if home else reverse("boards:day", kwargs={"date": date})
     )

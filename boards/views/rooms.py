@@ -17,7 +17,7 @@ from boards import caching, queries, timeline
 from boards.caching import board_etag, cached_page
 from boards.context_processors import conference
 from boards.models import Room
-from boards.views.common import HtmxHttpRequest
+from boards.views.common import HtmxHttpRequest, wants_fragment
 
 
 def _requested_date(
@@ -44,7 +44,7 @@ def room_live(request: HtmxHttpRequest, room_id: int) -> HttpResponse:
     state = timeline.board_on(states, date)
     if state is None:
         raise Http404(gettext("There is no board for that day."))
-    fragment = bool(request.htmx) and not request.htmx.boosted
+    fragment = wants_fragment(request)
     variant = f"{room_id}{'-day' if 'day' in request.GET else ''}"
     etag = board_etag(states, state, now, fragment=fragment, kind="room", variant=variant)
 
