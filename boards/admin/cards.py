@@ -6,15 +6,16 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from boards import exports, queries, services
-from boards.admin.actions import acting_chair, action_form, ask_to_confirm, chair_time
-from boards.admin.filters import YesNoFilter
+from boards.admin.actions import action_form, ask_to_confirm
+from boards.admin.common import ReadOnlyAdmin, YesNoFilter, acting_chair, chair_time
 from boards.admin.flags import FlagInline
 from boards.forms import CardAdminForm, ChairMoveForm, ReasonForm
 from boards.models import Card, CardEvent, Room
@@ -32,17 +33,6 @@ class FlaggedFilter(YesNoFilter):
     parameter_name = "flagged"
     yes = Q(open_flags__gt=0)
     yes_label, no_label = _("Flagged, not answered"), _("Not flagged")
-
-
-def _changes(event: CardEvent) -> str:
-    """What an event changed, as “field: before → after” pairs."""
-    if not event.before:
-        return ""
-    return "; ".join(
-        f"{key}: “{event.before.get(key, '')}” → “{value}”"
-        for key, value in event.after.items()
-        if key != "slot_id" and event.before.get(key) != value
-    )
 
 
 @admin.register(Card)
@@ -140,28 +130,8 @@ class CardAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("History: who changed what, and when"))
     def history(self, card: Card) -> str:
-        rows = format_html_join(
-            "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            (
-                (
-                    chair_time(event.at),
-                    event.actor,
-                    event.get_action_display(),
-                    _changes(event),
-                )
-                for event in card.events.all()
-            ),
-        )
-        return format_html(
-            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>"
-            "</thead><tbody>{}</tbody></table>",
-            gettext("When"),
-            gettext("Who"),
-            gettext("What"),
-            gettext("Changed"),
-            rows,
-        )
+        events = [(chair_time(event.at), event) for event in card.events.all()]
+        return render_to_string("admin/boards/card/history.html", {"events": events})
 
     def history_view(self, request, object_id, extra_context=None):
         # Django's own history lists admin log entries, which the services do not write;
@@ -334,7 +304,7 @@ class CardAdmin(admin.ModelAdmin):
 
 
 @admin.register(CardEvent)
-class CardEventAdmin(admin.ModelAdmin):
+class CardEventAdmin(ReadOnlyAdmin):
     list_display = ["when", "card", "actor", "action"]
     list_filter = ["action"]
     search_fields = ["card__title", "actor"]
@@ -344,12 +314,3 @@ class CardEventAdmin(admin.ModelAdmin):
     @admin.display(description=_("When"), ordering="at")
     def when(self, event: CardEvent) -> str:
         return chair_time(event.at)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

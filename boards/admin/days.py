@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from boards import queries
-from boards.admin.actions import chair_date, chair_time
+from boards.admin.common import chair_date, chair_time
 from boards.forms import ConferenceSetupForm
 from boards.models import Card, Day
 from boards.services.setup import conference_setup

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from boards.admin.actions import chair_time
+from boards.admin.common import ReadOnlyAdmin, chair_time
 from boards.models import Flag
 
 
@@ -21,7 +21,7 @@ class FlagInline(admin.TabularInline):
 
 
 @admin.register(Flag)
-class FlagAdmin(admin.ModelAdmin):
+class FlagAdmin(ReadOnlyAdmin):
     list_display = ["reported", "card", "reason", "answered"]
 
     @admin.display(description=_("Reported"), ordering="created_at")
@@ -34,12 +34,3 @@ class FlagAdmin(admin.ModelAdmin):
 
     list_filter = [("cleared_at", admin.EmptyFieldListFilter)]
     list_select_related = ["card"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -2,10 +2,9 @@
 
 from django import forms
 from django.contrib import admin, messages
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from boards.admin.actions import slots_text
 from boards.models import Room
 from boards.services.grid import room_slots_create
 
@@ -23,6 +22,12 @@ class RoomForm(forms.ModelForm):
         fields = ["name", "capacity", "location", "position"]
 
 
+def _new_slots(room: Room, count: int) -> str:
+    return ngettext(
+        "%(room)s has %(count)d new slot.", "%(room)s has %(count)d new slots.", count
+    ) % {"room": room, "count": count}
+
+
 @admin.register(Room)
 class RoomAdmin(admin.ModelAdmin):
     form = RoomForm
@@ -38,17 +43,10 @@ class RoomAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if not change and form.cleaned_data.get("create_slots"):
             created = room_slots_create(room=obj)
-            self.message_user(
-                request,
-                gettext("%(room)s has %(slots)s.")
-                % {"room": obj, "slots": slots_text(created, "new slot")},
-                messages.SUCCESS,
-            )
+            self.message_user(request, _new_slots(obj, created), messages.SUCCESS)
 
     @admin.action(description=_("Create slots for the existing days"), permissions=["add"])
     def create_slots(self, request, queryset):
         for room in queryset:
             created = room_slots_create(room=room)
-            self.message_user(
-                request, f"{room}: {slots_text(created, 'new slot')}.", messages.SUCCESS
-            )
+            self.message_user(request, _new_slots(room, created), messages.SUCCESS)

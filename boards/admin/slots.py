@@ -7,8 +7,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from boards.admin.actions import action_form, ask_to_confirm, chair_time, slots_text
-from boards.admin.filters import YesNoFilter
+from boards.admin.actions import action_form, ask_to_confirm
+from boards.admin.common import YesNoFilter, chair_time
 from boards.forms import ReasonForm
 from boards.models import Card, Slot
 from boards.services.grid import slots_block
@@ -114,8 +114,6 @@ class SlotAdmin(admin.ModelAdmin):
         ):
             return asked
         slots_block(slot_ids=list(queryset.values_list("pk", flat=True)), reason="")
-        self.message_user(
-            request,
-            gettext("Unblocked %(slots)s.") % {"slots": slots_text(queryset.count())},
-            messages.SUCCESS,
-        )
+        count = queryset.count()
+        message = ngettext("Unblocked %(count)d slot.", "Unblocked %(count)d slots.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
