@@ -424,3 +424,41 @@ def test_deadlock_every_time_on_an_edit_answers_409_with_the_text_kept(board, mo
     assert 'value="Edited, not saved"' in response.content.decode()
     card.refresh_from_db()
     assert card.title == "Sourdough and Python"
+
+
+BUSY = "Many changes reached the board at the same moment"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deadlock_every_time_on_a_move_or_release_answers_409_and_the_card_stays(
+    board, monkeypatch
+):
+    card, token = fresh_card()
+    home = card.slot_id
+    target = next(slot for slot in free_slots(2) if slot.pk != home)
+    deadlocking(monkeypatch, times=99)
+    host = Client()
+    move = host.post(f"/card/{card.pk}/manage/{token}/move/", {"to_slot": target.pk})
+    release = host.post(f"/card/{card.pk}/manage/{token}/release/", {"confirm": "release"})
+    assert (move.status_code, release.status_code) == (409, 409)
+    assert BUSY in move.content.decode()
+    assert BUSY in release.content.decode()
+    card.refresh_from_db()
+    assert (card.status, card.slot_id) == (Card.Status.ACTIVE, home)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deadlock_every_time_on_a_chair_action_is_a_message_not_a_500(board, monkeypatch, chair):
+    card, _token = fresh_card()
+    deadlocking(monkeypatch, times=99)
+    client = Client()
+    client.force_login(chair)
+    response = client.post(
+        "/admin/boards/card/",
+        {"action": "remove_cards", "_selected_action": [card.pk], "apply": "1", "reason": "x"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert BUSY in response.content.decode()
+    card.refresh_from_db()
+    assert card.status == Card.Status.ACTIVE
