@@ -421,6 +421,12 @@ class CardEvent(models.Model):
         verbose_name = _("card history entry")
         verbose_name_plural = _("card history")
 
+    def __str__(self) -> str:
+        return gettext("%(action)s by %(actor)s") % {
+            "action": self.get_action_display(),
+            "actor": self.actor,
+        }
+
     def changes(self) -> list[tuple[str, object, object]]:
         """What this change changed, as (field, before, after); the slot by its name only."""
         if not self.before:
@@ -430,12 +436,6 @@ class CardEvent(models.Model):
             for field, value in self.after.items()
             if field != "slot_id" and self.before.get(field) != value
         ]
-
-    def __str__(self) -> str:
-        return gettext("%(action)s by %(actor)s") % {
-            "action": self.get_action_display(),
-            "actor": self.actor,
-        }
 
 
 class Flag(models.Model):

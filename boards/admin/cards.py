@@ -14,7 +14,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from boards import exports, queries, services
-from boards.admin.actions import action_form, ask_to_confirm
+from boards.admin.actions import ActionPage, ChairActions, applied
 from boards.admin.common import ReadOnlyAdmin, YesNoFilter, acting_chair, chair_time
 from boards.admin.flags import FlagInline
 from boards.forms import CardAdminForm, ChairMoveForm, ReasonForm
@@ -35,8 +35,28 @@ class FlaggedFilter(YesNoFilter):
     yes_label, no_label = _("Flagged, not answered"), _("Not flagged")
 
 
+REMOVE = ActionPage(
+    "remove_cards",
+    _("Remove cards"),
+    _("These cards will leave the board and their slots will be free:"),
+)
+RESTORE = ActionPage(
+    "restore_cards",
+    _("Restore cards"),
+    _("These cards go back on the board, on their slots if still free:"),
+)
+MOVE = ActionPage(
+    "move_card", _("Move a card"), _("Tell the host: this card moves to the slot you pick.")
+)
+CLEAR_FLAGS = ActionPage(
+    "clear_flags",
+    _("Clear flags"),
+    _("The reports on these cards are answered; hidden ones go back on the board:"),
+)
+
+
 @admin.register(Card)
-class CardAdmin(admin.ModelAdmin):
+class CardAdmin(ChairActions):
     inlines = [FlagInline]
     form = CardAdminForm
     # Few, narrow columns, so that the flags and the interest stay in view at 1280 px.
@@ -53,21 +73,7 @@ class CardAdmin(admin.ModelAdmin):
     search_fields = ["title", "description", "host_name", "host_handle", "email"]
     ordering = ["slot__starts_at", "slot__room__position", "slot__room__name"]
     list_select_related = ["slot__day", "slot__room"]
-    fields = [
-        "title",
-        "description",
-        "host_name",
-        "host_handle",
-        "email",
-        "slot",
-        "status",
-        "removed_reason",
-        "interest",
-        "open_flag_count",
-        "created",
-        "updated",
-        "history",
-    ]
+    # The chair edits the text; the rest is shown, and changes through the actions.
     readonly_fields = [
         "email",
         "slot",
@@ -79,8 +85,10 @@ class CardAdmin(admin.ModelAdmin):
         "updated",
         "history",
     ]
+    fields = ["title", "description", "host_name", "host_handle", *readonly_fields]
     actions = ["remove_cards", "restore_cards", "move_card", "clear_flags", "export_csv"]
     change_list_template = "admin/boards/card/change_list.html"
+    shown_with = ("slot__room",)
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_open_flags().with_interest()
@@ -191,55 +199,31 @@ class CardAdmin(admin.ModelAdmin):
     )
     def remove_cards(self, request, queryset):
         help_text = _("The host reads it on their card's page. Be kind and clear.")
-        form = ReasonForm(request.POST if "apply" in request.POST else None, help_text=help_text)
-        if form.is_valid():
-            actor = acting_chair(request)
-            for card in queryset.select_related("slot"):
-                try:
-                    card_remove(card=card, reason=form.cleaned_data["reason"], actor=actor)
-                except (services.Refused, services.Busy) as error:
-                    self.message_user(request, str(error), messages.WARNING)
-                else:
-                    self.message_user(
-                        request, gettext("Removed “%(card)s”; its slot is free.") % {"card": card}
-                    )
-            return None
-        return action_form(
+        form = ReasonForm(applied(request), help_text=help_text)
+        if not form.is_valid():
+            return self.action_page(request, queryset, REMOVE, form)
+        reason = form.cleaned_data["reason"]
+        self.write_each(
             request,
-            modeladmin=self,
-            queryset=queryset.select_related("slot__room"),
-            action="remove_cards",
-            title=_("Remove cards"),
-            form=form,
-            intro=_("These cards will leave the board and their slots will be free:"),
+            queryset.select_related("slot"),
+            lambda card, chair: card_remove(card=card, reason=reason, actor=chair),
+            done=lambda card: gettext("Removed “%(card)s”; its slot is free.") % {"card": card},
+            refused=messages.WARNING,
         )
+        return None
 
     @admin.action(
         description=_("Restore the selected cards to their slots (asks to confirm)"),
         permissions=["change"],
     )
     def restore_cards(self, request, queryset):
-        if asked := ask_to_confirm(
+        return self.write_each_once_confirmed(
             request,
-            modeladmin=self,
-            queryset=queryset.select_related("slot__room"),
-            action="restore_cards",
-            title=_("Restore cards"),
-            intro=_("These cards go back on the board, on their slots if still free:"),
-        ):
-            return asked
-        actor = acting_chair(request)
-        for card in queryset.select_related("slot__room"):
-            try:
-                card_restore(card=card, actor=actor)
-            except (services.Refused, services.Busy) as error:
-                self.message_user(request, str(error), messages.ERROR)
-            else:
-                self.message_user(
-                    request,
-                    gettext("“%(card)s” is back on the board.") % {"card": card},
-                    messages.SUCCESS,
-                )
+            queryset.select_related("slot__room"),
+            RESTORE,
+            lambda card, chair: card_restore(card=card, actor=chair),
+            done=lambda card: gettext("“%(card)s” is back on the board.") % {"card": card},
+        )
 
     @admin.action(description=_("Move the selected card to another slot"), permissions=["change"])
     def move_card(self, request, queryset):
@@ -248,59 +232,37 @@ class CardAdmin(admin.ModelAdmin):
                 request, gettext("Select exactly one card to move."), messages.WARNING
             )
             return None
-        card = queryset.select_related("slot__room", "slot__day").get()
         now = timezone.now()
-        form = ChairMoveForm(request.POST if "apply" in request.POST else None, now=now)
-        if form.is_valid():
-            try:
-                card_move(
-                    card=card,
-                    to_slot=form.cleaned_data["to_slot"],
-                    now=now,
-                    actor=acting_chair(request),
-                )
-            except (services.Refused, services.Busy) as error:
-                self.message_user(request, str(error), messages.ERROR)
-            else:
-                self.message_user(
-                    request,
-                    gettext("Moved “%(card)s” to %(slot)s.") % {"card": card, "slot": card.slot},
-                    messages.SUCCESS,
-                )
-            return None
-        return action_form(
+        form = ChairMoveForm(applied(request), now=now)
+        if not form.is_valid():
+            return self.action_page(request, queryset, MOVE, form)
+        to_slot = form.cleaned_data["to_slot"]
+        self.write_each(
             request,
-            modeladmin=self,
-            queryset=queryset.select_related("slot__room"),
-            action="move_card",
-            title=_("Move a card"),
-            form=form,
-            intro=_("Tell the host: this card moves to the slot you pick."),
+            queryset.select_related("slot__room", "slot__day"),
+            lambda card, chair: card_move(card=card, to_slot=to_slot, now=now, actor=chair),
+            done=lambda card: (
+                gettext("Moved “%(card)s” to %(slot)s.") % {"card": card, "slot": card.slot}
+            ),
         )
+        return None
 
     @admin.action(
         description=_("Clear flags: keep the cards on the board (asks to confirm)"),
         permissions=["change"],
     )
     def clear_flags(self, request, queryset):
-        if asked := ask_to_confirm(
+        if asked := self.write_each_once_confirmed(
             request,
-            modeladmin=self,
-            queryset=queryset.select_related("slot__room"),
-            action="clear_flags",
-            title=_("Clear flags"),
-            intro=_("The reports on these cards are answered; hidden ones go back on the board:"),
+            queryset.select_related("slot"),
+            CLEAR_FLAGS,
+            lambda card, chair: card_flags_clear(card=card, actor=chair),
         ):
             return asked
-        actor = acting_chair(request)
-        for card in queryset.select_related("slot"):
-            try:
-                card_flags_clear(card=card, actor=actor)
-            except (services.Refused, services.Busy) as error:
-                self.message_user(request, f"“{card}”: {error}", messages.ERROR)
         self.message_user(
             request, gettext("The flags are answered; the cards stay."), messages.SUCCESS
         )
+        return None
 
 
 @admin.register(CardEvent)

@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from boards.admin.actions import action_form, ask_to_confirm
+from boards.admin.actions import ActionPage, ChairActions, applied
 from boards.admin.common import YesNoFilter, chair_time
 from boards.forms import ReasonForm
 from boards.models import Card, Slot
@@ -21,11 +21,24 @@ class BlockedFilter(YesNoFilter):
     yes_label, no_label = _("Blocked"), _("Not blocked")
 
 
+BLOCK = ActionPage(
+    "block_slots",
+    _("Block slots"),
+    _("These slots will show the reason on the board and cannot be claimed:"),
+)
+UNBLOCK = ActionPage(
+    "unblock_slots",
+    _("Unblock slots"),
+    _("These slots lose their reason and anyone can claim them:"),
+)
+
+
 @admin.register(Slot)
-class SlotAdmin(admin.ModelAdmin):
+class SlotAdmin(ChairActions):
     list_display = ["when", "room", "blocked_reason", "card"]
     list_filter = ["day", "room", BlockedFilter]
     list_per_page = 200
+    shown_with = ("room",)
     actions = ["block_slots", "unblock_slots"]
 
     def get_queryset(self, request):
@@ -66,7 +79,7 @@ class SlotAdmin(admin.ModelAdmin):
     )
     def block_slots(self, request, queryset):
         help_text = _("The board shows it, e.g. “Sponsor workshop until 14:00”.")
-        form = ReasonForm(request.POST if "apply" in request.POST else None, help_text=help_text)
+        form = ReasonForm(applied(request), help_text=help_text)
         if form.is_valid():
             refused = slots_block(
                 slot_ids=list(queryset.values_list("pk", flat=True)),
@@ -90,28 +103,13 @@ class SlotAdmin(admin.ModelAdmin):
                 )
                 self.message_user(request, message % {"cards": names}, messages.WARNING)
             return None
-        return action_form(
-            request,
-            modeladmin=self,
-            queryset=queryset.select_related("room"),
-            action="block_slots",
-            title=_("Block slots"),
-            form=form,
-            intro=_("These slots will show the reason on the board and cannot be claimed:"),
-        )
+        return self.action_page(request, queryset, BLOCK, form)
 
     @admin.action(
         description=_("Unblock the selected slots (asks to confirm)"), permissions=["change"]
     )
     def unblock_slots(self, request, queryset):
-        if asked := ask_to_confirm(
-            request,
-            modeladmin=self,
-            queryset=queryset.select_related("room"),
-            action="unblock_slots",
-            title=_("Unblock slots"),
-            intro=_("These slots lose their reason and anyone can claim them:"),
-        ):
+        if asked := self.unconfirmed(request, queryset, UNBLOCK):
             return asked
         slots_block(slot_ids=list(queryset.values_list("pk", flat=True)), reason="")
         count = queryset.count()
