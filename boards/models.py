@@ -410,7 +410,8 @@ class CardEvent(models.Model):
         Card, on_delete=models.CASCADE, related_name="events", verbose_name=_("card")
     )
     at = models.DateTimeField(auto_now_add=True, verbose_name=_("at"))
-    # "host", "attendee" or "chair <username>": hosts and attendees have no account.
+    # The Actor's label (boards.services.cards): "host", "attendee", "chair <username>" or
+    # "demo"; hosts and attendees have no account.
     actor = models.CharField(max_length=160, verbose_name=_("actor"))
     action = models.CharField(max_length=20, choices=Action, verbose_name=_("action"))
     before = models.JSONField(default=dict, blank=True, verbose_name=_("before"))
