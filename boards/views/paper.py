@@ -3,6 +3,9 @@ sign for each room's door. Plain HTML pages with print CSS (static/css/print.css
 on screen too; the paper size is a named CSS @page chosen by ?size=."""
 
 import datetime as dt
+import functools
+from collections.abc import Callable
+from typing import Concatenate
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -61,21 +64,32 @@ def _qr(request: HttpRequest, url: str) -> tuple[str, str]:
     return absolute, mark_safe(qr_svg(absolute))  # noqa: S308 - segno's own markup
 
 
-def _board_or_404(date: dt.date) -> Board:
-    board = queries.board(date, timezone.now())
-    if board is None:
-        raise Http404(gettext("There is no board for that day."))
-    return board
+def _on_paper[**P](
+    view: Callable[Concatenate[HttpRequest, str, Board, P], HttpResponse],
+) -> Callable[Concatenate[HttpRequest, dt.date, P], HttpResponse]:
+    """A page for paper: the view gets the paper size (?size=, else OPENSPACES_PAPER: an
+    unknown one is a 400 naming the sizes) and the day's board (404 without one)."""
+
+    @functools.wraps(view)
+    def on_paper(
+        request: HttpRequest, date: dt.date, *args: P.args, **kwargs: P.kwargs
+    ) -> HttpResponse:
+        paper = _paper(request)
+        if paper is None:
+            return _bad_size()
+        board = queries.board(date, timezone.now())
+        if board is None:
+            raise Http404(gettext("There is no board for that day."))
+        return view(request, paper, board, *args, **kwargs)
+
+    return on_paper
 
 
 @require_safe
-def day_print(request: HttpRequest, date: dt.date) -> HttpResponse:
+@_on_paper
+def day_print(request: HttpRequest, paper: str, board: Board) -> HttpResponse:
     """The day's board on one landscape page: every card in full, blocked and free slots."""
-    paper = _paper(request)
-    if paper is None:
-        return _bad_size()
-    board = _board_or_404(date)
-    board_url, qr = _qr(request, reverse("boards:day", kwargs={"date": date}))
+    board_url, qr = _qr(request, reverse("boards:day", kwargs={"date": board.day.date}))
     return _render("boards/print_day.html", paper, board=board, board_url=board_url, qr_svg=qr)
 
 
@@ -91,20 +105,14 @@ def _door_signs(request: HttpRequest, paper: str, board: Board, rooms: list[Room
 
 
 @require_safe
-def room_print(request: HttpRequest, date: dt.date, room_id: int) -> HttpResponse:
+@_on_paper
+def room_print(request: HttpRequest, paper: str, board: Board, room_id: int) -> HttpResponse:
     """A portrait door sign for one room and day: each hour's card or a free slot."""
-    paper = _paper(request)
-    if paper is None:
-        return _bad_size()
-    board = _board_or_404(date)
     return _door_signs(request, paper, board, [get_object_or_404(Room, pk=room_id)])
 
 
 @require_safe
-def rooms_print(request: HttpRequest, date: dt.date) -> HttpResponse:
+@_on_paper
+def rooms_print(request: HttpRequest, paper: str, board: Board) -> HttpResponse:
     """Every room's door sign for the day, one room a page, to print in one go."""
-    paper = _paper(request)
-    if paper is None:
-        return _bad_size()
-    board = _board_or_404(date)
     return _door_signs(request, paper, board, board.rooms)
