@@ -658,3 +658,25 @@ def test_glance_shows_interest_seats_and_cards_busier_than_their_room(admin_clie
     assert "<strong>2 interested, 1 seat</strong>" in response.text
     assert "2 interested: more than its 1 seat<" in response.text
     assert "1 seats" not in response.text
+
+
+@pytest.mark.django_db
+def test_block_and_unblock_on_a_filtered_list_say_how_many_slots_changed(admin_client):
+    (day, *_) = conference(days=1)
+    two = _slots(day)[:2]
+
+    blocked = admin_client.post(
+        reverse("admin:boards_slot_changelist") + "?blocked=no",
+        {"action": "block_slots", ACTION_CHECKBOX_NAME: [s.pk for s in two], "apply": "1"}
+        | {"reason": "Sponsor workshop"},
+        follow=True,
+    )
+    unblocked = admin_client.post(
+        reverse("admin:boards_slot_changelist") + "?blocked=yes",
+        {"action": "unblock_slots", ACTION_CHECKBOX_NAME: [s.pk for s in two], "apply": "1"},
+        follow=True,
+    )
+
+    assert [str(m) for m in blocked.context["messages"]] == ["Blocked 2 slots."]
+    assert [str(m) for m in unblocked.context["messages"]] == ["Unblocked 2 slots."]
+    assert Slot.objects.filter(day=day).exclude(blocked_reason="").count() == 0

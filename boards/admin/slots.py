@@ -81,11 +81,11 @@ class SlotAdmin(ChairActions):
         help_text = _("The board shows it, e.g. “Sponsor workshop until 14:00”.")
         form = ReasonForm(applied(request), help_text=help_text)
         if form.is_valid():
-            refused = slots_block(
-                slot_ids=list(queryset.values_list("pk", flat=True)),
-                reason=form.cleaned_data["reason"],
-            )
-            blocked = queryset.count() - len(refused)
+            # Read before the write: the changelist's filter ("not blocked") would not find
+            # them after it.
+            slot_ids = list(queryset.values_list("pk", flat=True))
+            refused = slots_block(slot_ids=slot_ids, reason=form.cleaned_data["reason"])
+            blocked = len(slot_ids) - len(refused)
             if blocked:
                 message = ngettext("Blocked %(n)d slot.", "Blocked %(n)d slots.", blocked)
                 self.message_user(request, message % {"n": blocked}, messages.SUCCESS)
@@ -111,7 +111,8 @@ class SlotAdmin(ChairActions):
     def unblock_slots(self, request, queryset):
         if asked := self.unconfirmed(request, queryset, UNBLOCK):
             return asked
-        slots_block(slot_ids=list(queryset.values_list("pk", flat=True)), reason="")
-        count = queryset.count()
+        slot_ids = list(queryset.values_list("pk", flat=True))  # before: "blocked" filters
+        slots_block(slot_ids=slot_ids, reason="")
+        count = len(slot_ids)
         message = ngettext("Unblocked %(count)d slot.", "Unblocked %(count)d slots.", count)
         self.message_user(request, message % {"count": count}, messages.SUCCESS)
