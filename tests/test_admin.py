@@ -7,6 +7,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
+from boards import services
 from boards.models import Card, CardEvent, Day, Room, Slot
 from boards.services.cards import Actor, card_claim, card_flag, card_move, card_remove, card_update
 from boards.services.grid import slots_block
@@ -680,3 +681,31 @@ def test_block_and_unblock_on_a_filtered_list_say_how_many_slots_changed(admin_c
     assert [str(m) for m in blocked.context["messages"]] == ["Blocked 2 slots."]
     assert [str(m) for m in unblocked.context["messages"]] == ["Unblocked 2 slots."]
     assert Slot.objects.filter(day=day).exclude(blocked_reason="").count() == 0
+
+
+@pytest.mark.parametrize(
+    ("model", "action", "write", "data"),
+    [
+        ("slot", "block_slots", "boards.admin.slots.slots_block", {"reason": "Lunch"}),
+        ("slot", "unblock_slots", "boards.admin.slots.slots_block", {}),
+        ("room", "create_slots", "boards.admin.rooms.room_slots_create", {}),
+    ],
+)
+@pytest.mark.django_db
+def test_a_grid_action_that_keeps_meeting_conflicts_tells_the_chair_not_a_500(
+    admin_client, monkeypatch, model, action, write, data
+):
+    (day, *_) = conference(days=1)
+    slot = _slots(day)[0]
+
+    def busy(**_kwargs):
+        raise services.Busy()  # what the write decorator raises once its retries run out
+
+    monkeypatch.setattr(write, busy)
+    target = slot if model == "slot" else slot.room
+    response = _action(admin_client, model, action, [target], apply="1", **data)
+
+    assert response.status_code == 302
+    messages = [str(message) for message in response.wsgi_request._messages]
+    assert messages == [services.Busy().reason]
+    assert Slot.objects.get(pk=slot.pk).blocked_reason == ""

@@ -1,13 +1,17 @@
 """What every page of the chair's shares: one way to write a moment, the chair as the
-services name them, a read-only base, the yes/no filter."""
+services name them, a write that met Busy told, a read-only base, the yes/no filter."""
 
-from django.contrib import admin
+import contextlib
+from collections.abc import Iterator
+
+from django.contrib import admin, messages
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from boards import services
 from boards.services.cards import Actor
 
 
@@ -28,6 +32,16 @@ def chair_time(moment) -> str:
 def acting_chair(request: HttpRequest) -> Actor:
     """The chair signed in, as the services name them in a card's history."""
     return Actor.chair(request.user.get_username())
+
+
+@contextlib.contextmanager
+def busy_told(modeladmin: admin.ModelAdmin, request: HttpRequest) -> Iterator[None]:
+    """Around a write: when the database keeps meeting conflicts (services.Busy), the rest
+    of the block is skipped and the chair is told to try again, rather than shown a 500."""
+    try:
+        yield
+    except services.Busy as busy:
+        modeladmin.message_user(request, busy.reason, messages.ERROR)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from boards.admin.common import busy_told
 from boards.models import Room
 from boards.services.grid import room_slots_create
 
@@ -42,11 +43,13 @@ class RoomAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if not change and form.cleaned_data.get("create_slots"):
-            created = room_slots_create(room=obj)
-            self.message_user(request, _new_slots(obj, created), messages.SUCCESS)
+            with busy_told(self, request):
+                created = room_slots_create(room=obj)
+                self.message_user(request, _new_slots(obj, created), messages.SUCCESS)
 
     @admin.action(description=_("Create slots for the existing days"), permissions=["add"])
     def create_slots(self, request, queryset):
         for room in queryset:
-            created = room_slots_create(room=room)
-            self.message_user(request, _new_slots(room, created), messages.SUCCESS)
+            with busy_told(self, request):
+                created = room_slots_create(room=room)
+                self.message_user(request, _new_slots(room, created), messages.SUCCESS)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from boards.admin.actions import ActionPage, ChairActions, applied
-from boards.admin.common import YesNoFilter, chair_time
+from boards.admin.common import YesNoFilter, busy_told, chair_time
 from boards.forms import ReasonForm
 from boards.models import Card, Slot
 from boards.services.grid import slots_block
@@ -53,14 +53,16 @@ class SlotAdmin(ChairActions):
     def save_model(self, request, obj, form, change):
         if not change:
             super().save_model(request, obj, form, change)
+            return
         # Blocking from the slot's own page follows the action's rule: not over a card.
-        elif slots_block(slot_ids=[obj.pk], reason=obj.blocked_reason):
-            self.message_user(
-                request,
-                gettext("%(slot)s was not blocked: a card is on it (move or remove it first).")
-                % {"slot": obj},
-                messages.WARNING,
-            )
+        with busy_told(self, request):
+            if slots_block(slot_ids=[obj.pk], reason=obj.blocked_reason):
+                self.message_user(
+                    request,
+                    gettext("%(slot)s was not blocked: a card is on it (move or remove it first).")
+                    % {"slot": obj},
+                    messages.WARNING,
+                )
 
     @admin.display(description=_("When"), ordering="starts_at")
     def when(self, slot: Slot) -> str:
@@ -84,24 +86,9 @@ class SlotAdmin(ChairActions):
             # Read before the write: the changelist's filter ("not blocked") would not find
             # them after it.
             slot_ids = list(queryset.values_list("pk", flat=True))
-            refused = slots_block(slot_ids=slot_ids, reason=form.cleaned_data["reason"])
-            blocked = len(slot_ids) - len(refused)
-            if blocked:
-                message = ngettext("Blocked %(n)d slot.", "Blocked %(n)d slots.", blocked)
-                self.message_user(request, message % {"n": blocked}, messages.SUCCESS)
-            if refused:
-                cards = (
-                    Card.objects.holding().filter(slot__in=refused).select_related("slot__room")
-                )
-                names = "; ".join(f"{card.slot}: “{card.title}”" for card in cards)
-                message = ngettext(
-                    "Not blocked, because a card is on it (move or remove the card first): "
-                    "%(cards)s.",
-                    "Not blocked, because cards are on them (move or remove the cards first): "
-                    "%(cards)s.",
-                    len(refused),
-                )
-                self.message_user(request, message % {"cards": names}, messages.WARNING)
+            with busy_told(self, request):
+                refused = slots_block(slot_ids=slot_ids, reason=form.cleaned_data["reason"])
+                self._tell_blocked(request, len(slot_ids) - len(refused), refused)
             return None
         return self.action_page(request, queryset, BLOCK, form)
 
@@ -112,7 +99,24 @@ class SlotAdmin(ChairActions):
         if asked := self.unconfirmed(request, queryset, UNBLOCK):
             return asked
         slot_ids = list(queryset.values_list("pk", flat=True))  # before: "blocked" filters
-        slots_block(slot_ids=slot_ids, reason="")
-        count = len(slot_ids)
-        message = ngettext("Unblocked %(count)d slot.", "Unblocked %(count)d slots.", count)
-        self.message_user(request, message % {"count": count}, messages.SUCCESS)
+        with busy_told(self, request):
+            slots_block(slot_ids=slot_ids, reason="")
+            count = len(slot_ids)
+            message = ngettext("Unblocked %(count)d slot.", "Unblocked %(count)d slots.", count)
+            self.message_user(request, message % {"count": count}, messages.SUCCESS)
+        return None
+
+    def _tell_blocked(self, request, blocked: int, refused: list[Slot]) -> None:
+        if blocked:
+            message = ngettext("Blocked %(n)d slot.", "Blocked %(n)d slots.", blocked)
+            self.message_user(request, message % {"n": blocked}, messages.SUCCESS)
+        if refused:
+            cards = Card.objects.holding().filter(slot__in=refused).select_related("slot__room")
+            names = "; ".join(f"{card.slot}: “{card.title}”" for card in cards)
+            message = ngettext(
+                "Not blocked, because a card is on it (move or remove the card first): %(cards)s.",
+                "Not blocked, because cards are on them (move or remove the cards first): "
+                "%(cards)s.",
+                len(refused),
+            )
+            self.message_user(request, message % {"cards": names}, messages.WARNING)
