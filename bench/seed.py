@@ -27,9 +27,10 @@ from django.conf import settings  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from boards import services  # noqa: E402
 from boards.management.commands.load_demo import CARDS  # noqa: E402
 from boards.models import Day, Slot  # noqa: E402
+from boards.services.cards import card_claim  # noqa: E402
+from boards.services.setup import conference_setup  # noqa: E402
 
 ROOMS = [f"Room {name}" for name in ("140A", "140B", "141", "250A", "250B", "251", "310", "312")]
 
@@ -37,7 +38,7 @@ ROOMS = [f"Room {name}" for name in ("140A", "140B", "141", "250A", "250B", "251
 def main() -> None:
     now = timezone.now()
     board_date = timezone.localdate(now) + dt.timedelta(days=1)
-    services.conference_setup(
+    conference_setup(
         first_day=board_date,
         days=2,
         rooms=ROOMS,
@@ -49,7 +50,7 @@ def main() -> None:
     claims_day.save()
     for index, slot in enumerate(Slot.objects.filter(day__date=board_date).order_by("pk")):
         title, description, host_name, host_handle = CARDS[index % len(CARDS)]
-        services.card_claim(
+        card_claim(
             slot=slot,
             title=title,
             description=description,

@@ -1,33 +1,27 @@
-"""Open spaces as they come up: which cards are announced when, the post's words, and the
-posting itself (the /soon.atom feed and `manage.py announce` both read from here).
+"""Open spaces as they come up: when a card is announced, the post's words, and the
+account posts go to. Which cards are due is read by boards.queries (the /soon.atom feed,
+`manage.py announce`); the posting, each post claimed in the database before it is made,
+is boards.services.announcements.
 
-A card comes up OPENSPACES_ANNOUNCE_MINUTES before its start. `announce` posts it once; each
-post is claimed in the database (boards.models.Announcement) before it is made, so that two
-processes, or one restarted, never post a card twice.
+A card comes up OPENSPACES_ANNOUNCE_MINUTES before its start.
 """
 
-import dataclasses
 import datetime as dt
 import logging
 from typing import Protocol
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
-from boards.models import SLOT_LENGTH, Announcement, Card, CardQuerySet
+from boards.models import Card
 
 logger = logging.getLogger(__name__)
 
 # A card is still posted this long after its start (the poster was down, the server
 # failed): later than that, a post would send people to a meetup that is half over.
 LATE = dt.timedelta(minutes=15)
-# How long a claim is held while its post is made; a poster that died holding one is
-# replaced after this long (the retry carries the same idempotency key).
-LEASE = dt.timedelta(minutes=5)
 # The length limit when the server does not say (Mastodon's own default).
 DEFAULT_LIMIT = 500
 
@@ -38,16 +32,6 @@ def lead() -> dt.timedelta:
 
 def comes_up_at(card: Card) -> dt.datetime:
     return card.slot.starts_at - lead()
-
-
-def coming_up(now: dt.datetime) -> CardQuerySet:
-    """Cards on the board that have come up by `now`, latest first (the feed's entries)."""
-    return (
-        Card.objects.active()
-        .with_place()
-        .filter(slot__starts_at__lte=now + lead())
-        .order_by("-slot__starts_at", "-slot__room__position", "-pk")
-    )
 
 
 def site_url() -> str:
@@ -80,75 +64,6 @@ def post_text(card: Card, *, link: str, limit: int, moved: bool = False) -> str:
     if len(title) > room_for_title:
         title = title[: max(room_for_title - 1, 0)].rstrip() + "…"
     return f"{when}: {title}{rest}"
-
-
-@dataclasses.dataclass(frozen=True)
-class Due:
-    card: Card
-    kind: str
-
-
-def due(now: dt.datetime) -> list[Due]:
-    """What to post at `now`: cards that came up and were never posted, and cards moved
-    to another slot after their post (one "moved" post per slot they move to)."""
-    posted = Announcement.objects.filter(
-        card=OuterRef("pk"), kind=Announcement.Kind.POSTED, posted_at__isnull=False
-    )
-    cards = Card.objects.active().with_place()
-    to_announce = (
-        cards.filter(slot__starts_at__lte=now + lead(), slot__starts_at__gt=now - LATE)
-        .exclude(Exists(posted))
-        .order_by("slot__starts_at", "slot__room__position")
-    )
-    moved = (
-        cards.filter(Exists(posted.exclude(slot=OuterRef("slot"))))
-        .exclude(
-            Exists(
-                Announcement.objects.filter(
-                    card=OuterRef("pk"),
-                    slot=OuterRef("slot"),
-                    kind=Announcement.Kind.MOVED,
-                    posted_at__isnull=False,
-                )
-            )
-        )
-        .filter(slot__starts_at__gt=now - SLOT_LENGTH)
-        .order_by("slot__starts_at", "slot__room__position")
-    )
-    return [Due(card, Announcement.Kind.POSTED) for card in to_announce] + [
-        Due(card, Announcement.Kind.MOVED) for card in moved
-    ]
-
-
-def claim(*, card: Card, kind: str, now: dt.datetime) -> Announcement | None:
-    """The claim to post about `card` now, or None when another poster holds it or made it.
-
-    A new claim is a new row (the unique constraints let one process in); a claim whose
-    poster failed or died is taken over by one UPDATE that only one process can win.
-    """
-    slot = card.slot
-    try:
-        with transaction.atomic():
-            return Announcement.objects.create(
-                card=card,
-                slot=slot,
-                slot_starts_at=slot.starts_at,
-                kind=kind,
-                claimed_until=now + LEASE,
-            )
-    except IntegrityError:
-        pass
-    # A card moved before its (failed) announcement is announced at its new slot.
-    mine = Q(card=card, kind=kind) if kind == Announcement.Kind.POSTED else Q(card=card, slot=slot)
-    taken = Announcement.objects.filter(
-        mine, kind=kind, posted_at__isnull=True, claimed_until__lte=now
-    ).update(
-        slot=slot,
-        slot_starts_at=slot.starts_at,
-        claimed_until=now + LEASE,
-        attempts=F("attempts") + 1,
-    )
-    return Announcement.objects.get(mine, kind=kind) if taken else None
 
 
 class Poster(Protocol):
@@ -193,40 +108,3 @@ def configured_poster() -> MastodonPoster | None:
     if settings.MASTODON_API_BASE_URL and settings.MASTODON_ACCESS_TOKEN:
         return MastodonPoster(settings.MASTODON_API_BASE_URL, settings.MASTODON_ACCESS_TOKEN)
     return None
-
-
-def announce_due(*, poster: Poster, now: dt.datetime | None = None) -> list[Announcement]:
-    """Post everything due at `now`, each at most once; returns the posts made.
-
-    A post the server refused is released at once, to be tried again at the next run.
-    """
-    now = now or timezone.now()
-    made = []
-    for item in due(now):
-        announcement = claim(card=item.card, kind=item.kind, now=now)
-        if announcement is None:
-            continue
-        link = site_url() + item.card.get_absolute_url()
-        text = post_text(
-            item.card,
-            link=link,
-            limit=poster.limit(),
-            moved=item.kind == Announcement.Kind.MOVED,
-        )
-        # The same key for every try at this post and slot: a server that took the post
-        # before a failure or crash drops the repeat.
-        key = f"openspaces-{announcement.pk}-{announcement.slot_id}"
-        try:
-            status_id = poster.post(text, idempotency_key=key)
-        except Exception as error:  # any failure: this post is tried again at the next run
-            logger.warning("Posting %r failed: %s", text, error)
-            Announcement.objects.filter(pk=announcement.pk).update(
-                claimed_until=now, last_error=str(error)[:300]
-            )
-            continue
-        Announcement.objects.filter(pk=announcement.pk).update(
-            posted_at=timezone.now(), status_id=status_id, text=text, last_error=""
-        )
-        announcement.refresh_from_db()
-        made.append(announcement)
-    return made

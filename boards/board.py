@@ -1,11 +1,12 @@
-"""A day's board laid out as hours × rooms, with each cell's state at a moment."""
+"""A day's board laid out as hours × rooms, with each cell's state at a moment: pure, from
+the slots boards.queries reads."""
 
 import datetime as dt
 from dataclasses import dataclass
 
 from django.utils import timezone
 
-from boards.models import SLOT_LENGTH, Card, Day, Room, Slot
+from boards.models import SLOT_LENGTH, Card, Day, Refusal, Room, Slot
 
 
 @dataclass(frozen=True)
@@ -83,19 +84,22 @@ class Board:
     def free_count(self) -> int:
         return sum(cell.claimable for hour in self.hours for cell in hour.cells)
 
+    def room_hours(self, room: Room) -> list[tuple[Hour, Cell]]:
+        """The room's column: each hour with the room's cell in it (a door sign, a room's
+        live page)."""
+        index = next((i for i, other in enumerate(self.rooms) if other.pk == room.pk), None)
+        if index is None:
+            return []
+        return [(hour, hour.cells[index]) for hour in self.hours if hour.cells[index].slot]
+
 
 def _cell_state(slot: Slot, now: dt.datetime) -> str:
-    if slot.active_card is not None:
-        return "card"
-    if slot.holding_card is not None:
-        return "held"  # a card hidden while the chair reviews it keeps its slot
-    if slot.is_blocked:
-        return "blocked"
-    if now >= slot.starts_at:
-        return "started"
-    if not slot.day.is_open(now):
-        return "not-open"
-    return "open"
+    """What the cell shows, by the claim rule (Slot.refusal): a card (or one hidden while
+    the chair reviews it, which keeps its slot), blocked, started, not open yet, or open."""
+    refusal = slot.refusal(now)
+    if refusal is Refusal.TAKEN:
+        return "card" if slot.active_card is not None else "held"
+    return refusal.value if refusal is not None else "open"
 
 
 def _short_names(rooms: list[Room]) -> dict[int, str]:
@@ -110,26 +114,15 @@ def normalise_query(raw: str) -> str:
     return " ".join(raw.split()).casefold()[:80].strip()
 
 
-def build_boards(days: list[Day], now: dt.datetime, query: str = "") -> list[Board]:
-    """The boards of several days (a search of the whole conference), in two queries."""
-    by_day: dict[int, list[Slot]] = {day.pk: [] for day in days}
-    for slot in Slot.objects.filter(day__in=days).with_cards():
-        by_day[slot.day_id].append(slot)
-    return [build_board(day, now, query, slots=by_day[day.pk]) for day in days]
-
-
-def build_board(
-    day: Day, now: dt.datetime, query: str = "", *, slots: list[Slot] | None = None
-) -> Board:
-    """The board of `day` as seen at `now`: two queries, whatever the number of cards.
+def build_board(day: Day, slots: list[Slot], now: dt.datetime, query: str = "") -> Board:
+    """The board of `day` as seen at `now`, laid out from its slots (read with their cards
+    by boards.queries: the board, the day at a glance and paper all come from here).
 
     With a (normalised) `query`, only the cards matching every word stay, and only
     the hours that have one; the filtering is done here, on the cards already loaded,
     so that a search costs no more queries than the board.
     """
     words = query.split()
-    if slots is None:
-        slots = list(Slot.objects.on(day).with_cards())
     rooms = sorted({slot.room for slot in slots}, key=lambda room: (room.position, room.name))
     short = _short_names(rooms)
     by_hour: dict[dt.datetime, dict[int, Slot]] = {}

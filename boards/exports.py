@@ -4,10 +4,10 @@ import csv
 from collections.abc import Iterable
 from typing import IO
 
-from django.db.models import Prefetch
 from django.utils import timezone
 
-from boards.models import Card, Day, Room, Slot
+from boards import queries
+from boards.models import Card
 
 CSV_COLUMNS = [
     "id",
@@ -26,16 +26,6 @@ CSV_COLUMNS = [
     "created_at",
     "updated_at",
 ]
-
-
-def cards_queryset():
-    """Every card with what its CSV row needs, in two queries' worth of joins."""
-    return (
-        Card.objects.with_open_flags()
-        .with_interest()
-        .select_related("slot__day", "slot__room")
-        .order_by("slot__starts_at", "slot__room__position", "pk")
-    )
 
 
 def write_cards_csv(cards: Iterable[Card], out: IO[str]) -> None:
@@ -77,17 +67,12 @@ def _spreadsheet_safe(value):
 def schedule(*, build_url) -> dict:
     """The public schedule: days, rooms, slots and the cards on the boards. Never emails.
 
-    `build_url` turns a path into an absolute URL. Three queries in all.
+    `build_url` turns a path into an absolute URL. The reads are queries.programme().
     """
-    rooms = list(Room.objects.all())
-    slots = Slot.objects.prefetch_related(
-        # Only what the boards show: a hidden card is under review, not public.
-        Prefetch("cards", queryset=Card.objects.active(), to_attr="shown_cards")
-    )
+    programme = queries.programme()
     by_day: dict[int, list[dict]] = {}
-    for slot in slots.order_by("starts_at", "room__position", "room__name"):
-        card = slot.shown_cards[0] if slot.shown_cards else None
-        by_day.setdefault(slot.day_id, []).append(
+    for day_id, slots in programme.slots.items():
+        by_day[day_id] = [
             {
                 "id": slot.pk,
                 "room_id": slot.room_id,
@@ -96,7 +81,8 @@ def schedule(*, build_url) -> dict:
                 "blocked_reason": slot.blocked_reason,
                 "card": _public_card(card, build_url) if card else None,
             }
-        )
+            for slot, card in slots
+        ]
     return {
         "generated_at": timezone.localtime().isoformat(),
         "time_zone": timezone.get_current_timezone_name(),
@@ -107,7 +93,7 @@ def schedule(*, build_url) -> dict:
                 "capacity": room.capacity,
                 "location": room.location,
             }
-            for room in rooms
+            for room in programme.rooms
         ],
         "days": [
             {
@@ -116,7 +102,7 @@ def schedule(*, build_url) -> dict:
                 "url": build_url(day.get_absolute_url()),
                 "slots": by_day.get(day.pk, []),
             }
-            for day in Day.objects.order_by("date")
+            for day in programme.days
         ],
     }
 

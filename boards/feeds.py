@@ -9,7 +9,7 @@ from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.translation import gettext, ngettext
 
-from boards import announcements
+from boards import announcements, queries
 from boards.models import Card
 
 ENTRIES = 50
@@ -33,7 +33,7 @@ class SoonFeed(Feed):
         return f"{each} {settings.OPENSPACES_HASHTAG}"
 
     def items(self) -> list[Card]:
-        return list(announcements.coming_up(timezone.now())[:ENTRIES])
+        return list(queries.coming_up(timezone.now())[:ENTRIES])
 
     def item_title(self, card: Card) -> str:
         return card.title

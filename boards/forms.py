@@ -15,8 +15,9 @@ if TYPE_CHECKING:  # what gettext_lazy gives: a text, translated when it is show
     from django_stubs_ext import StrOrPromise
 
 
+from boards import queries
 from boards.handles import Handle, InvalidHandle
-from boards.models import SLOT_LENGTH, Card, Slot
+from boards.models import Card, Slot
 
 KEPT_CONTROLS = {"\n", "\x00"}
 BIDI_OVERRIDES = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -209,14 +210,7 @@ class ChairMoveForm(forms.Form):
 
     def __init__(self, *args: Any, now: dt.datetime, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # The chair is not bound by the hosts' time rules, but a slot that is over
-        # would only surprise the host.
-        self.fields["to_slot"].queryset = (
-            Slot.objects.free()
-            .filter(starts_at__gt=now - SLOT_LENGTH)
-            .select_related("room")
-            .order_by("starts_at", "room__position", "room__name")
-        )
+        self.fields["to_slot"].queryset = queries.chair_move_targets(now)
         group_by_day_and_hour(self.fields["to_slot"])
 
 

@@ -1,13 +1,13 @@
 """A day at a glance for the chair: the grid, how full it is, what needs a look.
 
-Three queries whatever the size of the day: the slots, their cards, the flagged cards.
+Pure: a summary of the day's board (boards.board) and its flagged cards, both read by
+boards.queries.glance (three queries whatever the size of the day).
 """
 
 import datetime as dt
 from dataclasses import dataclass
 
-from django.utils import timezone
-
+from boards.board import Board
 from boards.models import Card, Day, Room, Slot
 
 
@@ -49,42 +49,31 @@ def _fill(slots: list[Slot]) -> Fill:
     )
 
 
-def build_glance(day: Day) -> Glance:
-    slots = list(Slot.objects.on(day).with_cards())
-    rooms = sorted({slot.room for slot in slots}, key=lambda room: (room.position, room.name))
-    by_hour: dict[dt.datetime, dict[int, Slot]] = {}
-    by_room: dict[int, list[Slot]] = {}
-    for slot in slots:
-        by_hour.setdefault(slot.starts_at, {})[slot.room_id] = slot
-        by_room.setdefault(slot.room_id, []).append(slot)
-    hours = [
-        GlanceHour(
-            starts_at=timezone.localtime(starts_at),
-            slots=[by_hour[starts_at].get(room.pk) for room in rooms],
-            fill=_fill(list(by_hour[starts_at].values())),
-        )
-        for starts_at in sorted(by_hour)
-    ]
-    room_fills = [(room, _fill(by_room[room.pk])) for room in rooms]
+def summarise(board: Board, flagged: list[Card]) -> Glance:
+    """The day at a glance, from its board (every hour and room) and its flagged cards."""
+    hours: list[GlanceHour] = []
+    by_room: dict[int, list[Slot]] = {room.pk: [] for room in board.rooms}
+    for hour in board.hours:
+        slots = [cell.slot for cell in hour.cells]
+        present = [slot for slot in slots if slot is not None]
+        for slot in present:
+            by_room[slot.room_id].append(slot)
+        hours.append(GlanceHour(starts_at=hour.starts_at, slots=slots, fill=_fill(present)))
+    room_fills = [(room, _fill(by_room[room.pk])) for room in board.rooms]
+    every_slot = [slot for hour in hours for slot in hour.slots if slot is not None]
     crowded = [
         slot.holding_card
-        for slot in sorted(slots, key=lambda slot: (slot.starts_at, slot.room.position))
+        for slot in every_slot
         if slot.holding_card is not None
         and slot.room.capacity
         and slot.holding_card.interest_count > slot.room.capacity
     ]
-    flagged = (
-        Card.objects.with_open_flags()
-        .filter(slot__day=day, open_flags__gt=0)
-        .select_related("slot__room")
-        .order_by("-open_flags", "slot__starts_at")
-    )
     return Glance(
-        day=day,
+        day=board.day,
         rooms=room_fills,
         hours=hours,
-        fill=_fill(slots),
+        fill=_fill(every_slot),
         empty_rooms=[room for room, fill in room_fills if fill.cards == 0],
-        flagged_cards=list(flagged),
+        flagged_cards=flagged,
         crowded_cards=crowded,
     )

@@ -23,19 +23,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import ngettext
 
-from boards.models import Card, CardQuerySet
+from boards import queries
+from boards.models import Card
 
 KEY_SALT = "boards.lost-link"
 KEY_MAX_AGE = dt.timedelta(hours=24)
 # The part of the token's hash a key is bound to: enough that no other token matches it.
 HASH_PART = 16
-
-
-def cards_with(email: str) -> CardQuerySet:
-    """The cards pinned with `email` (any case) that still hold their slot: on the board,
-    or hidden while the chair looks (the manage page says why), past ones included (their
-    hosts add notes afterwards)."""
-    return Card.objects.holding().filter(email__iexact=email).with_place().in_board_order()
 
 
 def key_for(card: Card) -> str:
@@ -71,7 +65,7 @@ class Message:
 
 def message(*, email: str, site_url: str) -> Message | None:
     """The mail to `email` with a key for each of its cards; None when it has none."""
-    cards = list(cards_with(email))
+    cards = list(queries.cards_pinned_with(email))
     if not cards:
         return None
     base = site_url.rstrip("/")

@@ -1,6 +1,8 @@
 """The boards' domain: conference days, rooms, hour-long slots and the cards hosts pin."""
 
+import base64
 import datetime as dt
+import enum
 import hashlib
 import hmac
 from functools import cached_property
@@ -9,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -57,10 +60,6 @@ class Day(models.Model):
     def is_open(self, now: dt.datetime) -> bool:
         return now >= self.board_opens_at
 
-    def starts_at(self) -> dt.datetime:
-        """Local midnight at the start of this day."""
-        return timezone.make_aware(dt.datetime.combine(self.date, dt.time.min))
-
 
 class Room(models.Model):
     name = models.CharField(max_length=80, unique=True, verbose_name=_("name"))
@@ -102,11 +101,31 @@ class SlotQuerySet(models.QuerySet):
             )
         )
 
+    def with_place(self) -> "SlotQuerySet":
+        """Slots with their day and room, in the same query."""
+        return self.select_related("day", "room")
+
     def free(self) -> "SlotQuerySet":
+        """Slots no card holds and no block takes."""
         return self.filter(blocked_reason="").exclude(cards__status__in=Card.HOLDING)
 
-    def claimable(self, now: dt.datetime) -> "SlotQuerySet":
-        return self.free().filter(starts_at__gt=now, day__board_opens_at__lte=now)
+    def claimable(self, now: dt.datetime, *, keeps_to_the_hours: bool = True) -> "SlotQuerySet":
+        """The slots that can take a card at `now`: Slot.refusal in SQL (the two are held
+        to each other by tests/test_claim_rule.py)."""
+        free = self.free()
+        if not keeps_to_the_hours:
+            return free
+        return free.filter(starts_at__gt=now, day__board_opens_at__lte=now)
+
+
+class Refusal(enum.StrEnum):
+    """Why a slot cannot take a card (Slot.refusal); the values are also the board's
+    cell states (boards.board)."""
+
+    TAKEN = "taken"
+    BLOCKED = "blocked"
+    STARTED = "started"
+    NOT_OPEN = "not-open"
 
 
 class Slot(models.Model):
@@ -165,25 +184,45 @@ class Slot(models.Model):
         card = self.holding_card
         return card if card is not None and card.is_active else None
 
-    def unavailable_reason(self, now: dt.datetime) -> str:
-        """Why the slot cannot be claimed at `now`, in words; empty when it can."""
-        if self.is_blocked:
-            return gettext("This slot is blocked: %(reason)s.") % {
-                "reason": self.blocked_reason.rstrip(".")
-            }
-        if self.holding_card is not None:
-            return gettext("This slot is already taken.")
-        if now >= self.starts_at:
-            return gettext("This slot has already started.")
-        if not self.day.is_open(now):
-            opens = timezone.localtime(self.day.board_opens_at)
-            return gettext(
-                "This board opens %(weekday)s at %(time)s; claims are not open yet."
-            ) % {"weekday": date_format(opens, "l"), "time": date_format(opens, "TIME_FORMAT")}
-        return ""
+    def refusal(self, now: dt.datetime, *, keeps_to_the_hours: bool = True) -> Refusal | None:
+        """Why this slot cannot take a card at `now`, or None when it can: the claim rule,
+        written once, for the services (host and chair), the board's cells and, in SQL,
+        SlotQuerySet.claimable.
 
-    def is_claimable(self, now: dt.datetime) -> bool:
-        return not self.unavailable_reason(now)
+        A card holding the slot (on the board or hidden for review) or a block refuse
+        everyone. A host also keeps to the hours: not once the slot has started, nor before
+        its board opens; the chair and the system (`keeps_to_the_hours=False`) do not.
+        """
+        if self.holding_card is not None:
+            return Refusal.TAKEN
+        if self.is_blocked:
+            return Refusal.BLOCKED
+        if not keeps_to_the_hours:
+            return None
+        if now >= self.starts_at:
+            return Refusal.STARTED
+        if not self.day.is_open(now):
+            return Refusal.NOT_OPEN
+        return None
+
+    def unavailable_reason(self, now: dt.datetime) -> str:
+        """Why a host cannot claim the slot at `now`, in words; empty when they can."""
+        match self.refusal(now):
+            case None:
+                return ""
+            case Refusal.TAKEN:
+                return gettext("This slot is already taken.")
+            case Refusal.BLOCKED:
+                return gettext("This slot is blocked: %(reason)s.") % {
+                    "reason": self.blocked_reason.rstrip(".")
+                }
+            case Refusal.STARTED:
+                return gettext("This slot has already started.")
+            case Refusal.NOT_OPEN:
+                opens = timezone.localtime(self.day.board_opens_at)
+                return gettext(
+                    "This board opens %(weekday)s at %(time)s; claims are not open yet."
+                ) % {"weekday": date_format(opens, "l"), "time": date_format(opens, "TIME_FORMAT")}
 
 
 class CardQuerySet(models.QuerySet):
@@ -234,6 +273,10 @@ class Card(models.Model):
 
     # A hidden card keeps its slot, so that a few flags cannot take a host's slot away.
     HOLDING = [Status.ACTIVE, Status.HIDDEN]
+    # What a claim is made of, in the order its token is computed from (claim_token).
+    CLAIM_FIELDS = ["title", "description", "host_name", "host_handle", "email"]
+    # The same claim repeated by the same browser within this time is one claim.
+    REPEAT_WINDOW = dt.timedelta(minutes=10)
 
     slot = models.ForeignKey(
         Slot, on_delete=models.PROTECT, related_name="cards", verbose_name=_("slot")
@@ -305,6 +348,31 @@ class Card(models.Model):
     def token_matches(self, token: str) -> bool:
         return hmac.compare_digest(self.manage_token_hash, self.hash_token(token))
 
+    @staticmethod
+    def claim_token(*, browser: str, slot_id: int, text: dict[str, str]) -> str:
+        """The manage token of a browser's claim of `text` (CLAIM_FIELDS) on a slot.
+
+        A double tap, or a claim sent again because its answer never came, is the same
+        claim: it must find the card already made and hand back its manage link, which is
+        stored only as a hash. So the token is derived, not random: an HMAC (keyed by
+        SECRET_KEY) of the browser, the slot and the text. The browser is its CSRF cookie:
+        every claim POST carries it (CSRF demands it), it is random per browser, it lasts
+        a year and the server already trusts it, so no new cookie or form field is needed
+        (a per-form key would differ between the claim form and its 409 page, where a
+        retried claim comes from). Nobody without that cookie and SECRET_KEY can compute it.
+        """
+        parts = [browser, str(slot_id), *(text.get(name, "") for name in Card.CLAIM_FIELDS)]
+        digest = salted_hmac("boards.claim", "\x1f".join(parts), algorithm="sha256").digest()
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+    def claim_text(self) -> dict[str, str]:
+        """What the card was claimed with (CLAIM_FIELDS), for claim_token."""
+        return {name: getattr(self, name) for name in self.CLAIM_FIELDS}
+
+    def repeats(self, token: str, now: dt.datetime) -> bool:
+        """True when a claim with `token` at `now` is this card's claim sent again."""
+        return self.created_at >= now - self.REPEAT_WINDOW and self.token_matches(token)
+
     @property
     def sequence(self) -> int:
         """The iCalendar SEQUENCE: seconds from creation to the last change, so it only grows.
@@ -343,7 +411,8 @@ class CardEvent(models.Model):
         Card, on_delete=models.CASCADE, related_name="events", verbose_name=_("card")
     )
     at = models.DateTimeField(auto_now_add=True, verbose_name=_("at"))
-    # "host", "attendee" or "chair <username>": hosts and attendees have no account.
+    # The Actor's label (boards.services.cards): "host", "attendee", "chair <username>" or
+    # "demo"; hosts and attendees have no account.
     actor = models.CharField(max_length=160, verbose_name=_("actor"))
     action = models.CharField(max_length=20, choices=Action, verbose_name=_("action"))
     before = models.JSONField(default=dict, blank=True, verbose_name=_("before"))
@@ -359,6 +428,16 @@ class CardEvent(models.Model):
             "action": self.get_action_display(),
             "actor": self.actor,
         }
+
+    def changes(self) -> list[tuple[str, object, object]]:
+        """What this change changed, as (field, before, after); the slot by its name only."""
+        if not self.before:
+            return []
+        return [
+            (field, self.before.get(field, ""), value)
+            for field, value in self.after.items()
+            if field != "slot_id" and self.before.get(field) != value
+        ]
 
 
 class Flag(models.Model):

@@ -8,19 +8,19 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from boards.models import Day, Room, Slot
-from boards.services import boards_changed
+from boards.services.grid import bump_board_versions
 
 
 @receiver([post_save, post_delete], sender=Day)
 def day_changed(sender, instance: Day, **kwargs) -> None:
-    boards_changed(instance.pk)
+    bump_board_versions(instance.pk)
 
 
 @receiver([post_save, post_delete], sender=Slot)
 def slot_changed(sender, instance: Slot, **kwargs) -> None:
-    boards_changed(instance.day_id)
+    bump_board_versions(instance.day_id)
 
 
 @receiver([post_save, post_delete], sender=Room)
 def room_changed(sender, instance: Room, **kwargs) -> None:
-    boards_changed(*Day.objects.values_list("pk", flat=True))
+    bump_board_versions(*Day.objects.values_list("pk", flat=True))

@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.test import TestCase
 
-from boards import services
 from boards.models import Card, Day, Room, Slot
+from boards.services.grid import bump_board_versions
+from boards.services.setup import conference_setup
 
 _names = itertools.count(1)
 
@@ -44,7 +45,7 @@ def make_card(*, slot: Slot | None = None, title: str = "Django async", **fields
         card = Card.objects.create(
             slot=slot, title=title, manage_token_hash=Card.hash_token("token"), **fields
         )
-        services.boards_changed(slot.day_id)
+        bump_board_versions(slot.day_id)
     return card
 
 
@@ -68,7 +69,7 @@ def conference(
     eve = first_day - dt.timedelta(days=1)
     reception = reception or local(eve.year, eve.month, eve.day, 17, 30)
     with committed():
-        services.conference_setup(
+        conference_setup(
             first_day=first_day,
             days=days,
             rooms=[f"Room {chr(65 + index)}" for index in range(rooms)],

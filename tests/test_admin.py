@@ -9,6 +9,9 @@ from django.urls import reverse
 
 from boards import services
 from boards.models import Card, CardEvent, Day, Room, Slot
+from boards.services.cards import Actor, card_claim, card_flag, card_move, card_remove, card_update
+from boards.services.grid import slots_block
+from boards.services.interest import interest_set
 from tests.factories import conference, local, make_card, make_room
 
 CLAIM_TIME = local(2027, 5, 14, 8)
@@ -160,7 +163,7 @@ def test_block_action_on_slot_with_card_leaves_it_and_says_so(admin_client):
 def test_unblock_action_unblocks(admin_client):
     (day, *_) = conference(days=1)
     slot = _slots(day)[0]
-    services.slots_block(slot_ids=[slot.pk], reason="Lunch")
+    slots_block(slot_ids=[slot.pk], reason="Lunch")
 
     _action(admin_client, "slot", "unblock_slots", [slot], apply="1")
 
@@ -189,7 +192,7 @@ def test_card_changelist_filters_flagged_and_searches_email(admin_client, settin
     first, second = _slots(day)[:2]
     flagged = make_card(slot=first, title="Buy my product")
     make_card(slot=second, title="Django async", email="ada@example.org")
-    services.card_flag(card=flagged, reason="Spam", reporter="a")
+    card_flag(card=flagged, reason="Spam", reporter="a")
     url = reverse("admin:boards_card_changelist")
 
     by_flag = admin_client.get(url, {"flagged": "yes"})
@@ -232,7 +235,7 @@ def test_remove_action_asks_reason_then_host_sees_it(admin_client, client):
 @pytest.mark.django_db
 def test_restore_action_puts_the_card_back(admin_client):
     card = make_card()
-    services.card_remove(card=card, reason="Mistake", actor="chair x")
+    card_remove(card=card, reason="Mistake", actor=Actor.chair("x"))
 
     _action(admin_client, "card", "restore_cards", [card], apply="1")
 
@@ -245,8 +248,8 @@ def test_restore_action_when_slot_taken_meanwhile_says_so(admin_client):
     (day, *_) = conference(days=1)
     slot = _slots(day)[0]
     card = make_card(slot=slot, title="Old")
-    services.card_remove(card=card, reason="Mistake", actor="chair x")
-    services.card_claim(slot=slot, title="New", host_name="Bo", now=CLAIM_TIME)
+    card_remove(card=card, reason="Mistake", actor=Actor.chair("x"))
+    card_claim(slot=slot, title="New", host_name="Bo", now=CLAIM_TIME)
 
     response = _action(admin_client, "card", "restore_cards", [card], apply="1")
 
@@ -261,7 +264,7 @@ def test_move_action_offers_free_slots_and_moves(admin_client):
     (day, *_) = conference(days=1)
     first, second, third = _slots(day)[:3]
     card = make_card(slot=first)
-    services.slots_block(slot_ids=[third.pk], reason="Lunch")
+    slots_block(slot_ids=[third.pk], reason="Lunch")
 
     asked = _action(admin_client, "card", "move_card", [card])
     offered = set(asked.context["form"].fields["to_slot"].queryset)
@@ -304,9 +307,9 @@ def test_move_action_with_two_cards_asks_for_one(admin_client):
 def test_card_change_page_shows_history_of_host_and_chair(admin_client):
     (day, *_) = conference(days=1)
     first, second = _slots(day)[:2]
-    card, _token = services.card_claim(slot=first, title="Typo", host_name="Ada", now=CLAIM_TIME)
-    services.card_update(card=card, title="Typing", host_name="Ada")
-    services.card_move(card=card, to_slot=second, now=CLAIM_TIME)
+    card = card_claim(slot=first, title="Typo", host_name="Ada", now=CLAIM_TIME).card
+    card_update(card=card, title="Typing", host_name="Ada")
+    card_move(card=card, to_slot=second, now=CLAIM_TIME)
 
     admin_client.post(
         reverse("admin:boards_card_change", args=[card.pk]),
@@ -346,8 +349,8 @@ def test_glance_shows_fill_rates_empty_rooms_and_flagged_cards(admin_client, set
     slots = _slots(day)  # 10:00 A, B, C; 11:00 A, B, C
     make_card(slot=slots[0], title="Alpha")
     flagged = make_card(slot=slots[1], title="Sketchy")
-    services.card_flag(card=flagged, reason="Spam", reporter="a")
-    services.slots_block(slot_ids=[slots[3].pk], reason="Lunch")
+    card_flag(card=flagged, reason="Spam", reporter="a")
+    slots_block(slot_ids=[slots[3].pk], reason="Lunch")
 
     response = admin_client.get(reverse("admin:boards_day_glance", args=[day.pk]))
 
@@ -368,7 +371,7 @@ def test_glance_shows_fill_rates_empty_rooms_and_flagged_cards(admin_client, set
 def test_glance_runs_constant_queries(admin_client, django_assert_max_num_queries, cards):
     (day, *_) = conference(days=2, rooms=5, hours=(10, 18))
     for slot in _slots(day)[:cards]:
-        services.card_flag(card=make_card(slot=slot), reason="Spam", reporter="a")
+        card_flag(card=make_card(slot=slot), reason="Spam", reporter="a")
 
     with django_assert_max_num_queries(8):
         response = admin_client.get(reverse("admin:boards_day_glance", args=[day.pk]))
@@ -510,7 +513,7 @@ def test_card_change_page_runs_constant_queries(
 ):
     card = make_card()
     for number in range(edits):
-        services.card_update(card=card, title=f"Take {number}", host_name="Ada")
+        card_update(card=card, title=f"Take {number}", host_name="Ada")
 
     with django_assert_max_num_queries(10):
         response = admin_client.get(reverse("admin:boards_card_change", args=[card.pk]))
@@ -570,7 +573,7 @@ def test_slot_change_page_blocks_but_not_over_a_card(admin_client):
 def test_slot_changelist_filters_blocked_and_not_blocked(admin_client):
     day = conference(days=1, rooms=1, hours=(10, 12))[0]
     lunch, free = _slots(day)
-    services.slot_block(slot=lunch, reason="Lunch")
+    slots_block(slot_ids=[lunch.pk], reason="Lunch")
     url = reverse("admin:boards_slot_changelist")
     blocked = admin_client.get(url, {"blocked": "yes"}).context["cl"].result_list
     open_ = admin_client.get(url, {"blocked": "no"}).context["cl"].result_list
@@ -608,11 +611,11 @@ def test_destructive_actions_ask_to_confirm_first(admin_client, model, action):
     (day, *_) = conference(days=1)
     slot = _slots(day)[0]
     if model == "slot":
-        services.slots_block(slot_ids=[slot.pk], reason="Lunch")
+        slots_block(slot_ids=[slot.pk], reason="Lunch")
         target = slot
     else:
         target = make_card(slot=slot, title="Packaging")
-        services.card_remove(card=target, reason="Spam", actor="chair x")
+        card_remove(card=target, reason="Spam", actor=Actor.chair("x"))
     events = CardEvent.objects.count()
 
     response = _action(admin_client, model, action, [target])
@@ -631,7 +634,7 @@ def test_card_list_shows_interest_sortable_and_flags_room_overflow(admin_client)
     busy = make_card(slot=first, title="Busy")
     make_card(slot=second, title="Quiet")
     for key in ("a" * 24, "b" * 24):
-        services.interest_set(card=busy, browser_key=key, interested=True, now=local(2027, 5, 13))
+        interest_set(card=busy, browser_key=key, interested=True, now=local(2027, 5, 13))
 
     response = admin_client.get(reverse("admin:boards_card_changelist"), {"o": "-6"})
 
@@ -650,7 +653,7 @@ def test_glance_shows_interest_seats_and_cards_busier_than_their_room(admin_clie
     Room.objects.filter(pk=first.room_id).update(capacity=1)
     busy = make_card(slot=first, title="Busy")
     for key in ("a" * 24, "b" * 24):
-        services.interest_set(card=busy, browser_key=key, interested=True, now=local(2027, 5, 13))
+        interest_set(card=busy, browser_key=key, interested=True, now=local(2027, 5, 13))
 
     response = admin_client.get(reverse("admin:boards_day_glance", args=[day.pk]))
 
@@ -658,3 +661,53 @@ def test_glance_shows_interest_seats_and_cards_busier_than_their_room(admin_clie
     assert "<strong>2 interested, 1 seat</strong>" in response.text
     assert "2 interested: more than its 1 seat<" in response.text
     assert "1 seats" not in response.text
+
+
+@pytest.mark.django_db
+def test_block_and_unblock_on_a_filtered_list_say_how_many_slots_changed(admin_client):
+    (day, *_) = conference(days=1)
+    two = _slots(day)[:2]
+
+    blocked = admin_client.post(
+        reverse("admin:boards_slot_changelist") + "?blocked=no",
+        {"action": "block_slots", ACTION_CHECKBOX_NAME: [s.pk for s in two], "apply": "1"}
+        | {"reason": "Sponsor workshop"},
+        follow=True,
+    )
+    unblocked = admin_client.post(
+        reverse("admin:boards_slot_changelist") + "?blocked=yes",
+        {"action": "unblock_slots", ACTION_CHECKBOX_NAME: [s.pk for s in two], "apply": "1"},
+        follow=True,
+    )
+
+    assert [str(m) for m in blocked.context["messages"]] == ["Blocked 2 slots."]
+    assert [str(m) for m in unblocked.context["messages"]] == ["Unblocked 2 slots."]
+    assert Slot.objects.filter(day=day).exclude(blocked_reason="").count() == 0
+
+
+@pytest.mark.parametrize(
+    ("model", "action", "write", "data"),
+    [
+        ("slot", "block_slots", "boards.admin.slots.slots_block", {"reason": "Lunch"}),
+        ("slot", "unblock_slots", "boards.admin.slots.slots_block", {}),
+        ("room", "create_slots", "boards.admin.rooms.room_slots_create", {}),
+    ],
+)
+@pytest.mark.django_db
+def test_a_grid_action_that_keeps_meeting_conflicts_tells_the_chair_not_a_500(
+    admin_client, monkeypatch, model, action, write, data
+):
+    (day, *_) = conference(days=1)
+    slot = _slots(day)[0]
+
+    def busy(**_kwargs):
+        raise services.Busy()  # what the write decorator raises once its retries run out
+
+    monkeypatch.setattr(write, busy)
+    target = slot if model == "slot" else slot.room
+    response = _action(admin_client, model, action, [target], apply="1", **data)
+
+    assert response.status_code == 302
+    messages = [str(message) for message in response.wsgi_request._messages]
+    assert messages == [services.Busy().reason]
+    assert Slot.objects.get(pk=slot.pk).blocked_reason == ""

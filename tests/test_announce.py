@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
-from boards import services
 from boards.models import Announcement, Card, Slot
+from boards.services.cards import Actor, card_move, card_release, card_remove
 from tests.factories import committed, conference, local, make_card
 from tests.mastodon_server import FakeMastodon, serve
 
@@ -86,9 +86,9 @@ def test_announce_never_posts_removed_or_hidden_cards(mastodon, days):
     hidden = make_card(slot=slot("Room B", 10), title="Hidden topic")
     released = make_card(slot=slot("Room A", 11), title="Released topic")
     with committed():
-        services.card_remove(card=removed, reason="Spam", actor="chair test")
+        card_remove(card=removed, reason="Spam", actor=Actor.chair("test"))
         Card.objects.filter(pk=hidden.pk).update(status=Card.Status.HIDDEN)
-        services.card_release(card=released)
+        card_release(card=released)
     announce_at(9, 50)
     announce_at(10, 50)
     assert mastodon.texts == []
@@ -140,7 +140,7 @@ def test_announce_loop_survives_failures_and_runs_every_minute(mastodon, days, m
 def test_a_card_moved_before_its_announcement_is_announced_at_its_new_time(mastodon, days):
     card = make_card(slot=slot("Room A", 10), title="Moved early")
     with committed(), time_machine.travel(local(2027, 5, 14, 9), tick=False):
-        services.card_move(card=card, to_slot=slot("Room B", 12), now=local(2027, 5, 14, 9))
+        card_move(card=card, to_slot=slot("Room B", 12), now=local(2027, 5, 14, 9))
     announce_at(9, 45)
     assert mastodon.texts == []
     announce_at(11, 45)
@@ -152,8 +152,11 @@ def test_a_card_moved_after_its_announcement_gets_one_moved_post(mastodon, days)
     card = make_card(slot=slot("Room A", 10), title="Moved late", host_name="Ola")
     announce_at(9, 45)
     with committed(), time_machine.travel(local(2027, 5, 14, 9, 50), tick=False):
-        services.card_move(
-            card=card, to_slot=slot("Room B", 12), now=local(2027, 5, 14, 9, 50), actor="chair t"
+        card_move(
+            card=card,
+            to_slot=slot("Room B", 12),
+            now=local(2027, 5, 14, 9, 50),
+            actor=Actor.chair("t"),
         )
     announce_at(9, 51)
     announce_at(9, 52)
@@ -265,7 +268,7 @@ def test_soon_feed_leaves_out_removed_and_hidden_cards(client, days):
     hidden = make_card(slot=slot("Room B", 10), title="Hidden topic")
     make_card(slot=slot("Room A", 11), title="Kept topic")
     with committed():
-        services.card_remove(card=removed, reason="Spam", actor="chair test")
+        card_remove(card=removed, reason="Spam", actor=Actor.chair("test"))
         Card.objects.filter(pk=hidden.pk).update(status=Card.Status.HIDDEN)
     feed = feed_at(client, 10, 50)
     assert [entry.title for entry in feed.entries] == ["Kept topic"]

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from boards.models import Room, Slot
-from boards.services import slot_block
+from boards.services.grid import slots_block
 from tests.factories import conference, local, make_card
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +42,7 @@ def test_board_free_slot_links_to_its_claim_form_only_while_claimable(client):
 def test_board_blocked_slot_shows_its_reason_and_no_claim_link(client):
     day = full_day(rooms=1, hours=(12, 13))
     slot = Slot.objects.get(day=day)
-    slot_block(slot=slot, reason="Sponsor lunch until 13:00")
+    slots_block(slot_ids=[slot.pk], reason="Sponsor lunch until 13:00")
     with time_machine.travel(local(2027, 5, 14, 9), tick=False):
         html = client.get("/day/2027-05-14/").content.decode()
     assert "Blocked: Sponsor lunch until 13:00" in html

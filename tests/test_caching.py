@@ -10,9 +10,10 @@ from django.core.cache import caches
 from django.db import connection
 from django.http import HttpResponse
 
-from boards import caching, services
+from boards import caching
 from boards.middleware import BoardFastPathMiddleware
 from boards.models import Slot
+from boards.services.grid import slots_block
 from tests.factories import conference, local, make_card
 
 pytestmark = pytest.mark.django_db
@@ -158,7 +159,7 @@ def test_a_write_changes_the_etag_at_once(client, django_capture_on_commit_callb
     slot = Slot.objects.filter(day__date="2027-05-14").first()
     with django_capture_on_commit_callbacks(execute=True):
         caching_before = client.get("/day/2027-05-14/", headers={"If-None-Match": before["ETag"]})
-        services.slot_block(slot=slot, reason="Lunch")
+        slots_block(slot_ids=[slot.pk], reason="Lunch")
     after = client.get("/day/2027-05-14/", headers={"If-None-Match": before["ETag"]})
     assert caching_before.status_code == 304
     assert after.status_code == 200
@@ -196,7 +197,7 @@ def test_a_thread_with_the_old_generation_cannot_pin_its_etag_in_the_memo(monkey
         thread = threading.Thread(name="old", target=poll_in_another_thread)
         thread.start()
         assert computing.wait(10)  # the old thread has read the states before the write
-        services.slot_block(slot=Slot.objects.filter(day__date="2027-05-14").first(), reason="X")
+        slots_block(slot_ids=[Slot.objects.filter(day__date="2027-05-14").first().pk], reason="X")
         new = fast_path.current_etag("2027-05-14", False)
         proceed.set()
         thread.join(10)
@@ -215,7 +216,7 @@ def test_a_write_in_another_worker_is_seen_by_the_next_read(client):
         slot = Slot.objects.filter(day__date="2027-05-14").first()
         # Another worker's write: the same services, but this process's local memory
         # (its board states and renderings) is not told anything.
-        services.slot_block(slot=slot, reason="Sponsor lunch")
+        slots_block(slot_ids=[slot.pk], reason="Sponsor lunch")
         after = client.get("/day/2027-05-14/", headers={"If-None-Match": before["ETag"]})
     assert after.status_code == 200
     assert "Blocked: Sponsor lunch" in after.text

@@ -5,8 +5,8 @@ import time_machine
 from django.urls import reverse
 from icalendar import Calendar
 
-from boards import services
 from boards.models import Slot
+from boards.services.cards import card_move, card_release, card_update
 from tests.factories import conference, local, make_card
 
 pytestmark = pytest.mark.django_db
@@ -60,11 +60,11 @@ def test_calendar_sequence_grows_when_a_card_changes_and_moves(client, card, day
     url = reverse("boards:card_calendar", kwargs={"pk": card.pk})
     [first] = _events(client.get(url))
     with time_machine.travel(CREATED + dt.timedelta(minutes=5), tick=False):
-        services.card_update(card=card, title="Django async, again", host_name="Ada")
+        card_update(card=card, title="Django async, again", host_name="Ada")
     [edited] = _events(client.get(url))
     to_slot = Slot.objects.get(room__name="Room A", starts_at=local(2027, 5, 14, 10))
     with time_machine.travel(CREATED + dt.timedelta(minutes=9), tick=False):
-        services.card_move(card=card, to_slot=to_slot, now=CREATED + dt.timedelta(minutes=9))
+        card_move(card=card, to_slot=to_slot, now=CREATED + dt.timedelta(minutes=9))
     [moved] = _events(client.get(url))
     assert first["sequence"] < edited["sequence"] < moved["sequence"]
     assert str(first["uid"]) == str(edited["uid"]) == str(moved["uid"])
@@ -95,7 +95,7 @@ def test_calendar_day_feed_lists_the_day_and_cancels_released_cards(
         time_machine.travel(CREATED + dt.timedelta(hours=1), tick=False),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        services.card_release(card=other)
+        card_release(card=other)
     changed = client.get(url, headers={"if-none-match": response["ETag"]})
     assert changed.status_code == 200
     uid = f"card-{other.pk}@testserver"

@@ -7,9 +7,24 @@ from django.db import connection
 
 from boards import services
 from boards.models import Card, CardEvent, Day, Slot
+from boards.services.cards import (
+    ATTENDEE,
+    DEMO,
+    HOST,
+    Actor,
+    card_claim,
+    card_flag,
+    card_flags_clear,
+    card_move,
+    card_release,
+    card_remove,
+    card_restore,
+    card_update,
+)
+from boards.services.grid import room_slots_create, slots_block
 from tests.factories import conference, local, make_card, make_room, make_slot
 
-CHAIR = "chair alice"
+CHAIR = Actor.chair("alice")
 CLAIM_TIME = local(2027, 5, 14, 8)  # the first board is open, no slot has started
 
 
@@ -21,7 +36,7 @@ def _slots_of(day: Day) -> list[Slot]:
 def test_card_remove_frees_slot_and_keeps_reason():
     card = make_card()
 
-    services.card_remove(card=card, reason="Off topic", actor=CHAIR)
+    card_remove(card=card, reason="Off topic", actor=CHAIR)
 
     card.refresh_from_db()
     assert (card.status, card.removed_reason) == (Card.Status.REMOVED, "Off topic")
@@ -31,18 +46,18 @@ def test_card_remove_frees_slot_and_keeps_reason():
 @pytest.mark.django_db
 def test_card_remove_when_released_refuses():
     card = make_card()
-    services.card_release(card=card)
+    card_release(card=card)
 
     with pytest.raises(services.CardNotOnBoard):
-        services.card_remove(card=card, reason="Spam", actor=CHAIR)
+        card_remove(card=card, reason="Spam", actor=CHAIR)
 
 
 @pytest.mark.django_db
 def test_card_restore_when_slot_free_puts_card_back():
     card = make_card()
-    services.card_remove(card=card, reason="Mistake", actor=CHAIR)
+    card_remove(card=card, reason="Mistake", actor=CHAIR)
 
-    services.card_restore(card=card, actor=CHAIR)
+    card_restore(card=card, actor=CHAIR)
 
     card.refresh_from_db()
     assert (card.status, card.removed_reason) == (Card.Status.ACTIVE, "")
@@ -53,11 +68,11 @@ def test_card_restore_when_slot_taken_meanwhile_says_so():
     (day, *_) = conference()
     slot = _slots_of(day)[0]
     card = make_card(slot=slot)
-    services.card_remove(card=card, reason="Mistake", actor=CHAIR)
-    services.card_claim(slot=slot, title="Newcomer", host_name="Bo", now=CLAIM_TIME)
+    card_remove(card=card, reason="Mistake", actor=CHAIR)
+    card_claim(slot=slot, title="Newcomer", host_name="Bo", now=CLAIM_TIME)
 
     with pytest.raises(services.SlotUnavailable, match="taken meanwhile"):
-        services.card_restore(card=card, actor=CHAIR)
+        card_restore(card=card, actor=CHAIR)
 
     card.refresh_from_db()
     assert card.status == Card.Status.REMOVED
@@ -66,11 +81,11 @@ def test_card_restore_when_slot_taken_meanwhile_says_so():
 @pytest.mark.django_db
 def test_card_restore_when_slot_blocked_meanwhile_says_so():
     card = make_card()
-    services.card_remove(card=card, reason="Mistake", actor=CHAIR)
-    services.slots_block(slot_ids=[card.slot_id], reason="Sponsor workshop")
+    card_remove(card=card, reason="Mistake", actor=CHAIR)
+    slots_block(slot_ids=[card.slot_id], reason="Sponsor workshop")
 
     with pytest.raises(services.SlotUnavailable, match="blocked: Sponsor workshop"):
-        services.card_restore(card=card, actor=CHAIR)
+        card_restore(card=card, actor=CHAIR)
 
 
 @pytest.mark.django_db
@@ -80,7 +95,7 @@ def test_card_move_by_chair_ignores_slot_time_rules():
     card = make_card(slot=first)
     after_the_slots = local(2027, 5, 14, 20)
 
-    services.card_move(card=card, to_slot=second, now=after_the_slots, actor=CHAIR)
+    card_move(card=card, to_slot=second, now=after_the_slots, actor=CHAIR)
 
     card.refresh_from_db()
     assert card.slot == second
@@ -93,7 +108,7 @@ def test_card_move_by_host_keeps_slot_time_rules():
     card = make_card(slot=first)
 
     with pytest.raises(services.SlotUnavailable, match="already started"):
-        services.card_move(card=card, to_slot=second, now=local(2027, 5, 14, 20))
+        card_move(card=card, to_slot=second, now=local(2027, 5, 14, 20))
 
 
 @pytest.mark.django_db
@@ -101,10 +116,10 @@ def test_card_move_by_chair_into_blocked_slot_refuses():
     (day, *_) = conference()
     first, second = _slots_of(day)[:2]
     card = make_card(slot=first)
-    services.slots_block(slot_ids=[second.pk], reason="Lunch")
+    slots_block(slot_ids=[second.pk], reason="Lunch")
 
     with pytest.raises(services.SlotUnavailable, match="blocked"):
-        services.card_move(card=card, to_slot=second, now=CLAIM_TIME, actor=CHAIR)
+        card_move(card=card, to_slot=second, now=CLAIM_TIME, actor=CHAIR)
 
 
 @pytest.mark.django_db
@@ -112,9 +127,9 @@ def test_card_move_of_removed_card_puts_it_back_on_board():
     (day, *_) = conference()
     first, second = _slots_of(day)[:2]
     card = make_card(slot=first)
-    services.card_remove(card=card, reason="Wrong room", actor=CHAIR)
+    card_remove(card=card, reason="Wrong room", actor=CHAIR)
 
-    services.card_move(card=card, to_slot=second, now=CLAIM_TIME, actor=CHAIR)
+    card_move(card=card, to_slot=second, now=CLAIM_TIME, actor=CHAIR)
 
     card.refresh_from_db()
     assert (card.slot, card.status, card.removed_reason) == (second, Card.Status.ACTIVE, "")
@@ -124,20 +139,20 @@ def test_card_move_of_removed_card_puts_it_back_on_board():
 def test_card_history_records_host_and_chair_with_before_and_after():
     (day, *_) = conference()
     first, second = _slots_of(day)[:2]
-    card, _token = services.card_claim(slot=first, title="Typo", host_name="Ada", now=CLAIM_TIME)
-    services.card_update(card=card, title="Typing", host_name="Ada")
-    services.card_move(card=card, to_slot=second, now=CLAIM_TIME)
-    services.card_remove(card=card, reason="Duplicate", actor=CHAIR)
-    services.card_restore(card=card, actor=CHAIR)
-    services.card_release(card=card)
+    card = card_claim(slot=first, title="Typo", host_name="Ada", now=CLAIM_TIME).card
+    card_update(card=card, title="Typing", host_name="Ada")
+    card_move(card=card, to_slot=second, now=CLAIM_TIME)
+    card_remove(card=card, reason="Duplicate", actor=CHAIR)
+    card_restore(card=card, actor=CHAIR)
+    card_release(card=card)
 
     events = list(card.events.values_list("actor", "action"))
     assert events == [
         ("host", "claimed"),
         ("host", "edited"),
         ("host", "moved"),
-        (CHAIR, "removed"),
-        (CHAIR, "restored"),
+        (CHAIR.label, "removed"),
+        (CHAIR.label, "restored"),
         ("host", "released"),
     ]
     edit = card.events.get(action=CardEvent.Action.EDITED)
@@ -153,11 +168,11 @@ def test_card_flag_at_limit_hides_card_and_keeps_slot(settings):
     card = make_card()
     version = card.slot.day.version
 
-    services.card_flag(card=card, reason="Spam", reporter="a")
-    services.card_flag(card=card, reason="Spam again", reporter="a")  # the same person
+    card_flag(card=card, reason="Spam", reporter="a")
+    card_flag(card=card, reason="Spam again", reporter="a")  # the same person
     card.refresh_from_db()
     assert card.status == Card.Status.ACTIVE
-    services.card_flag(card=card, reason="Spam", reporter="b")
+    card_flag(card=card, reason="Spam", reporter="b")
 
     card.refresh_from_db()
     assert card.status == Card.Status.HIDDEN
@@ -169,9 +184,9 @@ def test_card_flag_at_limit_hides_card_and_keeps_slot(settings):
 def test_card_flags_clear_when_hidden_puts_card_back(settings):
     settings.OPENSPACES_FLAG_LIMIT = 1
     card = make_card()
-    services.card_flag(card=card, reason="Spam", reporter="a")
+    card_flag(card=card, reason="Spam", reporter="a")
 
-    services.card_flags_clear(card=card, actor=CHAIR)
+    card_flags_clear(card=card, actor=CHAIR)
 
     card.refresh_from_db()
     assert card.status == Card.Status.ACTIVE
@@ -184,7 +199,7 @@ def test_slots_block_skips_slots_with_a_card():
     taken, free = _slots_of(day)[:2]
     make_card(slot=taken)
 
-    refused = services.slots_block(slot_ids=[taken.pk, free.pk], reason="Sponsor workshop")
+    refused = slots_block(slot_ids=[taken.pk, free.pk], reason="Sponsor workshop")
 
     assert refused == [taken]
     assert Slot.objects.get(pk=free.pk).blocked_reason == "Sponsor workshop"
@@ -196,8 +211,8 @@ def test_room_slots_create_gives_new_room_every_existing_hour_once():
     conference(days=2, rooms=2, hours=(10, 13))
     room = make_room("Late addition")
 
-    created = services.room_slots_create(room=room)
-    again = services.room_slots_create(room=room)
+    created = room_slots_create(room=room)
+    again = room_slots_create(room=room)
 
     assert (created, again) == (6, 0)
     assert room.slots.count() == 6
@@ -235,8 +250,8 @@ def test_card_move_by_chair_racing_a_host_claim_books_the_slot_once():
     card = make_card(slot=first)
 
     results = _race(
-        lambda: services.card_move(card=card, to_slot=target, now=CLAIM_TIME, actor=CHAIR),
-        lambda: services.card_claim(slot=target, title="Mine", host_name="Bo", now=CLAIM_TIME),
+        lambda: card_move(card=card, to_slot=target, now=CLAIM_TIME, actor=CHAIR),
+        lambda: card_claim(slot=target, title="Mine", host_name="Bo", now=CLAIM_TIME),
     )
 
     assert sum(isinstance(result, services.SlotTaken) for result in results) == 1, results
@@ -247,12 +262,63 @@ def test_card_move_by_chair_racing_a_host_claim_books_the_slot_once():
 def test_card_restore_racing_a_host_claim_books_the_slot_once():
     slot = make_slot(hour=10)
     card = make_card(slot=slot)
-    services.card_remove(card=card, reason="Mistake", actor=CHAIR)
+    card_remove(card=card, reason="Mistake", actor=CHAIR)
 
     results = _race(
-        lambda: services.card_restore(card=card, actor=CHAIR),
-        lambda: services.card_claim(slot=slot, title="Mine", host_name="Bo", now=CLAIM_TIME),
+        lambda: card_restore(card=card, actor=CHAIR),
+        lambda: card_claim(slot=slot, title="Mine", host_name="Bo", now=CLAIM_TIME),
     )
 
     assert sum(isinstance(result, services.SlotUnavailable) for result in results) == 1
     assert Card.objects.holding().filter(slot=slot).count() == 1
+
+
+# Who may do what (services.cards.Role) ---------------------------------------------
+
+
+@pytest.mark.django_db
+def test_demo_claims_a_slot_whatever_the_hour_as_the_demo():
+    slot = make_slot(hour=10)
+    after_the_slot = local(2027, 5, 14, 20)
+
+    card = card_claim(
+        slot=slot, title="Earlier today", host_name="Ada", now=after_the_slot, actor=DEMO
+    ).card
+
+    assert list(card.events.values_list("actor", "action")) == [("demo", "claimed")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda card: card_remove(card=card, reason="Spam", actor=DEMO),
+        lambda card: card_restore(card=card, actor=DEMO),
+        lambda card: card_flags_clear(card=card, actor=DEMO),
+        lambda card: card_update(card=card, title="Mine now", host_name="Bo", actor=DEMO),
+        lambda card: card_move(card=card, to_slot=card.slot, now=CLAIM_TIME, actor=DEMO),
+        lambda card: card_remove(card=card, reason="Spam", actor=HOST),
+    ],
+)
+def test_moderation_by_anyone_but_the_chair_is_refused_and_changes_nothing(write):
+    card = make_card()
+
+    with pytest.raises(services.NotAllowed):
+        write(card)
+
+    card.refresh_from_db()
+    assert (card.status, card.title, card.events.count()) == (
+        Card.Status.ACTIVE,
+        "Django async",
+        0,
+    )
+
+
+@pytest.mark.django_db
+def test_claim_by_an_attendee_is_refused():
+    slot = make_slot(hour=10)
+
+    with pytest.raises(services.NotAllowed):
+        card_claim(slot=slot, title="Mine", host_name="Bo", now=CLAIM_TIME, actor=ATTENDEE)
+
+    assert not Card.objects.exists()

@@ -8,7 +8,7 @@ import time_machine
 from django.core import mail
 
 from boards.models import Card, Slot
-from boards.services import slot_block
+from boards.services.grid import slots_block
 from tests.factories import committed, conference, local, make_card, run_tasks
 
 pytestmark = pytest.mark.django_db
@@ -153,7 +153,7 @@ def test_claim_alternative_button_claims_that_slot_with_the_same_text(client, sl
 
 
 def test_claim_of_a_blocked_slot_is_409_with_the_reason(client, slots):
-    slot_block(slot=slots[0], reason="Sponsor lunch")
+    slots_block(slot_ids=[slots[0].pk], reason="Sponsor lunch")
     response = claim(client, slots[0])
     assert response.status_code == 409
     assert "This slot is blocked: Sponsor lunch." in response.content.decode()

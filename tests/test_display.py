@@ -6,7 +6,7 @@ import time_machine
 from django.urls import reverse
 
 from boards.models import Slot
-from boards.views.public import qr_svg
+from boards.views.common import qr_svg
 from tests.factories import conference, local, make_card
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,10 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
-from boards import services
 from boards.models import Slot
+from boards.services.cards import Actor, card_flag, card_remove
+from boards.services.grid import slots_block
+from boards.services.interest import interest_set
 from tests.factories import conference, make_card
 
 
@@ -22,7 +24,7 @@ def test_cards_csv_button_exports_every_card_with_email(admin_client):
     first, second = Slot.objects.order_by("starts_at", "pk")[:2]
     make_card(slot=first, title="Django async", email="ada@example.org")
     removed = make_card(slot=second, title='=HYPERLINK("evil")')
-    services.card_remove(card=removed, reason="Spam", actor="chair x")
+    card_remove(card=removed, reason="Spam", actor=Actor.chair("x"))
 
     response = admin_client.get(reverse("admin:boards_card_export"))
 
@@ -69,7 +71,7 @@ def test_schedule_json_lists_days_rooms_slots_and_cards_without_emails(client):
         email="ada@example.org",
         host_handle="@ada@mastodon.social",
     )
-    services.slots_block(slot_ids=[first.pk + 1], reason="Lunch")
+    slots_block(slot_ids=[first.pk + 1], reason="Lunch")
 
     response = client.get(reverse("boards:schedule_json"))
 
@@ -97,8 +99,8 @@ def test_schedule_json_leaves_out_removed_and_hidden_cards(client, settings):
     settings.OPENSPACES_FLAG_LIMIT = 1
     conference(days=1)
     first, second = Slot.objects.order_by("starts_at", "pk")[:2]
-    services.card_remove(card=make_card(slot=first, title="Removed"), reason="x", actor="c")
-    services.card_flag(card=make_card(slot=second, title="Hidden"), reason="Spam", reporter="a")
+    card_remove(card=make_card(slot=first, title="Removed"), reason="x", actor=Actor.chair("c"))
+    card_flag(card=make_card(slot=second, title="Hidden"), reason="Spam", reporter="a")
 
     response = client.get(reverse("boards:schedule_json"))
 
@@ -140,7 +142,7 @@ def test_cards_csv_button_keeps_the_changelist_filters(admin_client):
     conference(days=1)
     first, second = Slot.objects.order_by("starts_at", "pk")[:2]
     make_card(slot=first, title="Kept")
-    services.card_remove(card=make_card(slot=second, title="Gone"), reason="x", actor="c")
+    card_remove(card=make_card(slot=second, title="Gone"), reason="x", actor=Actor.chair("c"))
     changelist = admin_client.get(
         reverse("admin:boards_card_changelist"), {"status__exact": "active"}
     )
@@ -168,7 +170,7 @@ def test_cards_csv_has_the_interest_of_each_card(admin_client):
     conference(days=1)
     card = make_card(slot=Slot.objects.order_by("starts_at", "pk").first(), title="Busy")
     for key in ("a" * 24, "b" * 24):
-        services.interest_set(card=card, browser_key=key, interested=True, now=card.created_at)
+        interest_set(card=card, browser_key=key, interested=True, now=card.created_at)
 
     rows = _rows(admin_client.get(reverse("admin:boards_card_export")))
 

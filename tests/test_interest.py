@@ -9,6 +9,9 @@ from django.urls import reverse
 
 from boards import services
 from boards.models import Card, Interest, Slot
+from boards.services import interest
+from boards.services.cards import card_release
+from boards.services.interest import interest_set
 from tests.factories import conference, local, make_card
 
 CLICK = local(2027, 5, 14, 9, 0) + dt.timedelta(seconds=10)
@@ -81,7 +84,7 @@ def test_interest_too_fast_is_429(client, card, settings):
 
 
 def test_interest_in_a_released_card_is_410(client, card):
-    services.card_release(card=card)
+    card_release(card=card)
     with time_machine.travel(CLICK, tick=False):
         response = _interest(client, card)
     assert response.status_code == 410
@@ -119,7 +122,7 @@ def test_interest_reaches_the_board_at_the_next_window_not_at_every_click(
 def test_interest_board_version_is_not_bumped(card):
     version = card.slot.day.version
     with time_machine.travel(CLICK, tick=False):
-        services.interest_set(card=card, browser_key="k" * 32, interested=True, now=CLICK)
+        interest_set(card=card, browser_key="k" * 32, interested=True, now=CLICK)
     card.slot.day.refresh_from_db()
     assert card.slot.day.version == version
 
@@ -145,7 +148,7 @@ def test_interest_concurrent_clicks_are_counted_exactly():
         try:
             barrier.wait()
             for _ in range(2):  # a double tap too
-                services.interest_set(card=card, browser_key=key, interested=True, now=CLICK)
+                interest_set(card=card, browser_key=key, interested=True, now=CLICK)
         except Exception as error:  # noqa: BLE001 - reported below
             errors.append(error)
         finally:
@@ -179,7 +182,7 @@ def test_interest_when_the_database_keeps_refusing_is_409_and_not_counted(
     def refused(**_kwargs):
         raise services.Busy()  # what the write decorator raises once its retries run out
 
-    monkeypatch.setattr(services, "interest_set", refused)
+    monkeypatch.setattr(interest, "interest_set", refused)
     with time_machine.travel(CLICK, tick=False):
         response = _interest(client, card)
     assert response.status_code == 409

@@ -16,8 +16,8 @@ from django.urls import reverse
 from gunicorn.config import Config
 from icalendar import Calendar
 
-from boards import services
 from boards.models import Card, Slot
+from boards.services.cards import Actor, card_flag, card_release, card_remove
 from tests.factories import conference, make_card
 
 pytestmark = pytest.mark.django_db
@@ -35,12 +35,12 @@ def _gone_cards() -> list[Card]:
     conference(days=1)
     first, second, third = Slot.objects.order_by("starts_at", "pk")[:3]
     removed = make_card(slot=first, **SECRET)
-    services.card_remove(card=removed, reason="Spam", actor="chair x")
+    card_remove(card=removed, reason="Spam", actor=Actor.chair("x"))
     hidden = make_card(slot=second, **SECRET)
     with override_settings(OPENSPACES_FLAG_LIMIT=1):
-        services.card_flag(card=hidden, reason="Spam", reporter="someone")
+        card_flag(card=hidden, reason="Spam", reporter="someone")
     released = make_card(slot=third, **SECRET)
-    services.card_release(card=released)
+    card_release(card=released)
     return [removed, hidden, released]
 
 

@@ -13,8 +13,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
-from boards import services
 from boards.models import Card, CardEvent, Slot
+from boards.services import cards as card_services
 from tests.factories import committed, conference, local, run_tasks
 
 pytestmark = pytest.mark.django_db
@@ -36,20 +36,20 @@ def cards():
     slots = list(Slot.objects.order_by("starts_at", "room__name"))
 
     def pin(slot, title, email):
-        card, token = services.card_claim(
+        claimed = card_services.card_claim(
             slot=slot,
             now=BEFORE_TEN,
             title=title,
             host_name="Priya",
             email=email,
         )
-        return card, token
+        return claimed.card, claimed.token
 
     with committed():
         first = pin(slots[0], "Packaging: uv and lockfiles", HOST)
         second = pin(slots[1], "Typing Django", "Priya@Example.org")
         released, _token = pin(slots[2], "Released one", HOST)
-        services.card_release(card=released)
+        card_services.card_release(card=released)
         pin(slots[3], "Someone else's", "lucia@example.org")
     return [first, second]
 

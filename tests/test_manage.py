@@ -5,8 +5,8 @@ import re
 import pytest
 import time_machine
 
-from boards import services
 from boards.models import Card, Slot
+from boards.services.cards import Actor, card_remove
 from tests.factories import committed, conference, local, make_card
 
 pytestmark = pytest.mark.django_db
@@ -186,7 +186,7 @@ def test_card_page_leads_the_browser_that_pinned_it_back_to_its_manage_page(clie
 
 def removed_by_chair(card: Card) -> None:
     with committed():
-        services.card_remove(card=card, reason="Off topic for this conference", actor="chair c")
+        card_remove(card=card, reason="Off topic for this conference", actor=Actor.chair("c"))
 
 
 def test_manage_edit_of_a_removed_card_is_refused_with_the_chairs_reason(client, claimed):
@@ -258,7 +258,7 @@ def test_manage_move_and_release_addresses_opened_by_get_lead_to_the_manage_page
 def test_manage_shows_the_chairs_reason_as_one_sentence_whatever_its_full_stop(client, claimed):
     card, url = claimed
     with committed():
-        services.card_remove(card=card, reason="Off topic; join the 14:00 one.", actor="chair c")
+        card_remove(card=card, reason="Off topic; join the 14:00 one.", actor=Actor.chair("c"))
     html = client.get(url).content.decode()
     assert "Off topic; join the 14:00 one. Find the chair" in html
     assert "one.." not in html

@@ -16,8 +16,9 @@ import time_machine
 from django.db import OperationalError, connection
 from django.test import Client
 
-from boards import services
 from boards.models import Card, Slot
+from boards.services import _write
+from boards.services.cards import card_claim
 from tests.factories import conference, local
 
 CLAIMERS = 24
@@ -133,7 +134,8 @@ def race(*actors: Callable[[], int]) -> list[int]:
 
 def fresh_card(title: str = "Sourdough and Python") -> tuple[Card, str]:
     slot = Slot.objects.claimable(local(2027, 5, 14, 8)).order_by("?").first()
-    return services.card_claim(slot=slot, title=title, host_name="Ada", now=local(2027, 5, 14, 8))
+    claim = card_claim(slot=slot, title=title, host_name="Ada", now=local(2027, 5, 14, 8))
+    return claim.card, claim.token
 
 
 def mover(card: Card, token: str, to_slot: Slot) -> Callable[[], int]:
@@ -364,7 +366,7 @@ def deadlock() -> OperationalError:
 
 def deadlocking(monkeypatch, times: int) -> list[int]:
     """The database answers the first `times` slot locks with a deadlock."""
-    real, calls = services._lock_slots, []
+    real, calls = _write.lock_slots, []
 
     def lock_slots(slot_ids):
         calls.append(1)
@@ -372,7 +374,7 @@ def deadlocking(monkeypatch, times: int) -> list[int]:
             raise deadlock()
         return real(slot_ids)
 
-    monkeypatch.setattr(services, "_lock_slots", lock_slots)
+    monkeypatch.setattr(_write, "lock_slots", lock_slots)
     return calls
 
 
@@ -398,7 +400,7 @@ def test_deadlock_every_time_answers_like_a_lost_race_with_the_text_kept(board, 
     assert response.status_code == 409
     assert "Many changes reached the board at the same moment" in html
     assert 'value="Retried"' in html
-    assert len(calls) == services.WRITE_ATTEMPTS
+    assert len(calls) == _write.WRITE_ATTEMPTS
     assert not Card.objects.exists()
 
 
@@ -422,3 +424,41 @@ def test_deadlock_every_time_on_an_edit_answers_409_with_the_text_kept(board, mo
     assert 'value="Edited, not saved"' in response.content.decode()
     card.refresh_from_db()
     assert card.title == "Sourdough and Python"
+
+
+BUSY = "Many changes reached the board at the same moment"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deadlock_every_time_on_a_move_or_release_answers_409_and_the_card_stays(
+    board, monkeypatch
+):
+    card, token = fresh_card()
+    home = card.slot_id
+    target = next(slot for slot in free_slots(2) if slot.pk != home)
+    deadlocking(monkeypatch, times=99)
+    host = Client()
+    move = host.post(f"/card/{card.pk}/manage/{token}/move/", {"to_slot": target.pk})
+    release = host.post(f"/card/{card.pk}/manage/{token}/release/", {"confirm": "release"})
+    assert (move.status_code, release.status_code) == (409, 409)
+    assert BUSY in move.content.decode()
+    assert BUSY in release.content.decode()
+    card.refresh_from_db()
+    assert (card.status, card.slot_id) == (Card.Status.ACTIVE, home)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deadlock_every_time_on_a_chair_action_is_a_message_not_a_500(board, monkeypatch, chair):
+    card, _token = fresh_card()
+    deadlocking(monkeypatch, times=99)
+    client = Client()
+    client.force_login(chair)
+    response = client.post(
+        "/admin/boards/card/",
+        {"action": "remove_cards", "_selected_action": [card.pk], "apply": "1", "reason": "x"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert BUSY in response.content.decode()
+    card.refresh_from_db()
+    assert card.status == Card.Status.ACTIVE

@@ -12,8 +12,8 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import Client
 
-from boards import services
 from boards.models import Card, Room, Slot
+from boards.services.grid import bump_board_versions
 from tests.factories import committed, conference, local, make_card, run_tasks
 
 pytestmark = pytest.mark.django_db
@@ -106,7 +106,7 @@ def board():
     slot = Slot.objects.filter(day=days[0]).order_by("starts_at", "room__name").first()
     with committed():
         card = make_card(slot=slot, title="Django async", host_name="Carlton")
-        services.boards_changed(slot.day_id)
+        bump_board_versions(slot.day_id)
     return days, card
 
 

@@ -15,11 +15,19 @@ from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import push_url, trigger_client_event
 from django_ratelimit.core import is_ratelimited
 
-from boards import clients, services
+from boards import clients, queries, services
 from boards.forms import FlagForm
-from boards.models import Card, Interest
-from boards.views.common import HtmxHttpRequest, never_cache_headers, see_other
-from boards.views.hosts import CLAIMED_COOKIE, CLAIMED_COOKIE_SALT, hosted_token
+from boards.models import Card
+from boards.services import cards, interest
+from boards.views.common import (
+    CLAIMED_COOKIE,
+    CLAIMED_COOKIE_SALT,
+    HtmxHttpRequest,
+    hosted_token,
+    never_cache_headers,
+    see_other,
+    wants_fragment,
+)
 
 
 @require_safe
@@ -43,7 +51,7 @@ def card_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "own_card": bool(hosted_token(request, card)),
     }
     status = 200 if card.is_active else 410
-    template = "boards/card.html#card" if request.htmx else "boards/card.html"
+    template = "boards/card.html#card" if wants_fragment(request) else "boards/card.html"
     response = render(request, template, context, status=status)
     if context["own_card"]:
         never_cache_headers(response)  # says "your card": never from a shared cache
@@ -52,7 +60,7 @@ def card_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         response.delete_cookie(CLAIMED_COOKIE, path=card.get_absolute_url(), samesite="Lax")
         # The board behind an in-place claim form refreshes itself.
         trigger_client_event(response, "board-changed")
-        if request.htmx:
+        if wants_fragment(request):
             # The address bar holds the manage link, so that "bookmark this page" keeps
             # it (and a reload opens it) rather than the board's address.
             push_url(
@@ -94,7 +102,7 @@ def card_flag(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "boards.flag.reporter", clients.client_address(request), algorithm="sha256"
     ).hexdigest()
     try:
-        services.card_flag(card=card, reason=form.cleaned_data["reason"], reporter=reporter)
+        cards.card_flag(card=card, reason=form.cleaned_data["reason"], reporter=reporter)
     except services.Busy as busy:  # not counted: the attendee can send it again
         return HttpResponse(busy.reason, status=409, content_type="text/plain; charset=utf-8")
     request.session[FLAGGED_SESSION_KEY] = [*flagged, card.pk]
@@ -118,7 +126,7 @@ def _interest_context(card: Card, key: str) -> dict:
     """The count for everyone, and whether this browser (by its cookie's key) is in it."""
     return {
         "interest_count": card.interest_count,
-        "interested": bool(key) and Interest.objects.filter(card=card, browser_key=key).exists(),
+        "interested": queries.is_interested(card, key),
     }
 
 
@@ -177,7 +185,7 @@ def card_interest(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         status = 410
     else:
         try:
-            services.interest_set(
+            interest.interest_set(
                 card=card,
                 browser_key=key,
                 interested=request.POST.get("interested") == "1",
@@ -187,7 +195,7 @@ def card_interest(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             status = 410
         except services.Busy as busy:  # not counted: the click can be sent again
             status, busy_reason = 409, busy.reason
-    if request.htmx:
+    if wants_fragment(request):
         card = Card.objects.with_interest().with_place().get(pk=pk)
         context = {"card": card, "rate_limited": limited, **_interest_context(card, key)}
         response = render(request, "boards/card.html#interest", context, status=status)

@@ -1,8 +1,13 @@
 """What the views of every audience share."""
 
+import segno
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext
 from django_htmx.middleware import HtmxDetails
+
+from boards.models import Card
 
 
 def see_other(url: str) -> HttpResponseRedirect:
@@ -14,5 +19,57 @@ class HtmxHttpRequest(HttpRequest):  # for type hints only: django-htmx's middle
     htmx: HtmxDetails
 
 
+def wants_fragment(request: HtmxHttpRequest) -> bool:
+    """True for an htmx request that swaps part of a page: it gets the page's named partial
+    ("boards/board.html#board"). A boosted request swaps the whole page and gets it all,
+    as a plain request does."""
+    return bool(request.htmx) and not request.htmx.boosted
+
+
+def claiming_browser(request: HttpRequest) -> str:
+    """What names the browser a claim comes from: its CSRF cookie (Card.claim_token says
+    why), or "" when it has none."""
+    return request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
+
+
 def never_cache_headers(response: HttpResponse) -> None:
     patch_cache_control(response, private=True, no_store=True)
+
+
+def qr_svg(url: str) -> str:
+    """A QR code as inline SVG markup (no XML declaration, size or style: CSS sizes it)."""
+    code = segno.make(url, error="m")
+    title = gettext("QR code: %(url)s") % {"url": url}
+    return code.svg_inline(scale=1, border=2, omitsize=True, title=title)
+
+
+# The manage link travels from the claim to the card page in a signed cookie scoped to
+# that card's path and gone after one showing: no session row to write on a claim.
+CLAIMED_COOKIE = "claimed"
+CLAIMED_COOKIE_SALT = "boards.claimed"
+# The browser that made a card keeps a way back to its manage page for the rest of the
+# conference: a second signed cookie on the card's path, read only by its page.
+HOST_COOKIE = "host"
+HOST_COOKIE_SALT = "boards.host"
+HOST_COOKIE_AGE = 60 * 60 * 24 * 21
+
+
+def remember_host(response: HttpResponse, request: HttpRequest, card: Card, token: str) -> None:
+    response.set_signed_cookie(
+        HOST_COOKIE,
+        token,
+        salt=HOST_COOKIE_SALT,
+        max_age=HOST_COOKIE_AGE,
+        path=card.get_absolute_url(),
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def hosted_token(request: HttpRequest, card: Card) -> str:
+    """The manage token of `card` if this browser made it (its host cookie), else ""."""
+    token = request.get_signed_cookie(
+        HOST_COOKIE, default="", salt=HOST_COOKIE_SALT, max_age=HOST_COOKIE_AGE
+    )
+    return token if token and card.token_matches(token) else ""

@@ -1,56 +1,30 @@
 """Hosts: claim a slot, then edit, move or release the card through its private link."""
 
-import base64
-import datetime as dt
-
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import is_ratelimited
 
-from boards import services
+from boards import queries, services
 from boards.forms import CardEditForm, ClaimForm, MoveForm, card_text
 from boards.models import Card, Slot
 from boards.notifications import send_manage_link
-from boards.views.common import HtmxHttpRequest, see_other
-
-ALTERNATIVES_SHOWN = 5
-# The manage link travels from the claim to the card page in a signed cookie scoped to
-# that card's path and gone after one showing: no session row to write on a claim.
-CLAIMED_COOKIE = "claimed"
-CLAIMED_COOKIE_SALT = "boards.claimed"
-# The browser that made a card keeps a way back to its manage page for the rest of the
-# conference: a second signed cookie on the card's path, read only by its page.
-HOST_COOKIE = "host"
-HOST_COOKIE_SALT = "boards.host"
-HOST_COOKIE_AGE = 60 * 60 * 24 * 21
-
-
-def remember_host(response: HttpResponse, request: HttpRequest, card: Card, token: str) -> None:
-    response.set_signed_cookie(
-        HOST_COOKIE,
-        token,
-        salt=HOST_COOKIE_SALT,
-        max_age=HOST_COOKIE_AGE,
-        path=card.get_absolute_url(),
-        secure=request.is_secure(),
-        httponly=True,
-        samesite="Lax",
-    )
-
-
-def hosted_token(request: HttpRequest, card: Card) -> str:
-    """The manage token of `card` if this browser made it (its host cookie), else ""."""
-    token = request.get_signed_cookie(
-        HOST_COOKIE, default="", salt=HOST_COOKIE_SALT, max_age=HOST_COOKIE_AGE
-    )
-    return token if token and card.token_matches(token) else ""
+from boards.services import cards
+from boards.views.common import (
+    CLAIMED_COOKIE,
+    CLAIMED_COOKIE_SALT,
+    HtmxHttpRequest,
+    claiming_browser,
+    hosted_token,
+    remember_host,
+    see_other,
+    wants_fragment,
+)
 
 
 @never_cache
@@ -58,76 +32,11 @@ def hosted_token(request: HttpRequest, card: Card) -> str:
 def card_manage_mine(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The way back to the manage page for the browser that made the card; the card's
     page links here, so that the token itself never appears on a public page."""
-    card = get_object_or_404(Card.objects.select_related("slot__day", "slot__room"), pk=pk)
+    card = get_object_or_404(Card.objects.with_place(), pk=pk)
     token = hosted_token(request, card)
     if token:
         return see_other(reverse("boards:card_manage", kwargs={"pk": card.pk, "token": token}))
     return render(request, "boards/manage_lost.html", {"card": card}, status=404)
-
-
-def _alternatives(slot: Slot, now: dt.datetime) -> list[Slot]:
-    """Up to five claimable slots close in time to `slot`, nearest first."""
-    # Three hours either side is "close"; it also keeps this cheap on the busiest
-    # path there is: the 409s of everyone who lost a race for a popular slot.
-    window = dt.timedelta(hours=3)
-    candidates = (
-        Slot.objects.claimable(now)
-        .filter(starts_at__range=(slot.starts_at - window, slot.starts_at + window))
-        .exclude(pk=slot.pk)
-        .select_related("room")
-        .only("starts_at", "room__name", "room__position")
-    )
-    return sorted(
-        candidates,
-        key=lambda other: (
-            abs(other.starts_at - slot.starts_at),
-            other.starts_at,
-            other.room.position,
-        ),
-    )[:ALTERNATIVES_SHOWN]
-
-
-# What a card is made of, in the order the claim token is computed from.
-CLAIM_FIELDS = ["title", "description", "host_name", "host_handle", "email"]
-
-
-def _claim_token(request: HttpRequest, slot_id: int, fields: dict[str, str]) -> str:
-    """The manage token of this browser's claim of `fields` on a slot; "" without a cookie.
-
-    A double tap, or a claim sent again because its answer never came, is the same
-    claim: it must find the card already made and hand back its manage link, which is
-    stored only as a hash. So the token is derived, not random: an HMAC (keyed by
-    SECRET_KEY) of the browser, the slot and the text. The browser is its CSRF cookie:
-    every claim POST carries it (CSRF demands it), it is random per browser, it lasts a
-    year and the server already trusts it, so no new cookie or form field is needed
-    (a per-form key would differ between the claim form and its 409 page, where a
-    retried claim comes from). Nobody without that cookie and SECRET_KEY can compute it.
-    """
-    browser = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
-    if not browser:
-        return ""
-    text = "\x1f".join([browser, str(slot_id), *(fields.get(name, "") for name in CLAIM_FIELDS)])
-    digest = salted_hmac("boards.claim", text, algorithm="sha256").digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
-
-
-def _own_card(request: HttpRequest, title: str, now: dt.datetime) -> tuple[Card, str] | None:
-    """The card with `title` this browser claimed within the last minutes, and its token.
-
-    A 409 or 422 page links to it instead of offering to pin the same text again.
-    """
-    if not title or not request.COOKIES.get(settings.CSRF_COOKIE_NAME):
-        return None
-    recent = Card.objects.holding().filter(
-        title=title.strip(), created_at__gte=now - services.REPEAT_WINDOW
-    )
-    for card in recent.select_related("slot__room"):
-        token = _claim_token(
-            request, card.slot_id, {name: getattr(card, name) for name in CLAIM_FIELDS}
-        )
-        if card.token_matches(token):
-            return card, token
-    return None
 
 
 def _claimed(request: HttpRequest, card: Card, token: str) -> HttpResponse:
@@ -154,7 +63,7 @@ def _claim_rate() -> str | None:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    slot = get_object_or_404(Slot.objects.select_related("day", "room"), pk=pk)
+    slot = get_object_or_404(Slot.objects.with_place(), pk=pk)
     now = timezone.now()
     context = {"slot": slot, "reason": "", "alternatives": []}
     status = 200
@@ -162,7 +71,7 @@ def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         form = ClaimForm()
         context["reason"] = slot.unavailable_reason(now)
         if context["reason"]:
-            context["alternatives"] = _alternatives(slot, now)
+            context["alternatives"] = queries.alternatives(slot, now)
     else:
         form = ClaimForm(request.POST)
         rate = _claim_rate()
@@ -174,26 +83,28 @@ def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         elif not form.is_valid():
             status = 422
         else:
-            fields = {name: form.cleaned_data[name] for name in CLAIM_FIELDS}
-            token = _claim_token(request, slot.pk, fields)
+            text = {name: form.cleaned_data[name] for name in Card.CLAIM_FIELDS}
             try:
-                card, token = services.card_claim(slot=slot, now=now, token=token, **fields)
-            except services.ClaimRepeated as repeated:
-                return _claimed(request, repeated.card, token)
-            except services.SlotUnavailable as unavailable:
-                status = 409
-                context["reason"] = unavailable.reason
-                context["alternatives"] = _alternatives(slot, now)
-            else:
-                manage_url = request.build_absolute_uri(
-                    reverse("boards:card_manage", kwargs={"pk": card.pk, "token": token})
+                claim = cards.card_claim(
+                    slot=slot, now=now, browser=claiming_browser(request), **text
                 )
-                send_manage_link(card=card, manage_url=manage_url)
+            except (services.SlotUnavailable, services.Busy) as not_claimed:
+                status = 409
+                context["reason"] = not_claimed.reason
+                context["alternatives"] = queries.alternatives(slot, now)
+            else:
+                card, token = claim.card, claim.token
+                if not claim.repeated:  # the manage link is mailed once
+                    manage_url = request.build_absolute_uri(
+                        reverse("boards:card_manage", kwargs={"pk": card.pk, "token": token})
+                    )
+                    send_manage_link(card=card, manage_url=manage_url)
                 return _claimed(request, card, token)
-        if own := _own_card(request, request.POST.get("title", ""), now):
+        browser, title = claiming_browser(request), request.POST.get("title", "")
+        if own := queries.recent_claim(browser=browser, title=title, now=now):
             context["own_card"], context["own_token"] = own
     context["form"] = form
-    template = "boards/claim.html#claim" if request.htmx else "boards/claim.html"
+    template = "boards/claim.html#claim" if wants_fragment(request) else "boards/claim.html"
     return render(request, template, context, status=status)
 
 
@@ -201,7 +112,7 @@ def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 def _managed_card(pk: int, token: str) -> Card:
-    card = get_object_or_404(Card.objects.select_related("slot__day", "slot__room"), pk=pk)
+    card = get_object_or_404(Card.objects.with_place(), pk=pk)
     if not card.token_matches(token):
         raise Http404(gettext("No such card."))
     return card
@@ -216,11 +127,7 @@ def _render_manage(
     **forms_and_errors: object,
 ) -> HttpResponse:
     free_slots = (
-        Slot.objects.claimable(timezone.now())
-        .select_related("day", "room")
-        .order_by("starts_at", "room__position")
-        if card.is_active
-        else Slot.objects.none()
+        queries.host_move_targets(timezone.now()) if card.is_active else Slot.objects.none()
     )
     context = {
         "card": card,
@@ -249,11 +156,11 @@ def card_manage(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
         if not edit_form.is_valid():
             return _render_manage(request, card, token, status=422, edit_form=edit_form)
         try:
-            services.card_update(card=card, **edit_form.cleaned_data)
-        except (services.CardNotOnBoard, services.SlotUnavailable) as refused:
+            cards.card_update(card=card, **edit_form.cleaned_data)
+        except (services.Refused, services.Busy) as refused:
             # `card` was read again under the lock: the page shows why, the text is kept.
             return _render_manage(
-                request, card, token, status=409, edit_form=edit_form, refusal=str(refused)
+                request, card, token, status=409, edit_form=edit_form, refusal=refused.reason
             )
         return _back_to_manage(card, token, "saved")
     return _render_manage(request, card, token)
@@ -267,19 +174,17 @@ def card_move(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
         return see_other(reverse("boards:card_manage", kwargs={"pk": pk, "token": token}))
     # Any slot may be asked for: one taken since the page loaded is a 409 from the
     # service, with the reason, rather than a bare "invalid choice".
-    move_form = MoveForm(request.POST, free_slots=Slot.objects.select_related("day", "room"))
+    move_form = MoveForm(request.POST, free_slots=Slot.objects.with_place())
     if not move_form.is_valid():
         return _render_manage(
             request, card, token, status=422, move_error=gettext("Pick a free slot to move to.")
         )
     try:
-        services.card_move(
-            card=card, to_slot=move_form.cleaned_data["to_slot"], now=timezone.now()
-        )
+        cards.card_move(card=card, to_slot=move_form.cleaned_data["to_slot"], now=timezone.now())
     except services.CardNotOnBoard as refused:
-        return _render_manage(request, card, token, status=409, refusal=str(refused))
-    except services.SlotUnavailable as unavailable:
-        return _render_manage(request, card, token, status=409, move_error=unavailable.reason)
+        return _render_manage(request, card, token, status=409, refusal=refused.reason)
+    except (services.SlotUnavailable, services.Busy) as not_moved:
+        return _render_manage(request, card, token, status=409, move_error=not_moved.reason)
     return _back_to_manage(card, token, "moved")
 
 
@@ -300,7 +205,7 @@ def card_release(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
         context = {"card": card, "token": token, "confirm_release": RELEASE_CONFIRMED}
         return render(request, "boards/manage.html", context)
     try:
-        services.card_release(card=card)
-    except (services.CardNotOnBoard, services.SlotUnavailable) as refused:
-        return _render_manage(request, card, token, status=409, refusal=str(refused))
+        cards.card_release(card=card)
+    except (services.Refused, services.Busy) as refused:
+        return _render_manage(request, card, token, status=409, refusal=refused.reason)
     return _back_to_manage(card, token, "released")

@@ -12,11 +12,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import is_ratelimited
 
-from boards import lost_links, notifications, services
+from boards import lost_links, notifications, queries, services
 from boards.forms import LostLinkForm
-from boards.models import Card
-from boards.views.common import HtmxHttpRequest, see_other
-from boards.views.hosts import remember_host
+from boards.services import cards
+from boards.views.common import HtmxHttpRequest, remember_host, see_other
 
 
 def _email_key(group: str, request: HttpRequest) -> str:
@@ -88,16 +87,23 @@ def lost_link(request: HtmxHttpRequest, key: str) -> HttpResponse:
     A GET changes nothing: mail scanners and link previews open links.
     """
     read = lost_links.read_key(key)
-    card = Card.objects.with_place().filter(pk=read.card_id).first() if read is not None else None
+    card = queries.card_with_place(read.card_id) if read is not None else None
     token = _renewed_token(request, key)
     if card is None or read is None or not (read.opens(card) or card.token_matches(token)):
         return render(request, "boards/lost_link.html", {"gone": True}, status=410)
     if request.method != "POST":
         return render(request, "boards/lost_link.html", {"card": card, "key": key})
     try:
-        services.card_token_renew(card=card, token=token, key=read)
+        cards.card_token_renew(card=card, token=token, key=read)
     except services.LinkUsed:  # another browser used it a moment ago
         return render(request, "boards/lost_link.html", {"gone": True}, status=410)
+    except services.Busy as busy:
+        return render(
+            request,
+            "boards/lost_link.html",
+            {"card": card, "key": key, "busy": busy.reason},
+            status=409,
+        )
     url = reverse("boards:card_manage", kwargs={"pk": card.pk, "token": token})
     response = see_other(f"{url}?done=renewed")
     remember_host(response, request, card, token)

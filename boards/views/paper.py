@@ -3,9 +3,12 @@ sign for each room's door. Plain HTML pages with print CSS (static/css/print.css
 on screen too; the paper size is a named CSS @page chosen by ?size=."""
 
 import datetime as dt
+import functools
+from collections.abc import Callable
+from typing import Concatenate
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,11 +16,11 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext_lazy
 from django.views.decorators.http import require_safe
 
-from boards.board import Board, build_board
+from boards import queries
+from boards.board import Board
 from boards.context_processors import conference
-from boards.models import Day, Room
-from boards.views.public import qr_svg
-from boards.views.rooms import room_hours
+from boards.models import Room
+from boards.views.common import qr_svg
 
 PAPER_SIZES = {
     "letter": pgettext_lazy("paper size", "Letter"),
@@ -61,57 +64,55 @@ def _qr(request: HttpRequest, url: str) -> tuple[str, str]:
     return absolute, mark_safe(qr_svg(absolute))  # noqa: S308 - segno's own markup
 
 
+def _on_paper[**P](
+    view: Callable[Concatenate[HttpRequest, str, Board, P], HttpResponse],
+) -> Callable[Concatenate[HttpRequest, dt.date, P], HttpResponse]:
+    """A page for paper: the view gets the paper size (?size=, else OPENSPACES_PAPER: an
+    unknown one is a 400 naming the sizes) and the day's board (404 without one)."""
+
+    @functools.wraps(view)
+    def on_paper(
+        request: HttpRequest, date: dt.date, *args: P.args, **kwargs: P.kwargs
+    ) -> HttpResponse:
+        paper = _paper(request)
+        if paper is None:
+            return _bad_size()
+        board = queries.board(date, timezone.now())
+        if board is None:
+            raise Http404(gettext("There is no board for that day."))
+        return view(request, paper, board, *args, **kwargs)
+
+    return on_paper
+
+
 @require_safe
-def day_print(request: HttpRequest, date: dt.date) -> HttpResponse:
+@_on_paper
+def day_print(request: HttpRequest, paper: str, board: Board) -> HttpResponse:
     """The day's board on one landscape page: every card in full, blocked and free slots."""
-    paper = _paper(request)
-    if paper is None:
-        return _bad_size()
-    day = get_object_or_404(Day, date=date)
-    board_url, qr = _qr(request, reverse("boards:day", kwargs={"date": date}))
-    return _render(
-        "boards/print_day.html",
-        paper,
-        board=build_board(day, timezone.now()),
-        board_url=board_url,
-        qr_svg=qr,
-    )
+    board_url, qr = _qr(request, reverse("boards:day", kwargs={"date": board.day.date}))
+    return _render("boards/print_day.html", paper, board=board, board_url=board_url, qr_svg=qr)
 
 
-def _door_sign(request: HttpRequest, board: Board, room: Room) -> dict[str, object]:
-    room_url = reverse("boards:room", kwargs={"room_id": room.pk})
-    live_url, qr = _qr(request, f"{room_url}?day={board.day.date}")
-    return {"room": room, "hours": room_hours(board, room), "live_url": live_url, "qr_svg": qr}
+def _door_signs(request: HttpRequest, paper: str, board: Board, rooms: list[Room]) -> HttpResponse:
+    """The door signs of `rooms` for the day of `board`, one a page."""
+    signs = []
+    for room in rooms:
+        room_url = reverse("boards:room", kwargs={"room_id": room.pk})
+        live_url, qr = _qr(request, f"{room_url}?day={board.day.date}")
+        hours = board.room_hours(room)
+        signs.append({"room": room, "hours": hours, "live_url": live_url, "qr_svg": qr})
+    return _render("boards/print_rooms.html", paper, day=board.day, signs=signs)
 
 
 @require_safe
-def room_print(request: HttpRequest, date: dt.date, room_id: int) -> HttpResponse:
+@_on_paper
+def room_print(request: HttpRequest, paper: str, board: Board, room_id: int) -> HttpResponse:
     """A portrait door sign for one room and day: each hour's card or a free slot."""
-    paper = _paper(request)
-    if paper is None:
-        return _bad_size()
-    day = get_object_or_404(Day, date=date)
-    room = get_object_or_404(Room, pk=room_id)
-    board = build_board(day, timezone.now())
-    return _render(
-        "boards/print_rooms.html",
-        paper,
-        day=day,
-        signs=[_door_sign(request, board, room)],
-    )
+    return _door_signs(request, paper, board, [get_object_or_404(Room, pk=room_id)])
 
 
 @require_safe
-def rooms_print(request: HttpRequest, date: dt.date) -> HttpResponse:
+@_on_paper
+def rooms_print(request: HttpRequest, paper: str, board: Board) -> HttpResponse:
     """Every room's door sign for the day, one room a page, to print in one go."""
-    paper = _paper(request)
-    if paper is None:
-        return _bad_size()
-    day = get_object_or_404(Day, date=date)
-    board = build_board(day, timezone.now())
-    return _render(
-        "boards/print_rooms.html",
-        paper,
-        day=day,
-        signs=[_door_sign(request, board, room) for room in board.rooms],
-    )
+    return _door_signs(request, paper, board, board.rooms)

@@ -6,7 +6,6 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 
-import segno
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -18,13 +17,13 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
-from boards import caching, calendar, exports, timeline
-from boards.board import Hour, build_board, build_boards, normalise_query
+from boards import caching, calendar, exports, queries, timeline
+from boards.board import Hour, normalise_query
 from boards.caching import board_etag, cached_page
 from boards.context_processors import conference
-from boards.models import SLOT_LENGTH, Card, Day
+from boards.models import SLOT_LENGTH, Card
 from boards.timeline import BoardState
-from boards.views.common import HtmxHttpRequest
+from boards.views.common import HtmxHttpRequest, qr_svg, wants_fragment
 
 # The boards ---------------------------------------------------------------------------
 
@@ -62,7 +61,7 @@ def _board_response(
     home: bool,
 ) -> HttpResponse:
     state = _board_or_404(states, date)
-    fragment = bool(request.htmx) and not request.htmx.boosted
+    fragment = wants_fragment(request)
     query = normalise_query(request.GET.get("q", ""))
     etag = board_etag(
         states,
@@ -98,11 +97,13 @@ def _render_board(
     today = timezone.localdate(now)
     if query:
         # A search covers the whole conference, grouped by day: three queries in all.
-        results = build_boards(list(Day.objects.order_by("date")), now, query)
-        board = next(result for result in results if result.day.date == state.date)
+        results = queries.boards_found(now, query)
+        board = next((result for result in results if result.day.date == state.date), None)
     else:
         results = []
-        board = build_board(Day.objects.get(date=state.date), now)
+        board = queries.board(state.date, now)
+    if board is None:  # deleted since the states were read
+        raise Http404(gettext("There is no board for that day."))
     context = {
         "board": board,
         "search_results": results,
@@ -160,31 +161,11 @@ def schedule_json(request: HtmxHttpRequest) -> HttpResponse:
 
 
 DISPLAY_HOURS = 8
-EPSILON = dt.timedelta(microseconds=1)
 
 
 def _today_state(states: list[BoardState], now: dt.datetime) -> BoardState | None:
     today = timezone.localdate(now)
     return timeline.board_on(states, today)
-
-
-def _now_and_next(date: dt.date, now: dt.datetime) -> tuple[list[Card], list[Card]]:
-    """The cards on `date` under way at `now`, and those starting within the next hour.
-
-    At 11:00 the 11:00 cards are on now and the 12:00 ones are next.
-    """
-    cards = list(
-        Card.objects.active()
-        .on(date)
-        .with_place()
-        .with_interest()
-        .starting_between(now - SLOT_LENGTH + EPSILON, now + SLOT_LENGTH + EPSILON)
-        .in_board_order()
-    )
-    return (
-        [card for card in cards if card.slot.starts_at <= now],
-        [card for card in cards if card.slot.starts_at > now],
-    )
 
 
 @require_safe
@@ -199,13 +180,13 @@ def now_next(request: HtmxHttpRequest) -> HttpResponse:
     else:
         interests = timeline.interest_mark(state, now, settings.OPENSPACES_INTEREST_WINDOW)
         key = f"{state.date:%Y%m%d}-{state.version}-i{interests}"
-    fragment = bool(request.htmx) and not request.htmx.boosted
+    fragment = wants_fragment(request)
     etag = caching.etag(
         "now", version=key, changes_at=changes_at, variant="fragment" if fragment else ""
     )
 
     def render_now() -> str:
-        current, upcoming = _now_and_next(state.date, now) if state else ([], [])
+        current, upcoming = queries.now_and_next(state.date, now) if state else ([], [])
         context = {
             "now": now,
             "today_board": state,
@@ -288,7 +269,7 @@ def day_calendar(request: HttpRequest, date: dt.date) -> HttpResponse:
         etag=caching.etag(
             "ics-day", version=f"{state.date:%Y%m%d}.{state.version}", typed=[request.get_host()]
         ),
-        cards=Card.objects.for_calendar().on(date),
+        cards=queries.calendar_cards(date),
         name=f"{settings.OPENSPACES_NAME}: {date:%A %-d %B}",
         filename=f"open-spaces-{date}.ics",
     )
@@ -303,7 +284,7 @@ def conference_calendar(request: HttpRequest) -> HttpResponse:
         etag=caching.etag(
             "ics", version=caching.states_version(states), typed=[request.get_host()]
         ),
-        cards=Card.objects.for_calendar(),
+        cards=queries.calendar_cards(),
         name=settings.OPENSPACES_NAME,
         filename="open-spaces.ics",
     )
@@ -339,7 +320,7 @@ def _display_response(
 ) -> HttpResponse:
     """The board in kiosk form: the hours to come, now first, and a QR code to the phone view."""
     state = _board_or_404(states, date)
-    fragment = bool(request.htmx) and not request.htmx.boosted
+    fragment = wants_fragment(request)
     phone_url = request.build_absolute_uri(
         reverse("boards:current") if home else reverse("boards:day", kwargs={"date": date})
     )
@@ -353,7 +334,9 @@ def _display_response(
     )
 
     def render_display() -> str:
-        board = build_board(Day.objects.get(date=state.date), now)
+        board = queries.board(state.date, now)
+        if board is None:  # deleted since the states were read
+            raise Http404(gettext("There is no board for that day."))
         upcoming = [hour for hour in board.hours if not hour.is_past][:DISPLAY_HOURS]
         context = {
             "board": board,
@@ -382,10 +365,3 @@ def _now_and_next_labels(hours: list[Hour], *, is_today: bool) -> list[tuple[Hou
             label = "next"
         labels.append((hour, label))
     return labels
-
-
-def qr_svg(url: str) -> str:
-    """A QR code as inline SVG markup (no XML declaration, size or style: CSS sizes it)."""
-    code = segno.make(url, error="m")
-    title = gettext("QR code: %(url)s") % {"url": url}
-    return code.svg_inline(scale=1, border=2, omitsize=True, title=title)

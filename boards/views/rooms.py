@@ -13,20 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
-from boards import caching, timeline
-from boards.board import Board, Cell, Hour, build_board
+from boards import caching, queries, timeline
 from boards.caching import board_etag, cached_page
 from boards.context_processors import conference
-from boards.models import Day, Room
-from boards.views.common import HtmxHttpRequest
-
-
-def room_hours(board: Board, room: Room) -> list[tuple[Hour, Cell]]:
-    """The room's column of a day's board: each hour with the room's cell in it."""
-    index = next((i for i, other in enumerate(board.rooms) if other.pk == room.pk), None)
-    if index is None:
-        return []
-    return [(hour, hour.cells[index]) for hour in board.hours if hour.cells[index].slot]
+from boards.models import Room
+from boards.views.common import HtmxHttpRequest, wants_fragment
 
 
 def _requested_date(
@@ -53,14 +44,16 @@ def room_live(request: HtmxHttpRequest, room_id: int) -> HttpResponse:
     state = timeline.board_on(states, date)
     if state is None:
         raise Http404(gettext("There is no board for that day."))
-    fragment = bool(request.htmx) and not request.htmx.boosted
+    fragment = wants_fragment(request)
     variant = f"{room_id}{'-day' if 'day' in request.GET else ''}"
     etag = board_etag(states, state, now, fragment=fragment, kind="room", variant=variant)
 
     def render_room() -> str:
         room = get_object_or_404(Room, pk=room_id)
-        board = build_board(Day.objects.get(date=date), now)
-        hours = room_hours(board, room)
+        board = queries.board(date, now)
+        if board is None:  # deleted since the states were read
+            raise Http404(gettext("There is no board for that day."))
+        hours = board.room_hours(room)
         current = [(hour, cell) for hour, cell in hours if hour.is_now]
         upcoming = [(hour, cell) for hour, cell in hours if not hour.is_past and not hour.is_now]
         context = {

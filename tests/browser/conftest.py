@@ -18,8 +18,8 @@ import time_machine
 from django.test import override_settings
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
 
-from boards import services
 from boards.models import Card, Day, Room, Slot
+from boards.services.grid import bump_board_versions
 from tests import factories
 from tests.browser import CHROMIUM_ARGS, VIEWPORTS
 
@@ -216,7 +216,7 @@ def conference(live_server, frozen_time) -> Conference:
     blocked.blocked_reason = "Sponsor lunch until 13:00"
     blocked.save()
     factories.make_card(slot=slot(days[1], rooms[1], 11), title="Type hints", host_name="Lukas")
-    services.boards_changed(*(day.pk for day in days))
+    bump_board_versions(*(day.pk for day in days))
     return Conference(
         url=live_server.url,
         days=days,

@@ -12,9 +12,9 @@ import time_machine
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from boards import services
 from boards.management.commands.load_demo import CARDS
 from boards.models import Card, Day, Slot
+from boards.services.grid import bump_board_versions
 from tests import factories
 from tests.browser import VIEWPORTS
 
@@ -196,7 +196,7 @@ def _fill_every_slot_with_demo_titles(date: dt.date) -> None:
         Card.objects.create(
             slot=slot, title=title, host_name=host, manage_token_hash=Card.hash_token("x")
         )
-    services.boards_changed(*Day.objects.values_list("pk", flat=True))
+    bump_board_versions(*Day.objects.values_list("pk", flat=True))
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,8 @@ import time
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from boards import services
 from boards.models import Card
+from boards.services.grid import bump_board_versions
 from tests import factories
 from tests.browser import VIEWPORTS
 from tests.browser.axe import axe_violations, describe
@@ -144,7 +144,7 @@ def test_back_online_the_board_shows_a_change_by_itself(phone: BrowserContext, c
 
     # Meanwhile someone pins a card.
     factories.make_card(slot=conference.free, title="Written while you were offline")
-    services.boards_changed(conference.free.day_id)
+    bump_board_versions(conference.free.day_id)
 
     phone.set_offline(False)
     expect(page.locator("#board")).to_contain_text("Written while you were offline")

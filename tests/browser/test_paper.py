@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from boards.management.commands.load_demo import CARDS
 from boards.models import Card, Day, Room, Slot
-from boards.services import boards_changed
+from boards.services.grid import bump_board_versions
 from tests import factories
 from tests.browser import VIEWPORTS
 from tests.browser.axe import axe_violations, describe
@@ -35,7 +35,7 @@ def full_demo_day(live_server, frozen_time) -> Day:
     for slot in Slot.objects.on(day).free().order_by("starts_at", "room__position"):
         title, description, host, handle = next(demo)
         factories.make_card(slot=slot, title=title, host_name=host, host_handle=handle)
-    boards_changed(day.pk)
+    bump_board_versions(day.pk)
     assert Slot.objects.on(day).count() == 64
     return day
 

@@ -7,6 +7,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from boards import announcements
+from boards.services.announcements import announce_due
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ class Command(BaseCommand):
             self.stdout.write("Stopped.")
 
     def _run(self, poster) -> None:
-        for announcement in announcements.announce_due(poster=poster):
+        for announcement in announce_due(poster=poster):
             self.stdout.write(f"Posted: {announcement.text}")
 
 

@@ -5,9 +5,10 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from boards import services
 from boards.handles import Handle
 from boards.models import Card, Day, Room, Slot
+from boards.services import cards, grid, setup
+from boards.services.grid import bump_board_versions
 
 ROOMS = [
     ("Room 140A", 40, "Level 1, north hall"),
@@ -224,7 +225,7 @@ class Command(BaseCommand):
             reception = timezone.make_aware(
                 dt.datetime.combine(today - dt.timedelta(days=1), dt.time(17, 30))
             )
-            services.conference_setup(
+            setup.conference_setup(
                 first_day=today,
                 days=3,
                 rooms=[name for name, _, _ in ROOMS],
@@ -236,12 +237,12 @@ class Command(BaseCommand):
                     capacity=capacity, location=location, position=position
                 )
             lunch = Slot.objects.filter(room__name=LUNCH_ROOM, starts_at__hour=12)
-            services.slots_block(
+            grid.slots_block(
                 slot_ids=list(lunch.values_list("pk", flat=True)),
                 reason="Sponsor lunch until 13:00",
             )
             self._pin_cards(today, now)
-            services.boards_changed(*Day.objects.values_list("pk", flat=True))
+            bump_board_versions(*Day.objects.values_list("pk", flat=True))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo conference: {Day.objects.count()} days from {today:%A %-d %B}, "
@@ -264,14 +265,15 @@ class Command(BaseCommand):
             on_day = [slot for slot in free if (slot.day.date - today).days == offset]
             picked.extend(on_day[:count])
         # Through the claim service, as a host's card, so that every card has its history;
-        # as the demo, which is not bound by the hours (cards earlier today are on it).
+        # as the demo (Role.SYSTEM), which is not bound by the hours (cards earlier today
+        # are on it) and may do nothing else.
         for slot, (title, description, host, handle) in zip(picked, CARDS, strict=True):
-            services.card_claim(
+            cards.card_claim(
                 slot=slot,
                 title=title,
                 description=description,
                 host_name=host,
                 host_handle=Handle.parse(handle).text if handle else "",
                 now=now,
-                actor="demo",
+                actor=cards.DEMO,
             )

@@ -4,7 +4,7 @@ import re
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from boards.services import conference_setup
+from boards.services.setup import conference_setup
 
 
 def parse_date(value: str) -> dt.date:

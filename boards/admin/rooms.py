@@ -1,0 +1,55 @@
+"""Rooms, and the slots a room added later gets."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from boards.admin.common import busy_told
+from boards.models import Room
+from boards.services.grid import room_slots_create
+
+
+class RoomForm(forms.ModelForm):
+    create_slots = forms.BooleanField(
+        required=False,
+        initial=True,
+        label=_("Create its slots"),
+        help_text=_("Give the new room a slot at every hour the existing days have."),
+    )
+
+    class Meta:
+        model = Room
+        fields = ["name", "capacity", "location", "position"]
+
+
+def _new_slots(room: Room, count: int) -> str:
+    return ngettext(
+        "%(room)s has %(count)d new slot.", "%(room)s has %(count)d new slots.", count
+    ) % {"room": room, "count": count}
+
+
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin):
+    form = RoomForm
+    list_display = ["name", "capacity", "location", "position"]
+    list_editable = ["capacity", "location", "position"]
+    actions = ["create_slots"]
+
+    def get_fields(self, request, obj=None):
+        fields = ["name", "capacity", "location", "position"]
+        return fields if obj else [*fields, "create_slots"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change and form.cleaned_data.get("create_slots"):
+            with busy_told(self, request):
+                created = room_slots_create(room=obj)
+                self.message_user(request, _new_slots(obj, created), messages.SUCCESS)
+
+    @admin.action(description=_("Create slots for the existing days"), permissions=["add"])
+    def create_slots(self, request, queryset):
+        for room in queryset:
+            with busy_told(self, request):
+                created = room_slots_create(room=room)
+                self.message_user(request, _new_slots(room, created), messages.SUCCESS)

@@ -1,0 +1,268 @@
+"""Every read the pages, forms, exports and feeds make, by what they show.
+
+The QuerySet methods on the models (`Slot.objects.on(day).with_cards()`,
+`Card.objects.active().with_place()` ...) are the vocabulary; the reads a page makes are
+composed here, each in a fixed number of queries whatever the number of cards (the
+tests guard every page with django_assert_max_num_queries). Nothing here writes.
+
+The boards' states (which days there are, their versions: what every public page starts
+from) are read through the cache, by boards.caching.
+"""
+
+import dataclasses
+import datetime as dt
+
+from django.db.models import Exists, OuterRef, Prefetch
+
+from boards import announcements
+from boards.board import Board, build_board
+from boards.glance import Glance, summarise
+from boards.models import (
+    SLOT_LENGTH,
+    Announcement,
+    Card,
+    CardQuerySet,
+    Day,
+    Interest,
+    Room,
+    Slot,
+    SlotQuerySet,
+)
+
+# The boards ---------------------------------------------------------------------------
+
+
+def board(date: dt.date, now: dt.datetime, query: str = "") -> Board | None:
+    """The board of `date` as seen at `now` (None: there is no such day); three queries.
+
+    The board, the big screen, a room's page and paper are all laid out from it.
+    """
+    day = Day.objects.filter(date=date).first()
+    if day is None:
+        return None
+    return build_board(day, list(Slot.objects.on(day).with_cards()), now, query)
+
+
+def boards_found(now: dt.datetime, query: str) -> list[Board]:
+    """Every day's board with only the cards that match `query` (normalised): a search of
+    the whole conference, grouped by day, in three queries."""
+    days = list(Day.objects.order_by("date"))
+    by_day: dict[int, list[Slot]] = {day.pk: [] for day in days}
+    for slot in Slot.objects.filter(day__in=days).with_cards():
+        by_day[slot.day_id].append(slot)
+    return [build_board(day, by_day[day.pk], now, query) for day in days]
+
+
+def glance(day: Day, now: dt.datetime) -> Glance:
+    """The chair's day at a glance: its board, and its cards with open flags (three
+    queries)."""
+    flagged = (
+        Card.objects.with_open_flags()
+        .filter(slot__day=day, open_flags__gt=0)
+        .select_related("slot__room")
+        .order_by("-open_flags", "slot__starts_at")
+    )
+    day_board = build_board(day, list(Slot.objects.on(day).with_cards()), now)
+    return summarise(day_board, list(flagged))
+
+
+EPSILON = dt.timedelta(microseconds=1)
+
+
+def now_and_next(date: dt.date, now: dt.datetime) -> tuple[list[Card], list[Card]]:
+    """The cards on `date` under way at `now`, and those starting within the next hour.
+
+    At 11:00 the 11:00 cards are on now and the 12:00 ones are next.
+    """
+    cards = list(
+        Card.objects.active()
+        .on(date)
+        .with_place()
+        .with_interest()
+        .starting_between(now - SLOT_LENGTH + EPSILON, now + SLOT_LENGTH + EPSILON)
+        .in_board_order()
+    )
+    return (
+        [card for card in cards if card.slot.starts_at <= now],
+        [card for card in cards if card.slot.starts_at > now],
+    )
+
+
+# Claiming and moving ------------------------------------------------------------------
+
+ALTERNATIVES_SHOWN = 5
+
+
+def alternatives(slot: Slot, now: dt.datetime) -> list[Slot]:
+    """Up to five claimable slots close in time to `slot`, nearest first."""
+    # Three hours either side is "close"; it also keeps this cheap on the busiest
+    # path there is: the 409s of everyone who lost a race for a popular slot.
+    window = dt.timedelta(hours=3)
+    candidates = (
+        Slot.objects.claimable(now)
+        .filter(starts_at__range=(slot.starts_at - window, slot.starts_at + window))
+        .exclude(pk=slot.pk)
+        .select_related("room")
+        .only("starts_at", "room__name", "room__position")
+    )
+    return sorted(
+        candidates,
+        key=lambda other: (
+            abs(other.starts_at - slot.starts_at),
+            other.starts_at,
+            other.room.position,
+        ),
+    )[:ALTERNATIVES_SHOWN]
+
+
+def recent_claim(*, browser: str, title: str, now: dt.datetime) -> tuple[Card, str] | None:
+    """The card with `title` that `browser` claimed within Card.REPEAT_WINDOW, and its
+    manage token (Card.claim_token), or None.
+
+    A 409 or 422 page links to it instead of offering to pin the same text again.
+    """
+    if not title or not browser:
+        return None
+    recent = Card.objects.holding().filter(
+        title=title.strip(), created_at__gte=now - Card.REPEAT_WINDOW
+    )
+    for card in recent.select_related("slot__room"):
+        token = Card.claim_token(browser=browser, slot_id=card.slot_id, text=card.claim_text())
+        if card.token_matches(token):
+            return card, token
+    return None
+
+
+def cards_pinned_with(email: str) -> CardQuerySet:
+    """The cards pinned with `email` (any case) that still hold their slot: on the board,
+    or hidden while the chair looks (the manage page says why), past ones included (their
+    hosts add notes afterwards). For /manage/lost/'s mail, read by the worker."""
+    return Card.objects.holding().filter(email__iexact=email).with_place().in_board_order()
+
+
+def card_with_place(pk: int) -> Card | None:
+    return Card.objects.with_place().filter(pk=pk).first()
+
+
+def host_move_targets(now: dt.datetime) -> SlotQuerySet:
+    """The slots a host may move their card to at `now`, in board order."""
+    return Slot.objects.claimable(now).with_place().order_by("starts_at", "room__position")
+
+
+def chair_move_targets(now: dt.datetime) -> SlotQuerySet:
+    """The slots the chair may move a card to: free and unblocked whatever the hour
+    (Slot.refusal for the chair), less the ones already over, which would only surprise
+    the host."""
+    return (
+        Slot.objects.claimable(now, keeps_to_the_hours=False)
+        .filter(starts_at__gt=now - SLOT_LENGTH)
+        .select_related("room")
+        .order_by("starts_at", "room__position", "room__name")
+    )
+
+
+# Cards --------------------------------------------------------------------------------
+
+
+def is_interested(card: Card, browser_key: str) -> bool:
+    """Whether the browser with `browser_key` said "I'm interested" in `card`."""
+    return (
+        bool(browser_key) and Interest.objects.filter(card=card, browser_key=browser_key).exists()
+    )
+
+
+def calendar_cards(date: dt.date | None = None) -> CardQuerySet:
+    """Every card of the conference (or of `date`) for a calendar feed, cancelled ones
+    included: a feed must tell calendars to drop them."""
+    cards = Card.objects.for_calendar()
+    return cards.on(date) if date is not None else cards
+
+
+# Exports and feeds --------------------------------------------------------------------
+
+
+def cards_for_export() -> CardQuerySet:
+    """Every card with what its CSV row needs, in one query."""
+    return (
+        Card.objects.with_open_flags()
+        .with_interest()
+        .with_place()
+        .order_by("slot__starts_at", "slot__room__position", "pk")
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Programme:
+    """The whole schedule: rooms, days, and each day's slots with the card the board shows
+    on each (None: free or blocked; a hidden card is under review, not public)."""
+
+    rooms: list[Room]
+    days: list[Day]
+    slots: dict[int, list[tuple[Slot, Card | None]]]  # by day id, in board order
+
+
+def programme() -> Programme:
+    """What /schedule.json shows, in four queries."""
+    slots = Slot.objects.prefetch_related(
+        Prefetch("cards", queryset=Card.objects.active(), to_attr="shown_cards")
+    ).order_by("starts_at", "room__position", "room__name")
+    by_day: dict[int, list[tuple[Slot, Card | None]]] = {}
+    for slot in slots:
+        card = slot.shown_cards[0] if slot.shown_cards else None
+        by_day.setdefault(slot.day_id, []).append((slot, card))
+    return Programme(
+        rooms=list(Room.objects.all()), days=list(Day.objects.order_by("date")), slots=by_day
+    )
+
+
+def coming_up(now: dt.datetime) -> CardQuerySet:
+    """Cards on the board that have come up by `now`, latest first (/soon.atom)."""
+    return (
+        Card.objects.active()
+        .with_place()
+        .filter(slot__starts_at__lte=now + announcements.lead())
+        .order_by("-slot__starts_at", "-slot__room__position", "-pk")
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Due:
+    """A post to make: `kind` is Announcement.Kind (posted, or moved)."""
+
+    card: Card
+    kind: str
+
+
+def announcements_due(now: dt.datetime) -> list[Due]:
+    """What to post at `now`: cards that came up and were never posted, and cards moved
+    to another slot after their post (one "moved" post per slot they move to)."""
+    posted = Announcement.objects.filter(
+        card=OuterRef("pk"), kind=Announcement.Kind.POSTED, posted_at__isnull=False
+    )
+    cards = Card.objects.active().with_place()
+    to_announce = (
+        cards.filter(
+            slot__starts_at__lte=now + announcements.lead(),
+            slot__starts_at__gt=now - announcements.LATE,
+        )
+        .exclude(Exists(posted))
+        .order_by("slot__starts_at", "slot__room__position")
+    )
+    moved = (
+        cards.filter(Exists(posted.exclude(slot=OuterRef("slot"))))
+        .exclude(
+            Exists(
+                Announcement.objects.filter(
+                    card=OuterRef("pk"),
+                    slot=OuterRef("slot"),
+                    kind=Announcement.Kind.MOVED,
+                    posted_at__isnull=False,
+                )
+            )
+        )
+        .filter(slot__starts_at__gt=now - SLOT_LENGTH)
+        .order_by("slot__starts_at", "slot__room__position")
+    )
+    return [Due(card, Announcement.Kind.POSTED) for card in to_announce] + [
+        Due(card, Announcement.Kind.MOVED) for card in moved
+    ]

@@ -1,0 +1,91 @@
+"""Announcements: each post about a card claimed in the database before it is made, so that
+two `announce` processes, or one restarted, never post a card twice (boards.models.
+Announcement says how); then made, and what came of it kept."""
+
+import datetime as dt
+import logging
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from boards import announcements, queries
+from boards.models import Announcement, Card
+
+logger = logging.getLogger(__name__)
+
+# How long a claim is held while its post is made; a poster that died holding one is
+# replaced after this long (the retry carries the same idempotency key).
+LEASE = dt.timedelta(minutes=5)
+
+
+def announcement_claim(*, card: Card, kind: str, now: dt.datetime) -> Announcement | None:
+    """The claim to post about `card` now, or None when another poster holds it or made it.
+
+    A new claim is a new row (the unique constraints let one process in); a claim whose
+    poster failed or died is taken over by one UPDATE that only one process can win.
+    """
+    slot = card.slot
+    try:
+        with transaction.atomic():
+            return Announcement.objects.create(
+                card=card,
+                slot=slot,
+                slot_starts_at=slot.starts_at,
+                kind=kind,
+                claimed_until=now + LEASE,
+            )
+    except IntegrityError:
+        pass
+    # A card moved before its (failed) announcement is announced at its new slot.
+    mine = Q(card=card, kind=kind) if kind == Announcement.Kind.POSTED else Q(card=card, slot=slot)
+    taken = Announcement.objects.filter(
+        mine, kind=kind, posted_at__isnull=True, claimed_until__lte=now
+    ).update(
+        slot=slot,
+        slot_starts_at=slot.starts_at,
+        claimed_until=now + LEASE,
+        attempts=F("attempts") + 1,
+    )
+    return Announcement.objects.get(mine, kind=kind) if taken else None
+
+
+def announce_due(
+    *, poster: announcements.Poster, now: dt.datetime | None = None
+) -> list[Announcement]:
+    """Post everything due at `now`, each at most once; returns the posts made.
+
+    Each step is its own transaction, the post to the server between them (never inside
+    one). A post the server refused is released at once, to be tried again at the next
+    run.
+    """
+    now = now or timezone.now()
+    made = []
+    for item in queries.announcements_due(now):
+        announcement = announcement_claim(card=item.card, kind=item.kind, now=now)
+        if announcement is None:
+            continue
+        link = announcements.site_url() + item.card.get_absolute_url()
+        text = announcements.post_text(
+            item.card,
+            link=link,
+            limit=poster.limit(),
+            moved=item.kind == Announcement.Kind.MOVED,
+        )
+        # The same key for every try at this post and slot: a server that took the post
+        # before a failure or crash drops the repeat.
+        key = f"openspaces-{announcement.pk}-{announcement.slot_id}"
+        try:
+            status_id = poster.post(text, idempotency_key=key)
+        except Exception as error:  # any failure: this post is tried again at the next run
+            logger.warning("Posting %r failed: %s", text, error)
+            Announcement.objects.filter(pk=announcement.pk).update(
+                claimed_until=now, last_error=str(error)[:300]
+            )
+            continue
+        Announcement.objects.filter(pk=announcement.pk).update(
+            posted_at=timezone.now(), status_id=status_id, text=text, last_error=""
+        )
+        announcement.refresh_from_db()
+        made.append(announcement)
+    return made
