@@ -2,7 +2,6 @@ import datetime as dt
 
 from django.urls import path, register_converter
 
-from boards.feeds import SoonFeed
 from boards.views import app, cards, hosts, lost, paper, public, rooms
 
 
@@ -53,5 +52,5 @@ urlpatterns = [
     path("day/<date:date>/print/rooms/", paper.rooms_print, name="rooms_print"),
     path("day/<date:date>/print/room/<int:room_id>/", paper.room_print, name="room_print"),
     path("room/<int:room_id>/", rooms.room_live, name="room"),
-    path("soon.atom", SoonFeed(), name="soon"),
+    path("soon.atom", public.soon_feed, name="soon"),
 ]

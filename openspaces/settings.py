@@ -143,7 +143,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if redis_url := os.environ.get("REDIS_URL"):
     CACHES: dict[str, dict[str, Any]] = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "boards.caching.backends.RedisCache",
             "LOCATION": redis_url,
             "KEY_PREFIX": "openspaces",
             "OPTIONS": {
@@ -162,7 +162,7 @@ CACHES["shared"] = (
     CACHES["default"]
     if redis_url
     else {
-        "BACKEND": "boards.cache_backends.SharedDatabaseCache",
+        "BACKEND": "boards.caching.backends.SharedDatabaseCache",
         "LOCATION": "boards_shared_cache",
         "OPTIONS": {"MAX_ENTRIES": 20000},
     }
@@ -307,7 +307,7 @@ RATELIMIT_FAIL_OPEN = True
 RATELIMIT_IP_META_KEY = "boards.clients.client_address"
 SILENCED_SYSTEM_CHECKS = [
     # django-ratelimit knows only its own list of backends; the shared database cache
-    # adds atomically (boards.cache_backends), which is what its check asks for.
+    # adds atomically (boards.caching.backends), which is what its check asks for.
     "django_ratelimit.W001",
 ]
 

@@ -8,7 +8,7 @@ import time_machine
 from django.templatetags.static import static
 
 from boards import caching
-from boards.compression import accepts_gzip
+from boards.caching.compression import accepts_gzip
 from boards.models import Slot
 from tests.factories import conference, local, make_card
 

@@ -1,6 +1,8 @@
 """Caching: ETags, the boards' fast path (boards.middleware), cached renderings and their
 freshness (boards.caching)."""
 
+import random
+import sys
 import threading
 import zlib
 
@@ -8,10 +10,10 @@ import pytest
 import time_machine
 from django.core.cache import caches
 from django.db import connection
-from django.http import HttpResponse
+from django.test import Client
 
 from boards import caching
-from boards.middleware import BoardFastPathMiddleware
+from boards.caching.memo import Memo
 from boards.models import Slot
 from boards.services.grid import slots_block
 from tests.factories import conference, local, make_card
@@ -70,7 +72,8 @@ def test_board_etag_changes_when_the_next_slot_starts(client):
 
 
 def test_board_served_when_the_cache_loses_everything(client, settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    dummy = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    settings.CACHES = {"default": dummy, "shared": dummy}
     day = full_day(rooms=1, hours=(10, 11))
     make_card(slot=Slot.objects.get(day=day), title="Still here")
     with time_machine.travel(local(2027, 5, 14, 9), tick=False):
@@ -174,23 +177,22 @@ def test_a_thread_with_the_old_generation_cannot_pin_its_etag_in_the_memo(monkey
     """Regression: with gthread workers, a thread still working out the ETag of the board
     as it was before a write must not leave that ETag behind for the polls after it."""
     conference()
-    fast_path = BoardFastPathMiddleware(lambda request: HttpResponse())
-    real_board_etag = caching.board_etag
+    real_board_tag = caching.board_tag
     computing, proceed = threading.Event(), threading.Event()
 
-    def slow_board_etag(*args, **kwargs):
+    def slow_board_tag(*args, **kwargs):
         if threading.current_thread().name == "old":
             computing.set()
             proceed.wait(10)
-        return real_board_etag(*args, **kwargs)
+        return real_board_tag(*args, **kwargs)
 
-    monkeypatch.setattr(caching, "board_etag", slow_board_etag)
+    monkeypatch.setattr(caching, "board_tag", slow_board_tag)
     old = []
     with time_machine.travel(local(2027, 5, 14, 9), tick=False):
 
         def poll_in_another_thread():
             try:
-                old.append(fast_path.current_etag("2027-05-14", False))
+                old.append(Client().get("/day/2027-05-14/")["ETag"])
             finally:
                 connection.close()  # each thread has its own
 
@@ -198,12 +200,13 @@ def test_a_thread_with_the_old_generation_cannot_pin_its_etag_in_the_memo(monkey
         thread.start()
         assert computing.wait(10)  # the old thread has read the states before the write
         slots_block(slot_ids=[Slot.objects.filter(day__date="2027-05-14").first().pk], reason="X")
-        new = fast_path.current_etag("2027-05-14", False)
+        new = Client().get("/day/2027-05-14/")["ETag"]
         proceed.set()
         thread.join(10)
-        after = fast_path.current_etag("2027-05-14", False)
+        after = Client().get("/day/2027-05-14/")
     assert old[0] != new
-    assert after == new
+    assert after["ETag"] == new
+    assert "Blocked: X" in after.text
 
 
 @pytest.mark.django_db(transaction=True)
@@ -278,9 +281,9 @@ def test_the_release_stamp_changes_with_the_code(settings, tmp_path):
     code = tmp_path / "boards" / "views.py"
     code.write_text("LAYOUT = 1\n")
     settings.BASE_DIR = tmp_path
-    first = caching._release_stamp()
+    first = caching.release_stamp()
     code.write_text("LAYOUT = 2\n")
-    assert caching._release_stamp() != first
+    assert caching.release_stamp() != first
 
 
 # HEAD ------------------------------------------------------------------------------------
@@ -331,3 +334,87 @@ def test_rate_limit_counters_shared_by_workers_lose_no_count():
         thread.join(30)
     assert shared.get("ratelimit:test") == 100
     shared.delete("ratelimit:test")  # the table is not flushed between tests
+
+
+# The fast path learns from the views -----------------------------------------------------
+
+
+def test_every_same_for_everyone_page_is_answered_by_the_fast_path_as_its_view_did(
+    client, django_assert_max_num_queries
+):
+    """The second request for an address is answered from what its view said (no view:
+    no query beyond the generation), with the same headers, CSP and Vary included."""
+    conference()
+    room = Slot.objects.filter(day__date="2027-05-14").first().room
+    urls = [
+        "/",
+        "/day/2027-05-14/",
+        "/es/day/2027-05-14/",
+        "/now/",
+        "/display/",
+        f"/room/{room.pk}/",
+        "/schedule.json",
+        "/calendar.ics",
+        "/day/2027-05-14/calendar.ics",
+        "/soon.atom",
+        "/day/2027-05-14/print/",
+        "/day/2027-05-14/print/rooms/?size=a4",
+        f"/day/2027-05-14/print/room/{room.pk}/",
+    ]
+    with time_machine.travel(local(2027, 5, 14, 9), tick=False):
+        for url in urls:
+            first = client.get(url)
+            assert first.status_code == 200, url
+            with django_assert_max_num_queries(1):  # the generation, nothing else
+                again = client.get(url)
+                poll = client.get(url, headers={"If-None-Match": first["ETag"]})
+            assert again.content == first.content, url
+            assert dict(again.items()) == dict(first.items()), url
+            assert poll.status_code == 304, url
+            assert poll["ETag"] == first["ETag"], url
+            assert poll["Content-Security-Policy"] == first["Content-Security-Policy"], url
+
+
+def test_the_fast_path_never_answers_for_another_host_or_scheme(client):
+    """Some pages hold absolute links: what was learned for one Host is not another's."""
+    conference()
+    make_card(slot=Slot.objects.filter(day__date="2027-05-14").first(), title="Linked")
+    with time_machine.travel(local(2027, 5, 14, 9), tick=False):
+        first = client.get("/schedule.json")
+        other = client.get("/schedule.json", headers={"Host": "127.0.0.1"})
+        secure = client.get("/schedule.json", secure=True)
+    assert "http://testserver/" in first.text
+    assert "http://127.0.0.1/" in other.text
+    assert "https://testserver/" in secure.text
+
+
+def test_the_memo_stays_bounded_and_whole_under_threads():
+    """Regression: without its lock, a read that marks an entry as recently used races
+    a write that drops it (KeyError), on gthread workers' threads."""
+    memo: Memo[int, int] = Memo(4)
+    errors = []
+
+    def hammer(seed: int) -> None:
+        rnd = random.Random(seed)
+        try:
+            for _ in range(20000):
+                key = rnd.randrange(16)
+                if rnd.random() < 0.5:
+                    memo.put(key, key)
+                else:
+                    assert memo.get(key) in (None, key)
+        except Exception as error:  # noqa: BLE001 - any error in any thread fails the test
+            errors.append(error)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=hammer, args=(seed,)) for seed in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == []
+    assert len(memo) == 4

@@ -8,11 +8,11 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
 from django.templatetags.static import static
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
-from boards import caching, compression
+from boards import caching
 
 SERVICE_WORKER = "js/sw.js"
 # What a page needs to be drawn offline: stored when the service worker is installed.
@@ -46,24 +46,28 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     Its cache names carry the release stamp, so a deploy that changes a template or a
     static file installs a new worker, which stores the new files and drops the old.
     """
-    etag = f'"sw-{caching.RELEASE}"'
-    response = get_conditional_response(request, etag=etag)
-    if response is None:
+
+    def render_worker() -> str:
         config = {
             "release": caching.RELEASE,
             "static": [static(path) for path in PRECACHED_STATIC],
             "pages": PRECACHED_PAGES,
         }
-        body = f"self.OPENSPACES = {json.dumps(config)};\n{_service_worker_source()}"
-        response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
-    response["ETag"] = etag
-    response["Service-Worker-Allowed"] = "/"
-    # Browsers check for a new worker on navigations; they must ask us, not a cache.
-    patch_cache_control(response, no_cache=True)
+        return f"self.OPENSPACES = {json.dumps(config)};\n{_service_worker_source()}"
+
+    # Browsers check for a new worker on navigations; they must ask us (no-cache).
     # The same for everyone, named by its ETag: sent gzipped (9 kB, 3 kB gzipped).
-    return compression.compress_response(
-        response, request.META.get("HTTP_ACCEPT_ENCODING", ""), etag
+    response = caching.cached_page(
+        request,
+        caching.page_tag("sw", version=caching.RELEASE),
+        render_worker,
+        vary="",
+        content_type="text/javascript; charset=utf-8",
     )
+    response["Service-Worker-Allowed"] = "/"
+    # Only browsers fetch a worker, for themselves: no shared cache needs to keep it.
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 def short_name(name: str) -> str:

@@ -7,6 +7,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext
 from django_htmx.middleware import HtmxDetails
 
+from boards import caching
 from boards.models import Card
 
 
@@ -23,7 +24,7 @@ def wants_fragment(request: HtmxHttpRequest) -> bool:
     """True for an htmx request that swaps part of a page: it gets the page's named partial
     ("boards/board.html#board"). A boosted request swaps the whole page and gets it all,
     as a plain request does."""
-    return bool(request.htmx) and not request.htmx.boosted
+    return caching.fragment_requested(request)
 
 
 def claiming_browser(request: HttpRequest) -> str:

@@ -9,15 +9,17 @@ from typing import Concatenate
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, pgettext_lazy
 from django.views.decorators.http import require_safe
 
-from boards import queries
+from boards import caching, queries
 from boards.board import Board
+from boards.caching import cached_page
 from boards.context_processors import conference
 from boards.models import Room
 from boards.views.common import qr_svg
@@ -43,8 +45,20 @@ def _bad_size() -> HttpResponse:
     )
 
 
-def _render(template: str, paper: str, **context: object) -> HttpResponse:
+def _render(
+    request: HttpRequest, shown: Board, template: str, paper: str, **context: object
+) -> HttpResponse:
+    """A page for paper, the same for everyone: cached and answered 304 like the boards.
+    "Printed at" (to the minute) is part of the page, so its ETag moves on each minute."""
     now = timezone.now()
+    next_minute = now.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+    tag = caching.page_tag(
+        "paper",
+        version=f"{shown.day.date:%Y%m%d}.{shown.day.version}",
+        changes_at=next_minute,
+        typed=[request.build_absolute_uri(request.path), paper],
+        now=now,
+    )
     context = {
         "paper": paper,
         "paper_sizes": PAPER_SIZES,
@@ -53,10 +67,7 @@ def _render(template: str, paper: str, **context: object) -> HttpResponse:
         **context,
     }
     # No request in the context: the same for everyone, no session, no CSRF token.
-    response = render(None, template, context)
-    # "Printed at" is part of the page: always a fresh rendering.
-    response["Cache-Control"] = "no-cache"
-    return response
+    return cached_page(request, tag, lambda: render_to_string(template, context), vary="")
 
 
 def _qr(request: HttpRequest, url: str) -> tuple[str, str]:
@@ -77,6 +88,8 @@ def _on_paper[**P](
         paper = _paper(request)
         if paper is None:
             return _bad_size()
+        # The generation before the data: what the fast path learns is kept under it.
+        caching.read_generation()
         board = queries.board(date, timezone.now())
         if board is None:
             raise Http404(gettext("There is no board for that day."))
@@ -90,7 +103,15 @@ def _on_paper[**P](
 def day_print(request: HttpRequest, paper: str, board: Board) -> HttpResponse:
     """The day's board on one landscape page: every card in full, blocked and free slots."""
     board_url, qr = _qr(request, reverse("boards:day", kwargs={"date": board.day.date}))
-    return _render("boards/print_day.html", paper, board=board, board_url=board_url, qr_svg=qr)
+    return _render(
+        request,
+        board,
+        "boards/print_day.html",
+        paper,
+        board=board,
+        board_url=board_url,
+        qr_svg=qr,
+    )
 
 
 def _door_signs(request: HttpRequest, paper: str, board: Board, rooms: list[Room]) -> HttpResponse:
@@ -101,7 +122,7 @@ def _door_signs(request: HttpRequest, paper: str, board: Board, rooms: list[Room
         live_url, qr = _qr(request, f"{room_url}?day={board.day.date}")
         hours = board.room_hours(room)
         signs.append({"room": room, "hours": hours, "live_url": live_url, "qr_svg": qr})
-    return _render("boards/print_rooms.html", paper, day=board.day, signs=signs)
+    return _render(request, board, "boards/print_rooms.html", paper, day=board.day, signs=signs)
 
 
 @require_safe

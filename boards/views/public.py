@@ -17,10 +17,11 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
-from boards import caching, calendar, exports, queries, timeline
+from boards import announcements, caching, calendar, exports, queries, timeline
 from boards.board import Hour, normalise_query
-from boards.caching import board_etag, cached_page
+from boards.caching import cached_page
 from boards.context_processors import conference
+from boards.feeds import SoonFeed
 from boards.models import SLOT_LENGTH, Card
 from boards.timeline import BoardState
 from boards.views.common import HtmxHttpRequest, qr_svg, wants_fragment
@@ -63,7 +64,7 @@ def _board_response(
     state = _board_or_404(states, date)
     fragment = wants_fragment(request)
     query = normalise_query(request.GET.get("q", ""))
-    etag = board_etag(
+    tag = caching.board_tag(
         states,
         state,
         now,
@@ -71,19 +72,13 @@ def _board_response(
         fragment=fragment,
         query=query,
         # A search finds cards on every day: every day's board is part of its answer.
-        variant=_all_days_mark(states, now) if query else "",
+        variant=caching.interests_version(states, now) if query else "",
     )
     return cached_page(
         request,
-        etag,
+        tag,
         lambda: _render_board(states, state, now, home, fragment, query),
     )
-
-
-def _all_days_mark(states: list[BoardState], now: dt.datetime) -> str:
-    window = settings.OPENSPACES_INTEREST_WINDOW
-    marks = [(s.date, s.version, timeline.interest_mark(s, now, window)) for s in states]
-    return caching.digest(repr(marks))[:16]
 
 
 def _render_board(
@@ -125,17 +120,18 @@ def _before_first_board(
     request: HttpRequest, states: list[BoardState], now: dt.datetime
 ) -> HttpResponse:
     """When and where the first board opens: it changes when that moment comes."""
-    etag = caching.etag(
+    tag = caching.page_tag(
         "before",
         version=caching.states_version(states),
         changes_at=timeline.next_change(states, now),
+        now=now,
     )
 
     def render_before() -> str:
         context = {"first_board": states[0] if states else None, "now": now, **conference(None)}
         return render_to_string("boards/before.html", context)
 
-    return cached_page(request, etag, render_before, vary="")
+    return cached_page(request, tag, render_before, vary="")
 
 
 # Claiming -----------------------------------------------------------------------------
@@ -146,12 +142,12 @@ def schedule_json(request: HtmxHttpRequest) -> HttpResponse:
     """The whole schedule as JSON (see the README). The same for everyone, like the boards."""
     states = caching.board_states()
     # Cached like the boards, under the version (and the host its links name).
-    etag = caching.etag(
-        "schedule", version=caching.states_version(states), typed=[request.get_host()]
+    tag = caching.page_tag(
+        "schedule", version=caching.states_version(states), typed=[request.build_absolute_uri("/")]
     )
     response = cached_page(
         request,
-        etag,
+        tag,
         lambda: json.dumps(exports.schedule(build_url=request.build_absolute_uri)),
         vary="",
         content_type="application/json",
@@ -174,16 +170,19 @@ def now_next(request: HtmxHttpRequest) -> HttpResponse:
     now = timezone.now()
     states = caching.board_states()
     state = _today_state(states, now)
-    changes_at = timeline.next_change(states, now, lookahead=SLOT_LENGTH)
-    if state is None:
-        key = f"none-{timezone.localdate(now):%Y%m%d}"
-    else:
-        interests = timeline.interest_mark(state, now, settings.OPENSPACES_INTEREST_WINDOW)
-        key = f"{state.date:%Y%m%d}-{state.version}-i{interests}"
     fragment = wants_fragment(request)
-    etag = caching.etag(
-        "now", version=key, changes_at=changes_at, variant="fragment" if fragment else ""
-    )
+    if state is None:  # not a conference day: it changes at midnight, or with the days
+        tag = caching.page_tag(
+            "now",
+            version=f"none-{timezone.localdate(now):%Y%m%d}.{caching.states_version(states)}",
+            changes_at=timeline.next_change(states, now),
+            variant="fragment" if fragment else "",
+            now=now,
+        )
+    else:  # the hour under way and the next: what comes within the hour changes it too
+        tag = caching.board_tag(
+            states, state, now, fragment=fragment, kind="now", lookahead=SLOT_LENGTH
+        )
 
     def render_now() -> str:
         current, upcoming = queries.now_and_next(state.date, now) if state else ([], [])
@@ -198,7 +197,7 @@ def now_next(request: HtmxHttpRequest) -> HttpResponse:
         template = "boards/now.html#now" if fragment else "boards/now.html"
         return render_to_string(template, context)
 
-    return cached_page(request, etag, render_now)
+    return cached_page(request, tag, render_now)
 
 
 # Calendars
@@ -245,7 +244,7 @@ def card_calendar(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _feed_response(
-    request: HttpRequest, *, etag: str, cards: Iterable[Card], name: str, filename: str
+    request: HttpRequest, *, tag: caching.PageTag, cards: Iterable[Card], name: str, filename: str
 ) -> HttpResponse:
     def render_feed() -> str:
         return calendar.calendar_for(
@@ -256,7 +255,7 @@ def _feed_response(
         ).decode()
 
     return _attachment(
-        cached_page(request, etag, render_feed, vary="", content_type=ICS_TYPE), filename
+        cached_page(request, tag, render_feed, vary="", content_type=ICS_TYPE), filename
     )
 
 
@@ -266,8 +265,8 @@ def day_calendar(request: HttpRequest, date: dt.date) -> HttpResponse:
     state = _board_or_404(caching.board_states(), date)
     return _feed_response(
         request,
-        etag=caching.etag(
-            "ics-day", version=f"{state.date:%Y%m%d}.{state.version}", typed=[request.get_host()]
+        tag=caching.page_tag(
+            "ics-day", version=caching.day_version(state), typed=[request.build_absolute_uri("/")]
         ),
         cards=queries.calendar_cards(date),
         name=f"{settings.OPENSPACES_NAME}: {date:%A %-d %B}",
@@ -281,12 +280,39 @@ def conference_calendar(request: HttpRequest) -> HttpResponse:
     states = caching.board_states()
     return _feed_response(
         request,
-        etag=caching.etag(
-            "ics", version=caching.states_version(states), typed=[request.get_host()]
+        tag=caching.page_tag(
+            "ics", version=caching.states_version(states), typed=[request.build_absolute_uri("/")]
         ),
         cards=queries.calendar_cards(),
         name=settings.OPENSPACES_NAME,
         filename="open-spaces.ics",
+    )
+
+
+# The feed
+
+_soon_feed = SoonFeed()
+
+
+@require_safe
+def soon_feed(request: HttpRequest) -> HttpResponse:
+    """/soon.atom: a card joins it `lead` before it starts (boards.feeds)."""
+    now = timezone.now()
+    states = caching.board_states()
+    tag = caching.page_tag(
+        "soon",
+        version=caching.states_version(states),
+        changes_at=timeline.next_change(states, now, lookahead=announcements.lead()),
+        typed=[request.build_absolute_uri("/")],
+        variant=str(settings.OPENSPACES_ANNOUNCE_MINUTES),
+        now=now,
+    )
+    return cached_page(
+        request,
+        tag,
+        lambda: _soon_feed(request).content.decode(),
+        vary="",
+        content_type="application/atom+xml; charset=utf-8",
     )
 
 
@@ -324,7 +350,7 @@ def _display_response(
     phone_url = request.build_absolute_uri(
         reverse("boards:current") if home else reverse("boards:day", kwargs={"date": date})
     )
-    etag = board_etag(
+    tag = caching.board_tag(
         states,
         state,
         now,
@@ -351,7 +377,7 @@ def _display_response(
         template = "boards/display.html#display" if fragment else "boards/display.html"
         return render_to_string(template, context)
 
-    return cached_page(request, etag, render_display)
+    return cached_page(request, tag, render_display)
 
 
 def _now_and_next_labels(hours: list[Hour], *, is_today: bool) -> list[tuple[Hour, str]]:

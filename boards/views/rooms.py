@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
 from boards import caching, queries, timeline
-from boards.caching import board_etag, cached_page
+from boards.caching import cached_page
 from boards.context_processors import conference
 from boards.models import Room
 from boards.views.common import HtmxHttpRequest, wants_fragment
@@ -46,7 +46,7 @@ def room_live(request: HtmxHttpRequest, room_id: int) -> HttpResponse:
         raise Http404(gettext("There is no board for that day."))
     fragment = wants_fragment(request)
     variant = f"{room_id}{'-day' if 'day' in request.GET else ''}"
-    etag = board_etag(states, state, now, fragment=fragment, kind="room", variant=variant)
+    tag = caching.board_tag(states, state, now, fragment=fragment, kind="room", variant=variant)
 
     def render_room() -> str:
         room = get_object_or_404(Room, pk=room_id)
@@ -71,4 +71,4 @@ def room_live(request: HtmxHttpRequest, room_id: int) -> HttpResponse:
         template = "boards/room.html#room" if fragment else "boards/room.html"
         return render_to_string(template, context)
 
-    return cached_page(request, etag, render_room)
+    return cached_page(request, tag, render_room)

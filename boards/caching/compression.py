@@ -2,7 +2,7 @@
 
 A board is about 30 kB of HTML and 4 kB gzipped; a phone on the venue's Wi-Fi should
 not wait for the difference when no proxy in front compresses it. Only renderings that
-carry no secret come here (boards.caching.cached_page and the middleware's fast path):
+carry no secret come here (boards.caching.responses: cached_page and the fast path's answers):
 compressing a page that reflects a secret next to what a visitor typed (the manage page,
 a CSRF token) would open it to BREACH, which is why Django's GZipMiddleware, which
 compresses everything, is not used.
@@ -11,16 +11,18 @@ A rendering is compressed once per process and kept under its key (the ETag, whi
 one rendering for good), so no request after the first pays for it.
 """
 
+from django.http import HttpResponse
 from django.utils.cache import has_vary_header, patch_vary_headers
 from django.utils.text import compress_string
+
+from boards.caching.memo import Memo
 
 # Below this, the gzip header and the lost round trip of a bigger first packet cost more
 # than they save (Django's GZipMiddleware draws the line at 200 bytes too).
 MINIMUM_SIZE = 200
 COMPRESSED_COPIES = 64
 
-# By key; replaced whole when full, so a thread reading it never sees it half emptied.
-_compressed: dict[str, bytes] = {}
+_compressed: Memo[str, bytes] = Memo(COMPRESSED_COPIES)
 
 
 def accepts_gzip(accept_encoding: str) -> bool:
@@ -49,24 +51,16 @@ def encode(body: bytes, accept_encoding: str, key: str) -> tuple[bytes, dict[str
         # Django's gzip (level 6, mtime 0): the same rendering gives the same bytes on
         # every worker.
         compressed = compress_string(body)
-        _keep(key, compressed)
+        _compressed.put(key, compressed)
     return compressed, {"Content-Encoding": "gzip"}
-
-
-def _keep(key: str, compressed: bytes) -> None:
-    global _compressed
-    if len(_compressed) >= COMPRESSED_COPIES:
-        _compressed = {}
-    _compressed[key] = compressed
 
 
 def forget_copies() -> None:
     """Drop the compressed copies (with boards.caching.forget_local_copies)."""
-    global _compressed
-    _compressed = {}
+    _compressed.clear()
 
 
-def compress_response(response, accept_encoding: str, key: str):
+def compress_response(response: HttpResponse, accept_encoding: str, key: str) -> HttpResponse:
     """Compress a new HttpResponse whose content is a public rendering named by `key`.
 
     Every answer names Accept-Encoding in Vary, compressed or not, so that a shared

@@ -1,0 +1,57 @@
+"""The one home of freshness: what names a page, when it changes, how it is answered.
+
+Read in this order:
+
+- `keys`: the release stamp and the one ETag recipe (`page_tag`, `board_tag`), with the
+  moment each ETag stops being valid;
+- `generation`: the token every write changes at commit, in the store all workers share,
+  and the boards' states read under it (read-your-writes on every worker and server);
+- `responses`: `cached_page` (the view decides: 304, the kept rendering, or a new one,
+  with the public headers) and what the fast path (boards.middleware) learns from it;
+- `memo`: the one bounded, thread-safe memory beside the cache;
+- `compression`: gzip of public renderings, done once per rendering;
+- `backends`: the shared stores (the database table, Redis) and their thin read.
+
+The cache is an optimisation, never a dependency: every read falls back to the
+database when the cache has nothing (or is down, which is logged and read as a miss).
+"""
+
+from boards.caching.generation import (
+    board_states,
+    board_states_generation,
+    boards_changed,
+    forget_boards,
+)
+from boards.caching.generation import generation as read_generation
+from boards.caching.keys import (
+    RELEASE,
+    PageTag,
+    board_tag,
+    day_version,
+    digest,
+    interests_version,
+    page_tag,
+    release_stamp,
+    states_version,
+)
+from boards.caching.responses import cached_page, forget_local_copies, fragment_requested
+
+__all__ = [
+    "RELEASE",
+    "PageTag",
+    "board_states",
+    "board_states_generation",
+    "board_tag",
+    "boards_changed",
+    "cached_page",
+    "day_version",
+    "digest",
+    "forget_boards",
+    "forget_local_copies",
+    "fragment_requested",
+    "interests_version",
+    "page_tag",
+    "read_generation",
+    "release_stamp",
+    "states_version",
+]
