@@ -107,10 +107,23 @@ def flush_redis(url: str) -> None:
     redis.Redis.from_url(url).flushdb()
 
 
+def use_root(root: Path) -> None:
+    """Run another checkout's code (its .venv too), e.g. main's, for a before/after figure;
+    the bench's own scripts (this folder) still seed and measure."""
+    global ROOT, PYTHON, GUNICORN
+    ROOT, PYTHON = root, str(root / ".venv" / "bin" / "python")
+    GUNICORN = str(root / ".venv" / "bin" / "gunicorn")
+
+
 def seed(env: dict) -> dict:
     manage(env, "migrate", "--noinput", "-v0")
+    # This folder's seed.py, on the code of ROOT (its working directory).
     result = subprocess.run(
-        [PYTHON, "bench/seed.py"], cwd=ROOT, env=env, capture_output=True, text=True
+        [PYTHON, str(Path(__file__).resolve().parent / "seed.py")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     if result.returncode:
         sys.exit(f"bench/seed.py failed:\n{result.stderr}")

@@ -2,10 +2,12 @@
 
     bench/run.sh                      # every configuration
     bench/run.sh sqlite postgres+redis
+    BENCH_ROOT=/tmp/before bench/run.sh   # another checkout's code (with its .venv)
 
 For each configuration (database x cache) it seeds a fresh database with a full
-PyCon-sized day (8 rooms x 8 hours, all 64 slots claimed), starts gunicorn with
-openspaces/gunicorn.conf.py on 127.0.0.1:8004 (access log off), and measures with wrk:
+day (8 rooms x 8 hours, all 64 slots claimed; "big": SQLite with a PyCon-2026-sized day,
+18 rooms x 17 hours, 306 cards), starts gunicorn with
+openspaces/gunicorn.conf.py on 127.0.0.1:BENCH_PORT (8004; access log off), and measures with wrk:
 
   board    GET the board (rendered once per version, then from the cache)
   static   the same bytes as a static file through the same gunicorn + whitenoise
@@ -30,13 +32,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import harness  # noqa: E402
 
-PORT = 8004
-REDIS = "redis://127.0.0.1:6379/5"
+# Several people may bench on one machine: each their own port, Redis database,
+# PostgreSQL database (its name starts with os_production) and SQLite folder.
+PORT = int(os.environ.get("BENCH_PORT", "8004"))
+REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/5")
+POSTGRES_DB = os.environ.get("BENCH_POSTGRES_DB", "os_production_bench")
+SQLITE_DIR = Path(os.environ.get("BENCH_SQLITE_DIR", "/tmp/os_production_bench"))
 CONFIGS = {
     "sqlite": {"db": "sqlite", "redis": False},
     "sqlite+redis": {"db": "sqlite", "redis": True},
     "postgres": {"db": "postgres", "redis": False},
     "postgres+redis": {"db": "postgres", "redis": True},
+    "big": {"db": "sqlite", "redis": False, "day": "big"},
 }
 SECONDS = 3
 # The machine is shared and noisy (the same static file: 1100-1800 req/s between runs):
@@ -58,8 +65,8 @@ def median_ratio(measured: list[dict], ceiling: list[dict]) -> float:
 
 def database_url(kind: str) -> str:
     if kind == "sqlite":
-        return harness.fresh_sqlite(Path("/tmp/os_production_bench/bench.sqlite3"))
-    return harness.fresh_postgres("os_production_bench")
+        return harness.fresh_sqlite(SQLITE_DIR / "bench.sqlite3")
+    return harness.fresh_postgres(POSTGRES_DB)
 
 
 def _script(name: str, *args: str) -> dict:
@@ -87,7 +94,12 @@ def measure(name: str) -> dict:
     redis_url = REDIS if config["redis"] else ""
     if redis_url:
         harness.flush_redis(redis_url)
-    env = harness.base_env(database_url=database_url(config["db"]), redis_url=redis_url, port=PORT)
+    env = harness.base_env(
+        database_url=database_url(config["db"]),
+        redis_url=redis_url,
+        port=PORT,
+        BENCH_DAY=config.get("day", ""),
+    )
     seeded = harness.seed(env)
     server = harness.start_gunicorn(env, harness.RESULTS / f"gunicorn-{name}.log")
     base = f"http://127.0.0.1:{PORT}"
@@ -96,6 +108,9 @@ def measure(name: str) -> dict:
         status, headers, body = harness.get(board_url)
         assert status == 200 and len(body) == seeded["board_bytes"], (status, len(body))
         etag = headers["ETag"]
+        # What a first visit downloads: the page gzipped (boards.caching.compression).
+        _, _, gzipped = harness.get(board_url, {"Accept-Encoding": "gzip"})
+        gzip_bytes = len(gzipped)
         static_status, _, static_body = harness.get(base + seeded["static_url"])
         assert static_status == 200 and static_body == body, "the static copy differs"
         harness.wrk(board_url, seconds=1)  # warm every worker's connections and cache
@@ -126,6 +141,7 @@ def measure(name: str) -> dict:
     return {
         "config": name,
         "board_bytes": seeded["board_bytes"],
+        "board_gzip_bytes": gzip_bytes,
         "board": board,
         "static": static,
         "polls_304": polls,
@@ -139,6 +155,7 @@ def measure(name: str) -> dict:
 
 def table(results: list[dict]) -> str:
     rows = [
+        ("board bytes (gzip)", lambda r: f"{r['board_bytes']} ({r['board_gzip_bytes']})"),
         ("board req/s", lambda r: f"{r['board']['rps']:.0f}"),
         ("board p50 / p99 ms", lambda r: f"{r['board']['p50_ms']} / {r['board']['p99_ms']}"),
         ("static req/s (ceiling)", lambda r: f"{r['static']['rps']:.0f}"),
@@ -183,13 +200,16 @@ def table(results: list[dict]) -> str:
 
 
 def main() -> None:
+    if root := os.environ.get("BENCH_ROOT"):
+        harness.use_root(Path(root))
     names = sys.argv[1:] or list(CONFIGS)
     unknown = set(names) - set(CONFIGS)
     if unknown:
         sys.exit(
             f"unknown configuration(s): {', '.join(sorted(unknown))}; pick from {list(CONFIGS)}"
         )
-    env = harness.base_env(database_url="sqlite:////tmp/os_production_bench/static.sqlite3")
+    SQLITE_DIR.mkdir(parents=True, exist_ok=True)
+    env = harness.base_env(database_url=f"sqlite:///{SQLITE_DIR / 'static.sqlite3'}")
     harness.manage(env, "collectstatic", "--noinput", "-v0")
     results = []
     for name in names:
@@ -198,7 +218,9 @@ def main() -> None:
         print(json.dumps(results[-1]), flush=True)
     print()
     print(
-        f"board: {results[0]['board_bytes']} bytes; wrk -t1 -c16 -d{SECONDS}s, "
+        f"code: {harness.ROOT}; board: "
+        + ", ".join(f"{r['config']} {r['board_bytes']} bytes" for r in results)
+        + f"; wrk -t1 -c16 -d{SECONDS}s, "
         f"{ROUNDS} interleaved rounds (medians; ratios: median of each round's); "
         f"{harness.pinning()}"
     )

@@ -3,8 +3,11 @@
 Run with the benchmark's environment (DATABASE_URL, SECRET_KEY ...) on an empty,
 migrated database:
 
-- tomorrow: a full PyCon-sized day, 8 rooms x 8 hours (10-18), all 64 slots claimed;
+- tomorrow: a full day, 8 rooms x 8 hours (10-18), all 64 slots claimed; with
+  BENCH_DAY=big a PyCon-2026-sized one, 18 rooms x 17 hours (06-23), 306 cards;
 - the day after: the same grid, open for claims now, for the claim benchmarks.
+
+It runs on the code of its working directory (bench/run.py's BENCH_ROOT: another checkout).
 
 It also writes the exact bytes of the full board page to STATIC_ROOT/bench/board.html,
 so that the same bytes can be served as a static file (the stack's ceiling).
@@ -16,7 +19,7 @@ import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, os.getcwd())
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openspaces.settings")
 
 import django  # noqa: E402
@@ -33,6 +36,8 @@ from boards.services.cards import card_claim  # noqa: E402
 from boards.services.setup import conference_setup  # noqa: E402
 
 ROOMS = [f"Room {name}" for name in ("140A", "140B", "141", "250A", "250B", "251", "310", "312")]
+BIG_ROOMS = [f"Room {number}" for number in range(101, 119)]
+BIG = os.environ.get("BENCH_DAY") == "big"
 
 
 def main() -> None:
@@ -41,8 +46,8 @@ def main() -> None:
     conference_setup(
         first_day=board_date,
         days=2,
-        rooms=ROOMS,
-        hours=(10, 18),
+        rooms=BIG_ROOMS if BIG else ROOMS,
+        hours=(6, 23) if BIG else (10, 18),
         reception=now - dt.timedelta(hours=1),
     )
     claims_day = Day.objects.get(date=board_date + dt.timedelta(days=1))
