@@ -96,7 +96,9 @@ class RedisCache(DjangoRedisCache):
             reader.disconnect()
             logger.warning("Redis unreachable reading %s: %s", key, error)
             return None
-        return value.decode() if isinstance(value, bytes) else value
+        # Any bytes decode as Latin-1 (one before this release was a pickle): equal
+        # bytes, equal texts, which is all a generation asks.
+        return value.decode("latin-1") if isinstance(value, bytes) else value
 
     def add_text(self, key: str, value: str, timeout: int | None = None) -> None:
         self._write_text(key, value, timeout, only_new=True)
