@@ -418,3 +418,25 @@ def test_the_memo_stays_bounded_and_whole_under_threads():
         sys.setswitchinterval(interval)
     assert errors == []
     assert len(memo) == 4
+
+
+def test_board_served_and_the_outage_logged_when_redis_is_unreachable(client, settings, caplog):
+    """Redis down: the generation read fails, is logged, and the board comes from the
+    database (a new generation each request), never an error page."""
+    unreachable = {
+        "BACKEND": "boards.caching.backends.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": 0.25,
+            "SOCKET_TIMEOUT": 0.25,
+        },
+    }
+    settings.CACHES = {"default": unreachable, "shared": unreachable}
+    day = full_day(rooms=1, hours=(10, 11))
+    make_card(slot=Slot.objects.get(day=day), title="Still here")
+    with time_machine.travel(local(2027, 5, 14, 9), tick=False):
+        response = client.get("/day/2027-05-14/")
+    assert response.status_code == 200
+    assert "Still here" in response.text
+    assert "Redis unreachable" in caplog.text

@@ -1,5 +1,7 @@
 """The boards on paper: the day's print page, door signs, and the chair's links to them."""
 
+import datetime as dt
+
 import pytest
 import time_machine
 from django.urls import reverse
@@ -170,3 +172,21 @@ def test_print_pages_and_the_room_page_answer_head(client, day):
     ):
         response = client.head(url)
         assert (response.status_code, response.content) == (200, b""), url
+
+
+def test_a_printed_page_is_answered_304_within_its_minute_and_fresh_after(client, day):
+    """The paper pages are cached like the boards, but "Printed at" is to the minute: a
+    page fetched a minute later says so, and a card pinned since is on it."""
+    with time_machine.travel(local(2027, 5, 14, 9) + dt.timedelta(seconds=10), tick=False):
+        first = client.get(print_url(day))
+    with time_machine.travel(local(2027, 5, 14, 9) + dt.timedelta(seconds=50), tick=False):
+        again = client.get(print_url(day), headers={"If-None-Match": first["ETag"]})
+    with time_machine.travel(local(2027, 5, 14, 9, 1) + dt.timedelta(seconds=5), tick=False):
+        later = client.get(print_url(day), headers={"If-None-Match": first["ETag"]})
+        make_card(slot=slot("Room A", 11), title="Pinned since")
+        after_card = client.get(print_url(day), headers={"If-None-Match": later["ETag"]})
+    assert again.status_code == 304
+    assert later.status_code == 200
+    assert "09:01" in later.text and "09:00" in first.text
+    assert after_card.status_code == 200
+    assert "Pinned since" in after_card.text
