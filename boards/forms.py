@@ -165,6 +165,9 @@ class LinksField(CleanCharField):
                 ) from error
 
 
+NOTES_FIELDS = ["notes", "links", "attendance"]
+
+
 class NotesForm(forms.Form):
     """What came out of the hour, from its host (or the chair in the admin)."""
 
@@ -182,7 +185,12 @@ class NotesForm(forms.Form):
         label=_("Links"),
         required=False,
         widget=forms.Textarea(
-            attrs={"rows": 3, "autocapitalize": "none", "autocorrect": "off", "spellcheck": "false"}
+            attrs={
+                "rows": 3,
+                "autocapitalize": "none",
+                "autocorrect": "off",
+                "spellcheck": "false",
+            }
         ),
         help_text=_(
             "Slides, a repository, the shared pad, photos: one web address (https://…) a "
@@ -301,10 +309,14 @@ class CardAdminForm(forms.ModelForm):
     host_name = CardTextForm.base_fields["host_name"]
     host_handle = CardTextForm.base_fields["host_handle"]
     clean_host_handle = CardTextForm.clean_host_handle
+    # The chair may change the notes at any time, by the host's rules.
+    notes = NotesForm.base_fields["notes"]
+    links = NotesForm.base_fields["links"]
+    attendance = NotesForm.base_fields["attendance"]
 
     class Meta:
         model = Card
-        fields = ["title", "description", "host_name", "host_handle"]
+        fields = ["title", "description", "host_name", "host_handle", *NOTES_FIELDS]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -45,4 +45,6 @@ def message(*, card: Card, token: str, site_url: str) -> Message:
         "name": settings.OPENSPACES_NAME,
         "title": card.title,
     }
-    return Message(subject=subject, body=render_to_string("boards/email/notes_reminder.txt", context))
+    return Message(
+        subject=subject, body=render_to_string("boards/email/notes_reminder.txt", context)
+    )

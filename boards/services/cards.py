@@ -38,9 +38,9 @@ class Role(enum.StrEnum):
               board: the views let only the card's manage link in.
               After the hour has begun, and until OPENSPACES_NOTES_DAYS after the
               conference's last day, leaves notes, links and a head count on it.
-    CHAIR     moderates: edits any card (its notes whenever), clears notes; moves any card not released, and claims,
-              onto any free, unblocked slot, whatever the hour; removes, restores,
-              clears flags.
+    CHAIR     moderates: edits any card (its notes whenever); moves any card not
+              released, and claims, onto any free, unblocked slot, whatever the hour;
+              removes, restores, clears flags and notes.
     SYSTEM    a command acting for the conference (load_demo): claims any free,
               unblocked slot whatever the hour (a demo has cards earlier today), as
               a host's card. Nothing else: it does not moderate.
@@ -432,9 +432,7 @@ def _refuse_notes(card: Card, now: dt.datetime) -> None:
     OPENSPACES_NOTES_DAYS after the conference's last day; NotesClosed says why not."""
     _refuse_host(card, gettext("Your notes were not saved."))
     if now < card.slot.starts_at:
-        raise NotesClosed(
-            gettext("Notes open when your hour begins; come back then or after it.")
-        )
+        raise NotesClosed(gettext("Notes open when your hour begins; come back then or after it."))
     last_date = Day.objects.order_by("-date").values_list("date", flat=True).first()
     closes_at = timeline.notes_close_at(
         last_date or card.slot.day.date, settings.OPENSPACES_NOTES_DAYS

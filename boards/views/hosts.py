@@ -205,6 +205,8 @@ def card_notes_save(request: HtmxHttpRequest, pk: int, token: str) -> HttpRespon
         return _render_manage(request, card, token, status=422, notes_form=notes_form)
     try:
         cards.card_notes(card=card, now=timezone.now(), **notes_form.cleaned_data)
+    except services.CardNotOnBoard as refused:
+        return _render_manage(request, card, token, status=409, refusal=refused.reason)
     except (services.Refused, services.Busy) as refused:
         return _render_manage(
             request, card, token, status=409, notes_form=notes_form, notes_error=refused.reason
