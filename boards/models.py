@@ -351,6 +351,16 @@ class Card(models.Model):
         return reverse("boards:card", kwargs={"pk": self.pk})
 
     @property
+    def web_links(self) -> list[str]:
+        """The card's links that are web addresses: all of them, as the forms take only
+        http(s); a value saved past the forms (a shell) is not shown as a link."""
+        return [
+            link
+            for link in self.links or []
+            if isinstance(link, str) and link.lower().startswith(("http://", "https://"))
+        ]
+
+    @property
     def has_notes(self) -> bool:
         """True once the host left anything after the hour (notes, links, a head count)."""
         return bool(self.notes or self.links or self.attendance)
