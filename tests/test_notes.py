@@ -225,3 +225,14 @@ def test_the_chair_clears_notes_and_links_and_the_history_keeps_them(client, cha
     assert (event.actor, event.action) == ("chair chair", CardEvent.Action.NOTES_CLEARED)
     assert event.before["notes"].startswith("We agreed")
     assert "We agreed" not in client.get(card.get_absolute_url()).text
+
+
+def test_the_glance_shows_how_many_came_beside_interest_and_seats(client, chair, claimed):
+    card, url = claimed
+    with _at(11, 5):
+        client.post(url + "notes/", NOTES)
+        page = _signed_in(chair).get(reverse("admin:boards_day_glance", args=[card.slot.day_id]))
+    assert page.context["glance"].attendance == 23
+    assert "23 people came, as 1 host counted." in page.text
+    assert "0 interested<" in page.text.replace("</span>", "<")
+    assert "23 came" in page.text

@@ -190,3 +190,20 @@ def test_notes_are_in_the_schedule_json_and_csv(admin_client, client, happened):
     header, *rows = csv.splitlines()
     assert header.endswith("notes,links,attendance")
     assert "https://pad.example.org/p/types" in csv and ",23" in csv
+
+
+def test_reported_notes_leave_the_card_and_the_proceedings_until_the_chair_decides(
+    client, happened, settings
+):
+    settings.OPENSPACES_FLAG_LIMIT = 1
+    typed, later, tomorrow = happened
+    with _at(11, 30):
+        page = client.get(typed.get_absolute_url()).text
+        assert "Report this card as inappropriate" in page  # beside its notes
+        with committed():
+            client.post(f"/card/{typed.pk}/flag/", {"reason": "Spam links in the notes"})
+        card_page = client.get(typed.get_absolute_url())
+        proceedings = client.get("/proceedings/").text
+    assert card_page.status_code == 410
+    assert "We compared" not in card_page.text
+    assert "Type hints" not in proceedings
