@@ -84,6 +84,6 @@ def summarise(board: Board, flagged: list[Card]) -> Glance:
         empty_rooms=[room for room, fill in room_fills if fill.cards == 0],
         flagged_cards=flagged,
         crowded_cards=crowded,
-        attendance=sum(card.attendance for card in counted),
+        attendance=sum(card.attendance or 0 for card in counted),
         counted_cards=len(counted),
     )

@@ -19,7 +19,8 @@ class WebLinks(Urlizer):
     simple_url_2_re = re.compile(r"(?!)")  # never matches: no guessed scheme
     url_template = '<a href="{href}" rel="nofollow ugc">{url}</a>'
 
-    def is_email_simple(self, value: str) -> bool:
+    @staticmethod
+    def is_email_simple(value: str) -> bool:
         return False
 
 
