@@ -207,3 +207,9 @@ def test_reported_notes_leave_the_card_and_the_proceedings_until_the_chair_decid
     assert card_page.status_code == 410
     assert "We compared" not in card_page.text
     assert "Type hints" not in proceedings
+
+
+def test_the_board_links_to_its_days_proceedings(client, days):
+    with _at(9, 0):
+        board = client.get("/day/2027-05-14/").text
+    assert 'href="/day/2027-05-14/proceedings/"' in board
