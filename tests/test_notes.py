@@ -178,10 +178,16 @@ def _change_form(card: Card, **fields) -> dict:
     }
 
 
-def test_the_chair_changes_notes_whenever_in_the_history(chair, claimed):
+def test_the_chair_changes_notes_whenever_in_the_history(client, chair, claimed):
     card, url = claimed
+    with _at(11, 5):
+        client.post(url + "notes/", NOTES)
+    card.refresh_from_db()
     with _at(12, 0, day=30):  # long after the host's window closed
-        response = _signed_in(chair).post(
+        browser = _signed_in(chair)
+        shown = browser.get(reverse("admin:boards_card_change", args=[card.pk])).text
+        assert "https://slides.example.org/types\nhttp://pad.example.org/p/types" in shown
+        response = browser.post(
             reverse("admin:boards_card_change", args=[card.pk]),
             _change_form(card, notes="Written up by the chair.", attendance="40"),
         )
