@@ -6,6 +6,7 @@ import re
 import pytest
 import time_machine
 from django.core import mail
+from django.utils import translation
 
 from boards.models import Card, Slot
 from boards.notifications import remind_after_the_hour
@@ -70,7 +71,7 @@ def test_the_host_is_asked_once_shortly_after_the_hour_with_a_working_link(clien
 def test_two_reminders_queued_for_one_card_send_one_mail(client, slots):
     _claim(client, slots[0])
     card = Card.objects.get()
-    with _at(9, 30):
+    with _at(9, 30), translation.override("en"):
         remind_after_the_hour(card=card, site_url="http://testserver/", token="whatever")
     _run_at(11, 11)
     assert len(_reminders()) == 1
@@ -111,3 +112,17 @@ def test_the_reminder_is_in_the_language_the_host_claimed_in(client, slots):
     _run_at(11, 11)
     (reminder,) = [message for message in mail.outbox if "¿Qué tal" in message.subject]
     assert "cuántas personas vinieron" in reminder.body
+
+
+def test_after_a_new_manage_link_the_reminder_points_to_the_way_back(slots):
+    from tests.factories import make_card
+
+    card = make_card(slot=slots[0], email="ines@example.org", title=TYPED["title"])
+    # Queued in English with the token of the claim; the host has had a new link since.
+    with _at(9), translation.override("en"):
+        remind_after_the_hour(card=card, site_url="http://testserver/", token="the-old-one")
+    _run_at(11, 11)
+    (reminder,) = _reminders()
+    assert "the-old-one" not in reminder.body
+    assert f"http://testserver/card/{card.pk}/manage/\n" in reminder.body
+    assert "http://testserver/manage/lost/" in reminder.body
