@@ -474,10 +474,18 @@ class CardEvent(models.Model):
         if not self.before:
             return []
         return [
-            (field, self.before.get(field, ""), value)
+            (field, _shown(self.before.get(field, "")), _shown(value))
             for field, value in self.after.items()
             if field != "slot_id" and self.before.get(field) != value
         ]
+
+
+def _shown(value: object) -> object:
+    """A value of the history as the chair reads it: a card's links one after the other,
+    no head count as nothing."""
+    if isinstance(value, list):
+        return " ".join(str(item) for item in value)
+    return "" if value is None else value
 
 
 class Flag(models.Model):

@@ -73,6 +73,12 @@ def test_after_the_hour_the_host_leaves_notes_links_and_a_head_count(client, cla
     event = card.events.last()
     assert (event.actor, event.action) == ("host", CardEvent.Action.NOTES)
     assert event.before["attendance"] is None and event.after["attendance"] == 23
+    assert ("attendance", "", 23) in event.changes()
+    assert (
+        "links",
+        "",
+        "https://slides.example.org/types http://pad.example.org/p/types",
+    ) in event.changes()
 
 
 def test_the_same_notes_sent_twice_are_one_change_in_the_history(client, claimed):

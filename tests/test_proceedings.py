@@ -114,14 +114,16 @@ def test_the_proceedings_change_when_an_hour_begins(client, happened):
     assert "Later today" in response.text
 
 
+@pytest.mark.parametrize("cards", [1, 8])
 def test_the_proceedings_cost_the_same_queries_with_one_card_and_many(
-    client, days, django_assert_max_num_queries
+    client, days, django_assert_max_num_queries, cards
 ):
-    for slot in _slots(days[0]):
-        make_card(slot=slot)
-    with _at(12, 0, day=15), django_assert_max_num_queries(4):
+    slots = [slot for day in days for slot in _slots(day)][:cards]
+    for slot in slots:
+        _noted(make_card(slot=slot), notes="Notes.", links=["https://example.org/"], attendance=9)
+    with _at(12, 0, day=16), django_assert_max_num_queries(4):
         response = client.get("/proceedings/")
-    assert response.text.count('class="proceeding"') == 4
+    assert response.text.count('class="proceeding"') == cards
 
 
 def test_the_card_page_shows_notes_and_links_once_there_are_any(client, happened):
