@@ -126,3 +126,13 @@ def test_after_a_new_manage_link_the_reminder_points_to_the_way_back(slots):
     assert "the-old-one" not in reminder.body
     assert f"http://testserver/card/{card.pk}/manage/\n" in reminder.body
     assert "http://testserver/manage/lost/" in reminder.body
+
+
+def test_a_card_moved_earlier_is_reminded_after_its_new_hour_once(client, slots):
+    url = _claim(client, slots[2])  # 12:00
+    with _at(9, 30), committed():
+        assert client.post(url + "move/", {"to_slot": slots[0].pk}).status_code == 303
+    _run_at(11, 11)  # the new hour's end
+    assert len(_reminders()) == 1
+    _run_at(13, 11)  # the claim's reminder, for the old hour, finds it done
+    assert len(_reminders()) == 1

@@ -189,6 +189,9 @@ def card_move(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
         return _render_manage(request, card, token, status=409, refusal=refused.reason)
     except (services.SlotUnavailable, services.Busy) as not_moved:
         return _render_manage(request, card, token, status=409, move_error=not_moved.reason)
+    # Moved earlier, the claim's reminder would come late: one for the new hour too (the
+    # card is asked once, whichever runs first; a later hour's is put off by the task).
+    remind_after_the_hour(card=card, site_url=request.build_absolute_uri("/"), token=token)
     return _back_to_manage(card, token, "moved")
 
 
