@@ -93,7 +93,8 @@ class ClaimForm(CardTextForm):
         required=False,
         max_length=254,
         help_text=_(
-            "Optional and private: we only use it to send you the link to edit your card."
+            "Optional and private: we only use it to send you the link to edit your card, "
+            "and once, after your hour, to ask for your notes."
         ),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )

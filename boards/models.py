@@ -293,7 +293,7 @@ class Card(models.Model):
     host_handle = models.CharField(max_length=120, blank=True, verbose_name=_("host handle"))
     email = models.EmailField(
         blank=True,
-        help_text=_("Private: only used to send the manage link."),
+        help_text=_("Private: only used to send the manage link and the reminder after the hour."),
         verbose_name=_("email"),
     )
     status = models.CharField(
