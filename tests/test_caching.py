@@ -357,6 +357,8 @@ def test_every_same_for_everyone_page_is_answered_by_the_fast_path_as_its_view_d
         "/calendar.ics",
         "/day/2027-05-14/calendar.ics",
         "/soon.atom",
+        "/proceedings/",
+        "/day/2027-05-14/proceedings/",
         "/day/2027-05-14/print/",
         "/day/2027-05-14/print/rooms/?size=a4",
         f"/day/2027-05-14/print/room/{room.pk}/",

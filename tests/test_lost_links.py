@@ -288,7 +288,7 @@ def test_the_pages_cost_a_few_queries(client, cards, django_assert_max_num_queri
     with django_assert_max_num_queries(3):
         client.get("/manage/lost/")
     # Two new rate-limit counts (without Redis, 5 queries each in the shared database
-    # cache, boards.cache_backends) and the task's row.
+    # cache, boards.caching.backends) and the task's row.
     with django_assert_max_num_queries(11):
         ask(client, "nobody@example.org", REMOTE_ADDR="10.9.9.9")
     with django_assert_max_num_queries(3):

@@ -165,12 +165,13 @@ def proceedings(request: HttpRequest) -> HttpResponse:
     everyone, cached like the boards (it changes with them, and when an hour begins)."""
     now = timezone.now()
     states = caching.board_states()
-    etag = caching.etag(
+    tag = caching.page_tag(
         "proceedings",
         version=caching.states_version(states),
         changes_at=timeline.next_change(states, now),
+        now=now,
     )
-    return cached_page(request, etag, lambda: _render_proceedings(now, None), vary="")
+    return cached_page(request, tag, lambda: _render_proceedings(now, None), vary="")
 
 
 @require_safe
@@ -179,12 +180,13 @@ def day_proceedings(request: HttpRequest, date: dt.date) -> HttpResponse:
     now = timezone.now()
     states = caching.board_states()
     state = _board_or_404(states, date)
-    etag = caching.etag(
+    tag = caching.page_tag(
         "proceedings-day",
-        version=f"{state.date:%Y%m%d}.{state.version}",
+        version=caching.day_version(state),
         changes_at=timeline.next_change(states, now),
+        now=now,
     )
-    return cached_page(request, etag, lambda: _render_proceedings(now, date), vary="")
+    return cached_page(request, tag, lambda: _render_proceedings(now, date), vary="")
 
 
 def _render_proceedings(now: dt.datetime, date: dt.date | None) -> str:
