@@ -7,6 +7,7 @@ import hashlib
 import hmac
 from functools import cached_property
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -115,7 +116,12 @@ class SlotQuerySet(models.QuerySet):
         free = self.free()
         if not keeps_to_the_hours:
             return free
-        return free.filter(starts_at__gt=now, day__board_opens_at__lte=now)
+        return free.filter(starts_at__gt=now - walkup_grace(), day__board_opens_at__lte=now)
+
+
+def walkup_grace() -> dt.timedelta:
+    """How long into its hour a free slot can still be claimed (a walk-up session)."""
+    return dt.timedelta(minutes=settings.OPENSPACES_WALKUP_MINUTES)
 
 
 class Refusal(enum.StrEnum):
@@ -192,6 +198,8 @@ class Slot(models.Model):
         A card holding the slot (on the board or hidden for review) or a block refuse
         everyone. A host also keeps to the hours: not once the slot has started, nor before
         its board opens; the chair and the system (`keeps_to_the_hours=False`) do not.
+        A free room can still be taken in the first OPENSPACES_WALKUP_MINUTES of its hour
+        (a walk-up session: the hallway talk that wants a room now).
         """
         if self.holding_card is not None:
             return Refusal.TAKEN
@@ -199,7 +207,7 @@ class Slot(models.Model):
             return Refusal.BLOCKED
         if not keeps_to_the_hours:
             return None
-        if now >= self.starts_at:
+        if now >= self.starts_at + walkup_grace():
             return Refusal.STARTED
         if not self.day.is_open(now):
             return Refusal.NOT_OPEN

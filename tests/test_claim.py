@@ -160,8 +160,19 @@ def test_claim_of_a_blocked_slot_is_409_with_the_reason(client, slots):
     assert_typed_values_kept(response.content.decode())
 
 
-def test_claim_of_a_started_slot_is_409(client, slots, frozen):
+def test_a_walk_up_claim_of_the_hour_under_way_is_taken_in_its_first_minutes(
+    client, slots, frozen
+):
     frozen.move_to(local(2027, 5, 14, 10, 5))
+    response = claim(client, slots[0])
+    assert response.status_code == 303
+    assert Card.objects.get().slot == slots[0]
+    board = client.get("/day/2027-05-14/").content.decode()
+    assert f"/slot/{slots[1].pk}/claim/" in board  # the other room of the hour under way
+
+
+def test_claim_of_a_started_slot_is_409(client, slots, frozen):
+    frozen.move_to(local(2027, 5, 14, 10, 15))  # past the walk-up minutes (15 by default)
     response = claim(client, slots[0])
     assert response.status_code == 409
     assert "This slot has already started." in response.content.decode()
