@@ -97,3 +97,14 @@ def test_longest_texts_do_not_widen_pages(new_context, console, conference):
     assert widths == {
         (path, size["width"]): size["width"] for path in paths for size in VIEWPORTS.values()
     }
+
+
+def test_free_slot_chips_on_the_phone_board_are_full_touch_targets(page: Page, conference):
+    page.set_viewport_size(VIEWPORTS["phone"])
+    page.goto("/")
+    chips = page.locator(".phone-board .p-free a.claim-link")
+    expect(chips.first).to_be_visible()
+    for index in range(chips.count()):
+        box = chips.nth(index).bounding_box()
+        assert box is not None
+        assert box["width"] >= 44 and box["height"] >= 44, box
