@@ -228,6 +228,11 @@ class Slot(models.Model):
                 return gettext("This slot has already started.")
             case Refusal.NOT_OPEN:
                 opens = timezone.localtime(self.day.board_opens_at)
+                if opens.time() == dt.time.min:  # "at 00:00" reads as either end of the day
+                    return gettext(
+                        "This board opens at midnight, as %(weekday)s begins; "
+                        "claims are not open yet."
+                    ) % {"weekday": date_format(opens, "l")}
                 return gettext(
                     "This board opens %(weekday)s at %(time)s; claims are not open yet."
                 ) % {"weekday": date_format(opens, "l"), "time": date_format(opens, "TIME_FORMAT")}

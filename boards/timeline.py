@@ -56,6 +56,18 @@ def preceding(boards: list[BoardState], date: dt.date) -> BoardState | None:
     return earlier[-1] if earlier else None
 
 
+def first_start_after(
+    boards: list[BoardState], now: dt.datetime
+) -> tuple[dt.date, dt.datetime] | None:
+    """The day and the moment of the first hour of open spaces still to begin after
+    `now` (its board's first moment: moments are slot starts and ends, the first a start),
+    so that a page with nothing on can say when something is."""
+    for board in boards:
+        if board.moments and board.moments[0] > now:
+            return board.date, board.moments[0]
+    return None
+
+
 def next_midnight(now: dt.datetime) -> dt.datetime:
     tomorrow = timezone.localdate(now) + dt.timedelta(days=1)
     return timezone.make_aware(dt.datetime.combine(tomorrow, dt.time.min))

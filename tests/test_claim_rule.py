@@ -130,3 +130,9 @@ def test_a_free_room_is_claimable_in_the_first_walkup_minutes_of_its_hour(slots,
     assert early.refusal(local(2027, 5, 14, 9, 29)) is None
     assert early.pk in _by_sql(local(2027, 5, 14, 9, 29), keeps_to_the_hours=True)
     assert early.pk not in _by_sql(local(2027, 5, 14, 9, 30), keeps_to_the_hours=True)
+
+
+@pytest.mark.django_db
+def test_a_board_opening_at_local_midnight_says_midnight_not_00_00(slots):
+    reason = slots["next day"].unavailable_reason(local(2027, 5, 13, 20))
+    assert reason == "This board opens at midnight, as Friday begins; claims are not open yet."

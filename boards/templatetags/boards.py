@@ -2,6 +2,8 @@ import datetime as dt
 
 from django import template
 from django.utils.formats import date_format
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 register = template.Library()
@@ -31,3 +33,12 @@ def relative_day(date: dt.date, today: dt.date) -> str:
 def day_label(date: dt.date, today: dt.date) -> str:
     """The relative name of `date` where there is one, else e.g. 'Fri 29 May' ('vie 29 may')."""
     return relative_day(date, today) or date_format(date, "SHORT_DATE_FORMAT")
+
+
+@register.filter
+def handle_breaks(text: str) -> SafeString:
+    """A handle that may wrap only before an inner "@" (@lukasw<wbr>@hachyderm.io), never
+    mid-word: escaped, with a line-break opportunity there (static/css/boards.css keeps
+    the rest of it whole)."""
+    first, rest = text[:1], text[1:]
+    return mark_safe(escape(first) + escape(rest).replace("@", "<wbr>@"))

@@ -52,7 +52,7 @@ def test_board_not_open_yet_says_when_it_opens(page: Page, conference):
     page.goto("/day/2027-05-16/")
 
     expect(page.locator(".board-summary")).to_contain_text(
-        "This board opens for sign-up Saturday at 00:00."
+        "This board opens for sign-up at midnight, as Saturday begins."
     )
     expect(page.locator("a.claim-link")).to_have_count(0)
     expect(
@@ -108,3 +108,33 @@ def test_free_slot_chips_on_the_phone_board_are_full_touch_targets(page: Page, c
         box = chips.nth(index).bounding_box()
         assert box is not None
         assert box["width"] >= 44 and box["height"] >= 44, box
+
+
+# The first character of each line after the first, within an element's text.
+LINE_STARTS = """element => {
+  const starts = []; let top = null;
+  const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const text = walker.currentNode;
+    for (let i = 0; i < text.length; i++) {
+      const range = document.createRange(); range.setStart(text, i); range.setEnd(text, i + 1);
+      const rect = range.getClientRects()[0];
+      if (!rect) continue;
+      if (top !== null && rect.top > top + 2) starts.push(text.data[i]);
+      top = rect.top;
+    }
+  }
+  return starts;
+}"""
+
+
+@pytest.mark.parametrize("width", [800, 1000, 1280])
+def test_handles_wrap_only_before_an_inner_at(page: Page, conference, width):
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto("/")
+    handle = page.locator("#board a.handle", has_text="fosstodon")
+    expect(handle).to_be_visible()
+    assert set(handle.evaluate(LINE_STARTS)) <= {"@"}
+    page.goto(f"/card/{conference.card.pk}/")
+    handle = page.locator(".card-page a.handle")
+    assert set(handle.evaluate(LINE_STARTS)) <= {"@"}
