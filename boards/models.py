@@ -8,6 +8,7 @@ import hmac
 from functools import cached_property
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -441,6 +442,49 @@ class CardEvent(models.Model):
             "action": self.get_action_display(),
             "actor": self.actor,
         }
+
+    def changes_in_words(self) -> list[str]:
+        """What this change changed, as the chair reads it: "Moved from Room A, Fri 10:00
+        to Room B, Fri 11:00.", "Status changed from “On the board” to “Removed by the
+        chair”." (field names and values as the admin shows them, not as stored)."""
+        words = []
+        for field, before, after in self.changes():
+            if field == "slot":
+                words.append(
+                    gettext("Moved from %(before)s to %(after)s.")
+                    % {"before": before, "after": after}
+                )
+                continue
+            if field == "status":
+                labels = dict(Card.Status.choices)
+                before, after = labels.get(str(before), before), labels.get(str(after), after)
+            if field == "removed_reason":
+                words.append(
+                    gettext("The chair's reason: “%(reason)s”.") % {"reason": after}
+                    if after
+                    else gettext("The chair's reason is cleared.")
+                )
+                continue
+            try:
+                name = str(Card._meta.get_field(field).verbose_name)
+            except FieldDoesNotExist:
+                name = field
+            name = name[:1].upper() + name[1:]
+            if not before:
+                words.append(
+                    gettext("%(field)s set to “%(after)s”.") % {"field": name, "after": after}
+                )
+            elif not after:
+                words.append(
+                    gettext("%(field)s cleared (it was “%(before)s”).")
+                    % {"field": name, "before": before}
+                )
+            else:
+                words.append(
+                    gettext("%(field)s changed from “%(before)s” to “%(after)s”.")
+                    % {"field": name, "before": before, "after": after}
+                )
+        return words
 
     def changes(self) -> list[tuple[str, object, object]]:
         """What this change changed, as (field, before, after); the slot by its name only."""

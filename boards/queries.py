@@ -266,3 +266,9 @@ def announcements_due(now: dt.datetime) -> list[Due]:
     return [Due(card, Announcement.Kind.POSTED) for card in to_announce] + [
         Due(card, Announcement.Kind.MOVED) for card in moved
     ]
+
+
+def flagged_cards_waiting() -> int:
+    """How many cards have reports the chair has not answered (the admin's index says so):
+    the cards the changelist's "Flagged, not answered" filter shows."""
+    return Card.objects.filter(flags__cleared_at__isnull=True).distinct().count()
