@@ -36,7 +36,7 @@ from django.utils.cache import get_conditional_response
 
 from boards import compression, timeline
 from boards.cache_backends import SharedDatabaseCache
-from boards.models import SLOT_LENGTH, Day, Slot, walkup_grace
+from boards.models import SLOT_LENGTH, Day, Slot
 from boards.timeline import BoardState
 
 STATE_KEY = "boards:state"
@@ -249,10 +249,7 @@ def board_states_generation() -> tuple[str, list[BoardState]]:
 def _load_states() -> list[BoardState]:
     starts: dict[int, set] = {}
     for day_id, starts_at in Slot.objects.values_list("day_id", "starts_at").distinct():
-        # The end of an hour's walk-up minutes changes its free cells (no longer claimable).
-        starts.setdefault(day_id, set()).update(
-            {starts_at, starts_at + walkup_grace(), starts_at + SLOT_LENGTH}
-        )
+        starts.setdefault(day_id, set()).update({starts_at, starts_at + SLOT_LENGTH})
     return [
         BoardState(
             date=day.date,

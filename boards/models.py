@@ -7,7 +7,6 @@ import hashlib
 import hmac
 from functools import cached_property
 
-from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
@@ -19,6 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from boards.handles import Handle, InvalidHandle
+from boards.timeline import walkup_grace
 
 SLOT_LENGTH = dt.timedelta(hours=1)
 # What a host may leave after the hour: a few paragraphs of notes, a few links, and a
@@ -124,11 +124,6 @@ class SlotQuerySet(models.QuerySet):
         if not keeps_to_the_hours:
             return free
         return free.filter(starts_at__gt=now - walkup_grace(), day__board_opens_at__lte=now)
-
-
-def walkup_grace() -> dt.timedelta:
-    """How long into its hour a free slot can still be claimed (a walk-up session)."""
-    return dt.timedelta(minutes=settings.OPENSPACES_WALKUP_MINUTES)
 
 
 class Refusal(enum.StrEnum):

@@ -7,6 +7,7 @@ import bisect
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -68,6 +69,12 @@ def first_start_after(
     return None
 
 
+def walkup_grace() -> dt.timedelta:
+    """How long into its hour a free slot can still be claimed (a walk-up session): the
+    claim rule (Slot.refusal) and the moments at which time alone changes a board."""
+    return dt.timedelta(minutes=settings.OPENSPACES_WALKUP_MINUTES)
+
+
 def next_midnight(now: dt.datetime) -> dt.datetime:
     tomorrow = timezone.localdate(now) + dt.timedelta(days=1)
     return timezone.make_aware(dt.datetime.combine(tomorrow, dt.time.min))
@@ -84,6 +91,10 @@ def next_change(
     """
     candidates = [next_midnight(now)]
     shifts = [dt.timedelta(0)] + ([lookahead] if lookahead else [])
+    # The end of an hour's walk-up minutes changes its free cells (no longer claimable):
+    # a moment a walk-up grace after each start (moments are starts and ends; an end's is
+    # the next start's, or harmless).
+    shifts.append(-walkup_grace())
     for board in boards:
         if board.opens_at > now:
             candidates.append(board.opens_at)

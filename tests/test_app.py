@@ -5,9 +5,7 @@ import json
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.templatetags.static import static
-from django.utils import translation
 
 from boards import caching
 from boards.compression import accepts_gzip
@@ -170,6 +168,3 @@ def test_the_offline_page_is_named_to_the_worker_in_each_language_and_stored_by_
     assert "sessionid" not in page.cookies and "csrftoken" not in page.cookies
     assert client.get("/offline/", headers={"if-none-match": page["ETag"]}).status_code == 304
     assert "No tienes conexión" in client.get("/es/offline/").content.decode()
-    # The request left Spanish active in this thread (Django's LocaleMiddleware does not
-    # reset it): later tests' reverse() would otherwise name /es/ addresses.
-    translation.activate(settings.LANGUAGE_CODE)
