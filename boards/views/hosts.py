@@ -265,6 +265,5 @@ def card_release(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
         cards.card_release(card=card)
     except (services.Refused, services.Busy) as refused:
         return _render_manage(request, card, token, status=409, refusal=refused.reason)
-    return _back_to_manage(
-        request, card, token, gettext("Done: your slot is free for someone else.")
-    )
+    # No message: the page of a released card says so, and what to do next.
+    return see_other(reverse("boards:card_manage", kwargs={"pk": pk, "token": token}))
