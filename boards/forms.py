@@ -348,8 +348,8 @@ class ChairMoveForm(forms.Form):
         group_by_day_and_hour(self.fields["to_slot"], shown)
 
     def _chosen(self, name: str) -> int | None:
-        value = self.data.get(name) if self.is_bound else self.initial.get(name)
-        return int(value) if str(value or "").isdigit() else None
+        value = str((self.data.get(name) if self.is_bound else self.initial.get(name)) or "")
+        return int(value) if value.isdigit() else None
 
 
 class CardAdminForm(forms.ModelForm):

@@ -501,7 +501,7 @@ class CardEvent(models.Model):
                 )
                 continue
             try:
-                name = str(Card._meta.get_field(field).verbose_name)
+                name = str(getattr(Card._meta.get_field(field), "verbose_name", field))
             except FieldDoesNotExist:
                 name = field
             name = name[:1].upper() + name[1:]

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import ActionLocation
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -61,11 +62,14 @@ class ChairActions(admin.ModelAdmin):
     shown_with: tuple[str, ...] = ()
 
     def response_action(
-        self, request: HttpRequest, queryset: Any, *args: Any, **kwargs: Any
-    ) -> HttpResponseBase | None:
+        self,
+        request: HttpRequest,
+        queryset: Any,
+        action_location: ActionLocation = ActionLocation.CHANGE_LIST,
+    ) -> HttpResponse | None:
         """As Django's, but an action started from an object's own page (its buttons send
         `back`) goes back there once done, rather than to the changelist."""
-        response = super().response_action(request, queryset, *args, **kwargs)
+        response = super().response_action(request, queryset, action_location)
         back = back_to(request)
         if back and isinstance(response, HttpResponseRedirect):
             return HttpResponseRedirect(back)

@@ -64,8 +64,9 @@ def day_label(date: dt.date, today: dt.date) -> str:
 
 @register.filter
 def handle_breaks(text: str) -> SafeString:
-    """A handle that may wrap only before an inner "@" (@lukasw<wbr>@hachyderm.io), never
-    mid-word: escaped, with a line-break opportunity there (static/css/boards.css keeps
-    the rest of it whole)."""
+    """A handle that may wrap only before an inner "@" (@lukasw<wbr>@hachyderm.io) or
+    after a "/", not mid-word: escaped, with a line-break opportunity there
+    (static/css/boards.css breaks inside a part only when it cannot fit its line)."""
     first, rest = text[:1], text[1:]
-    return mark_safe(escape(first) + escape(rest).replace("@", "<wbr>@"))
+    # Also after a "/" (github.com/<wbr>you): the other handles' natural seam.
+    return mark_safe(escape(first) + escape(rest).replace("@", "<wbr>@").replace("/", "/<wbr>"))
