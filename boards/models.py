@@ -5,6 +5,7 @@ import datetime as dt
 import enum
 import hashlib
 import hmac
+import uuid
 from functools import cached_property
 
 from django.db import models
@@ -300,6 +301,11 @@ class Card(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    # The card's name in /schedule.xml, for good: a conference app that stored the event
+    # finds it again after the card moved to another slot (frab's event guid).
+    guid = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=_("GUID")
+    )
 
     objects = CardQuerySet.as_manager()
     # Counted by CardQuerySet.with_interest(); declared for the type checker only.

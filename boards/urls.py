@@ -29,6 +29,7 @@ urlpatterns = [
     path("card/<int:pk>/", cards.card_detail, name="card"),
     path("card/<int:pk>/flag/", cards.card_flag, name="card_flag"),
     path("schedule.json", public.schedule_json, name="schedule_json"),
+    path("schedule.xml", public.schedule_xml, name="schedule_xml"),
     path("card/<int:pk>/manage/", hosts.card_manage_mine, name="card_manage_mine"),
     path("card/<int:pk>/manage/<str:token>/", hosts.card_manage, name="card_manage"),
     path("card/<int:pk>/manage/<str:token>/move/", hosts.card_move, name="card_move"),
