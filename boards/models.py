@@ -504,10 +504,12 @@ class Interest(models.Model):
 
 
 class Announcement(models.Model):
-    """One post about a card to the conference's Mastodon account, claimed before it is made.
+    """One post about a card to one of the conference's accounts (Mastodon, Bluesky),
+    claimed before it is made.
 
     The row is written before posting, so that two `announce` processes (or one restarted)
-    never post a card twice: the database's unique constraints pick the one that posts.
+    never post a card twice to a network: the database's unique constraints, per network,
+    pick the one that posts.
     `posted_at` stays empty until the server has taken the post; until then, a claim whose
     `claimed_until` has passed (its poster failed or died) may be taken again, and the
     retry carries the same idempotency key, so the server drops a post it already has.
@@ -516,6 +518,10 @@ class Announcement(models.Model):
     class Kind(models.TextChoices):
         POSTED = "posted", _("Announced")
         MOVED = "moved", _("Moved")
+
+    class Network(models.TextChoices):
+        MASTODON = "mastodon", "Mastodon"
+        BLUESKY = "bluesky", "Bluesky"
 
     card = models.ForeignKey(
         Card, on_delete=models.CASCADE, related_name="announcements", verbose_name=_("card")
@@ -526,11 +532,15 @@ class Announcement(models.Model):
     )
     slot_starts_at = models.DateTimeField(verbose_name=_("slot starts at"))
     kind = models.CharField(max_length=10, choices=Kind, verbose_name=_("kind"))
+    network = models.CharField(
+        max_length=10, choices=Network, default=Network.MASTODON, verbose_name=_("network")
+    )
     claimed_until = models.DateTimeField(verbose_name=_("claimed until"))
     attempts = models.PositiveSmallIntegerField(default=1, verbose_name=_("attempts"))
     last_error = models.CharField(max_length=300, blank=True, verbose_name=_("last error"))
     posted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("posted at"))
-    status_id = models.CharField(max_length=64, blank=True, verbose_name=_("status id"))
+    # Mastodon's status id, or the Bluesky post's at:// URI.
+    status_id = models.CharField(max_length=300, blank=True, verbose_name=_("post id"))
     text = models.TextField(blank=True, verbose_name=_("text"))
 
     class Meta:
@@ -539,12 +549,19 @@ class Announcement(models.Model):
         ordering = ["-slot_starts_at", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["card"], condition=Q(kind="posted"), name="announcement_card_posted_once"
+                fields=["card", "network"],
+                condition=Q(kind="posted"),
+                name="announcement_card_posted_once_per_network",
             ),
             models.UniqueConstraint(
-                fields=["card", "slot", "kind"], name="announcement_once_per_slot"
+                fields=["card", "slot", "kind", "network"],
+                name="announcement_once_per_slot_per_network",
+            ),
+            models.CheckConstraint(
+                condition=Q(network__in=["mastodon", "bluesky"]),
+                name="announcement_network_valid",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.card}"
+        return f"{self.get_kind_display()} ({self.get_network_display()}): {self.card}"

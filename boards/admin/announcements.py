@@ -1,0 +1,35 @@
+"""What `announce` posted where and when, and what failed: read only, as the poster left it."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from boards.admin.common import ReadOnlyAdmin, chair_time
+from boards.models import Announcement
+
+
+@admin.register(Announcement)
+class AnnouncementAdmin(ReadOnlyAdmin):
+    list_display = ["card", "network", "kind", "for_slot", "posted", "attempts", "last_error"]
+    list_filter = ["network", "kind", ("posted_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["card", "slot__room"]
+    search_fields = ["card__title", "text"]
+    fields = [
+        "card",
+        "network",
+        "kind",
+        "for_slot",
+        "text",
+        "posted",
+        "status_id",
+        "attempts",
+        "last_error",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("Slot"), ordering="slot_starts_at")
+    def for_slot(self, announcement: Announcement) -> str:
+        return f"{chair_time(announcement.slot_starts_at)} · {announcement.slot.room.name}"
+
+    @admin.display(description=_("Posted"), ordering="posted_at")
+    def posted(self, announcement: Announcement) -> str:
+        return chair_time(announcement.posted_at)
