@@ -520,8 +520,8 @@ class Announcement(models.Model):
         MOVED = "moved", _("Moved")
 
     class Network(models.TextChoices):
-        MASTODON = "mastodon", "Mastodon"
-        BLUESKY = "bluesky", "Bluesky"
+        MASTODON = "mastodon", _("Mastodon")
+        BLUESKY = "bluesky", _("Bluesky")
 
     card = models.ForeignKey(
         Card, on_delete=models.CASCADE, related_name="announcements", verbose_name=_("card")
