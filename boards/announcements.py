@@ -105,7 +105,7 @@ class Poster(Protocol):
 class MastodonPoster:
     """The conference's Mastodon account, through Mastodon.py."""
 
-    network = Announcement.Network.MASTODON
+    network: str = Announcement.Network.MASTODON
 
     def __init__(self, api_base_url: str, access_token: str):
         from mastodon import Mastodon
@@ -194,7 +194,7 @@ class BlueskyPoster:
     from its handle and app password (com.atproto.server.createSession), then each post a
     record (com.atproto.repo.createRecord)."""
 
-    network = Announcement.Network.BLUESKY
+    network: str = Announcement.Network.BLUESKY
 
     def __init__(self, service: str, handle: str, app_password: str):
         from atproto import Client

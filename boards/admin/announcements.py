@@ -13,7 +13,7 @@ class AnnouncementAdmin(ReadOnlyAdmin):
     list_filter = ["network", "kind", ("posted_at", admin.EmptyFieldListFilter)]
     list_select_related = ["card", "slot__room"]
     search_fields = ["card__title", "text"]
-    fields = [
+    readonly_fields = [
         "card",
         "network",
         "kind",
@@ -24,7 +24,7 @@ class AnnouncementAdmin(ReadOnlyAdmin):
         "attempts",
         "last_error",
     ]
-    readonly_fields = fields
+    fields = tuple(readonly_fields)
 
     @admin.display(description=_("Slot"), ordering="slot_starts_at")
     def for_slot(self, announcement: Announcement) -> str:
