@@ -33,6 +33,9 @@ CSV_COLUMNS = [
     "interested",
     "created_at",
     "updated_at",
+    "notes",
+    "links",
+    "attendance",
 ]
 
 
@@ -57,6 +60,9 @@ def write_cards_csv(cards: Iterable[Card], out: IO[str]) -> None:
             getattr(card, "interest_count", 0),
             timezone.localtime(card.created_at).isoformat(),
             timezone.localtime(card.updated_at).isoformat(),
+            card.notes,
+            " ".join(card.web_links),
+            card.attendance or "",
         ]
         writer.writerow([_spreadsheet_safe(cell) for cell in row])
 
@@ -125,6 +131,10 @@ def _public_card(card: Card, build_url) -> dict:
         "host_handle": handle.text if handle else "",
         "host_url": (handle.url or "") if handle else "",
         "url": build_url(card.get_absolute_url()),
+        # After the hour (empty before): what the host left, and how many came.
+        "notes": card.notes,
+        "links": card.web_links,
+        "attendance": card.attendance,
     }
 
 
@@ -231,6 +241,9 @@ def _event(parent: Element, card: Card, slot, room, prefix: str, build_url) -> N
     links = SubElement(event, "links")
     if handle and handle.url:
         SubElement(links, "link", href=handle.url).text = _xml_text(handle.text)
+    # After the hour: what the host linked to (slides, notes, a recording).
+    for address in card.web_links:
+        SubElement(links, "link", href=_xml_text(address)).text = _xml_text(address)
 
 
 def _day_span(day, slots) -> tuple[dt.datetime, dt.datetime]:

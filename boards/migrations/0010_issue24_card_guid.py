@@ -16,7 +16,7 @@ def give_each_card_its_guid(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("boards", "0009_issue21_lost_links_and_tasks")]
+    dependencies = [("boards", "0010_issue23_notes")]
 
     operations = [
         migrations.AddField(
