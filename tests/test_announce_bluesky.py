@@ -190,7 +190,7 @@ def test_bluesky_alone_is_enough(bluesky, days, settings):
 
 @pytest.mark.django_db
 def test_a_wrong_app_password_posts_nothing_and_says_why(bluesky, days, settings):
-    settings.BLUESKY_APP_PASSWORD = "wrong"
+    settings.BLUESKY_APP_PASSWORD = "zzzz-wrong-pass-zzzz"
     make_card(slot=slot("Room A", 10), title="Not logged in")
 
     announce_at(9, 45)
@@ -199,6 +199,7 @@ def test_a_wrong_app_password_posts_nothing_and_says_why(bluesky, days, settings
     pending = Announcement.objects.get(network="bluesky")
     assert pending.posted_at is None
     assert "Invalid password" in pending.last_error
+    assert "zzzz-wrong-pass-zzzz" not in pending.last_error  # the admin never shows it
 
 
 @pytest.mark.django_db(transaction=True)
