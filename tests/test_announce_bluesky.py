@@ -340,3 +340,27 @@ def test_the_chair_reads_the_announcements(chair_client, days):
 
     assert page.status_code == 200
     assert "A chair&#x27;s view" in page.text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("cards", [1, 12])
+def test_the_announcements_list_runs_constant_queries(
+    admin_client, days, django_assert_max_num_queries, cards
+):
+    for each in Slot.objects.all()[:cards]:
+        card = make_card(slot=each)
+        for network in ("mastodon", "bluesky"):
+            Announcement.objects.create(
+                card=card,
+                slot=each,
+                slot_starts_at=each.starts_at,
+                kind="posted",
+                network=network,
+                claimed_until=each.starts_at,
+            )
+
+    with django_assert_max_num_queries(4):
+        page = admin_client.get(reverse("admin:boards_announcement_changelist"))
+
+    assert page.status_code == 200
+    assert f"{2 * cards} announcements" in page.text
