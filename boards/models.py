@@ -287,13 +287,15 @@ class Card(models.Model):
     host_handle = models.CharField(max_length=120, blank=True, verbose_name=_("host handle"))
     email = models.EmailField(
         blank=True,
-        help_text=_("Private: only used to send the manage link."),
+        help_text=_("Private: the manage link and news of the chair's changes are mailed there."),
         verbose_name=_("email"),
     )
     status = models.CharField(
         max_length=10, choices=Status, default=Status.ACTIVE, verbose_name=_("status")
     )
     removed_reason = models.CharField(max_length=200, blank=True, verbose_name=_("removed reason"))
+    # The language the host claimed in: the mail that tells them of a change speaks it.
+    language = models.CharField(max_length=10, blank=True, verbose_name=_("language"))
     # Only a hash of the manage token is stored: a leaked database dump cannot edit cards.
     manage_token_hash = models.CharField(
         max_length=64, editable=False, verbose_name=_("manage token hash")
@@ -406,6 +408,20 @@ class CardEvent(models.Model):
         HIDDEN = "hidden", _("Hidden pending review")
         FLAGS_CLEARED = "flags_cleared", _("Flags cleared")
         LINK_RENEWED = "link_renewed", _("New manage link (the host lost theirs)")
+        EMAIL_CHANGED = "email_changed", _("Email changed by the host")
+        ROOM_CHANGED = "room_changed", _("Room renamed or relocated")
+
+    # The changes its host is told of (the manage page, a mail) when someone else made them.
+    TOLD = frozenset(
+        {
+            Action.EDITED,
+            Action.MOVED,
+            Action.REMOVED,
+            Action.RESTORED,
+            Action.HIDDEN,
+            Action.ROOM_CHANGED,
+        }
+    )
 
     card = models.ForeignKey(
         Card, on_delete=models.CASCADE, related_name="events", verbose_name=_("card")
@@ -417,6 +433,11 @@ class CardEvent(models.Model):
     action = models.CharField(max_length=20, choices=Action, verbose_name=_("action"))
     before = models.JSONField(default=dict, blank=True, verbose_name=_("before"))
     after = models.JSONField(default=dict, blank=True, verbose_name=_("after"))
+    # Why, in the chair's words, for the host (a move's or a removal's reason).
+    reason = models.CharField(max_length=200, blank=True, verbose_name=_("reason"))
+    # A move's slots, read by boards.queries.told_events; declared for the type checker only.
+    slot_before: "Slot | None"
+    slot_after: "Slot | None"
 
     class Meta:
         ordering = ["at", "pk"]
@@ -428,6 +449,15 @@ class CardEvent(models.Model):
             "action": self.get_action_display(),
             "actor": self.actor,
         }
+
+    @property
+    def by_host(self) -> bool:
+        return self.actor == "host"
+
+    @property
+    def told_to_host(self) -> bool:
+        """True for a change its host did not make and is told of."""
+        return self.action in self.TOLD and not self.by_host
 
     def changes(self) -> list[tuple[str, object, object]]:
         """What this change changed, as (field, before, after); the slot by its name only."""

@@ -21,6 +21,7 @@ from boards.models import (
     SLOT_LENGTH,
     Announcement,
     Card,
+    CardEvent,
     CardQuerySet,
     Day,
     Interest,
@@ -142,6 +143,31 @@ def cards_pinned_with(email: str) -> CardQuerySet:
 
 def card_with_place(pk: int) -> Card | None:
     return Card.objects.with_place().filter(pk=pk).first()
+
+
+def told_events(card_ids: list[int], *, pk: int | None = None) -> list[CardEvent]:
+    """The changes to these cards their hosts did not make and are told of (CardEvent.TOLD),
+    newest first (only change `pk`, when given), each with its card and, for a move,
+    `slot_before` and `slot_after` (with their rooms): two queries."""
+    chosen = CardEvent.objects.filter(pk=pk) if pk is not None else CardEvent.objects.all()
+    events = list(
+        chosen.filter(card_id__in=card_ids, action__in=CardEvent.TOLD)
+        .exclude(actor="host")
+        .select_related("card")
+        .order_by("-at", "-pk")
+    )
+    slot_ids = {
+        event.before.get("slot_id") for event in events if event.action == CardEvent.Action.MOVED
+    } | {event.after.get("slot_id") for event in events if event.action == CardEvent.Action.MOVED}
+    slots = Slot.objects.with_place().in_bulk([pk for pk in slot_ids if isinstance(pk, int)])
+    for event in events:
+        event.slot_before = slots.get(event.before.get("slot_id"))
+        event.slot_after = slots.get(event.after.get("slot_id"))
+    return events
+
+
+def card_of_event(pk: int) -> int | None:
+    return CardEvent.objects.filter(pk=pk).values_list("card_id", flat=True).first()
 
 
 def host_move_targets(now: dt.datetime) -> SlotQuerySet:

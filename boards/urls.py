@@ -33,6 +33,7 @@ urlpatterns = [
     path("card/<int:pk>/manage/<str:token>/", hosts.card_manage, name="card_manage"),
     path("card/<int:pk>/manage/<str:token>/move/", hosts.card_move, name="card_move"),
     path("card/<int:pk>/manage/<str:token>/release/", hosts.card_release, name="card_release"),
+    path("card/<int:pk>/manage/<str:token>/email/", hosts.card_email, name="card_email"),
     # A lost manage link: ask by email, then a key from the mail gives a new link.
     path("manage/lost/", lost.lost_links_ask, name="lost_links"),
     path("manage/lost/sent/", lost.lost_links_sent, name="lost_links_sent"),
