@@ -12,7 +12,7 @@ from) are read through the cache, by boards.caching.
 import dataclasses
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from boards import announcements
 from boards.board import Board, build_board
@@ -164,6 +164,21 @@ def told_events(card_ids: list[int], *, pk: int | None = None) -> list[CardEvent
         event.slot_before = slots.get(event.before.get("slot_id"))
         event.slot_after = slots.get(event.after.get("slot_id"))
     return events
+
+
+def same_hour_cards(card: Card) -> list[Card]:
+    """The host's other cards on the board at the same hour as `card`: the same address, or
+    (without one) the same name, casefolded. A warning, never a refusal (one query)."""
+    same_host = Q(host_name__iexact=card.host_name)
+    if card.email:
+        same_host |= Q(email__iexact=card.email)
+    return list(
+        Card.objects.holding()
+        .with_place()
+        .filter(same_host, slot__starts_at=card.slot.starts_at)
+        .exclude(pk=card.pk)
+        .order_by("slot__room__position", "slot__room__name")
+    )
 
 
 def card_of_event(pk: int) -> int | None:
