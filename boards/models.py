@@ -572,3 +572,46 @@ class Announcement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.card}"
+
+
+class CalendarKey(models.Model):
+    """A browser's private calendar address, /mine/<key>/calendar.ics: the cards it said
+    "I'm interested" in, for a calendar app to subscribe to. No account: the browser is its
+    interest cookie's key (Interest.browser_key).
+
+    The key is derived (an HMAC keyed by SECRET_KEY of the browser and `salt`), so /mine/
+    can show it again without the database holding it: only its hash is stored, and a
+    database dump lets nobody read anyone's calendar. A new salt is a new address; the old
+    one stops working at once.
+    """
+
+    browser_key = models.CharField(max_length=64, verbose_name=_("browser key"))
+    salt = models.CharField(max_length=32, editable=False, verbose_name=_("salt"))
+    key_hash = models.CharField(max_length=64, editable=False, verbose_name=_("key hash"))
+    created_at = models.DateTimeField(auto_now=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("private calendar")
+        verbose_name_plural = _("private calendars")
+        constraints = [
+            models.UniqueConstraint(fields=["browser_key"], name="calendar_key_one_per_browser"),
+            models.UniqueConstraint(fields=["key_hash"], name="calendar_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.browser_key[:6]}…"
+
+    @staticmethod
+    def derive(browser_key: str, salt: str) -> str:
+        digest = salted_hmac(
+            "boards.mine.calendar", f"{browser_key}\x1f{salt}", algorithm="sha256"
+        ).digest()
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @property
+    def key(self) -> str:
+        return self.derive(self.browser_key, self.salt)
