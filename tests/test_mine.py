@@ -101,7 +101,7 @@ def test_two_followed_cards_at_the_same_hour_are_flagged_as_a_clash(client, slot
     for card in (first, second, later):
         interested(client, card)
     html = client.get("/mine/").content.decode()
-    assert "2 of them are at the same hour as another" in html
+    assert "At one hour you follow more than one: pick one." in html
     assert html.count('class="space clash"') == 2
     assert f'another you follow:</strong> <a href="/card/{second.pk}/">Packaging</a>.' in html
     assert f'another you follow:</strong> <a href="/card/{first.pk}/">Typing</a>.' in html

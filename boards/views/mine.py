@@ -37,7 +37,7 @@ def mine(request: HtmxHttpRequest) -> HttpResponse:
     calendar_key = queries.calendar_key(key)
     context = {
         "followed": followed,
-        "clashes": sum(1 for item in followed if item.clashes),
+        "clash_hours": len({item.card.slot.starts_at for item in followed if item.clashes}),
         "pinned": queries.pinned(pinned_ids(request)),
         # Issue 22 adds the ideas this browser would come to ("I'd come") here.
         "calendar_url": (
