@@ -87,8 +87,11 @@ def remember_host(response: HttpResponse, request: HttpRequest, card: Card, toke
 
 def pinned_ids(request: HttpRequest) -> list[int]:
     """The ids of the cards this browser pinned (its pinned cookie), newest first."""
-    value = request.get_signed_cookie(
-        PINNED_COOKIE, default="", salt=PINNED_COOKIE_SALT, max_age=HOST_COOKIE_AGE
+    value = (
+        request.get_signed_cookie(
+            PINNED_COOKIE, default="", salt=PINNED_COOKIE_SALT, max_age=HOST_COOKIE_AGE
+        )
+        or ""
     )
     return [int(part) for part in value.split(",") if part.isdigit()][:PINNED_LIMIT]
 
