@@ -2,6 +2,7 @@
 what changed, when and why, and a host who gave an address gets exactly one mail per
 change, in the card's language, sent by the task worker; none for their own changes."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -263,3 +264,24 @@ def test_a_room_not_renamed_tells_nobody(client, chair_client, slots):
         )
     run_tasks()
     assert mail.outbox == []
+
+
+def test_a_failing_mail_server_is_tried_again_and_the_host_gets_one_mail(
+    client, chair_client, slots, settings, frozen
+):
+    from tests.mail_servers import FlakyMailServer
+
+    card, _url = claim(client, slots[0])
+    settings.MAILERS = {
+        "default": {"BACKEND": f"{FlakyMailServer.__module__}.{FlakyMailServer.__qualname__}"}
+    }
+    FlakyMailServer.failures = 1
+    chair(chair_client, "move_card", card, to_slot=slots[3].pk, reason="A bigger room")
+    run_tasks()
+    assert mail.outbox == []
+    frozen.shift(dt.timedelta(minutes=1))
+    run_tasks()
+    [message] = mail.outbox
+    assert "Why: A bigger room" in message.body
+    run_tasks()
+    assert len(mail.outbox) == 1
