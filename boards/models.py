@@ -456,8 +456,11 @@ class CardEvent(models.Model):
 
     @property
     def told_to_host(self) -> bool:
-        """True for a change its host did not make and is told of."""
-        return self.action in self.TOLD and not self.by_host
+        """True for a change its host did not make and is told of (an edit only if it
+        changed something: the chair may save the form as it was)."""
+        if self.action not in self.TOLD or self.by_host:
+            return False
+        return self.action != self.Action.EDITED or bool(self.changes())
 
     def changes(self) -> list[tuple[str, object, object]]:
         """What this change changed, as (field, before, after); the slot by its name only."""

@@ -151,12 +151,13 @@ def told_events(card_ids: list[int], *, pk: int | None = None) -> list[CardEvent
     newest first (only change `pk`, when given), each with its card and, for a move,
     `slot_before` and `slot_after` (with their rooms): two queries."""
     chosen = CardEvent.objects.filter(pk=pk) if pk is not None else CardEvent.objects.all()
-    events = list(
+    found = (
         chosen.filter(card_id__in=card_ids, action__in=CardEvent.TOLD)
         .exclude(actor="host")
         .select_related("card")
         .order_by("-at", "-pk")
     )
+    events = [event for event in found if event.told_to_host]
     slot_ids = {
         event.before.get("slot_id") for event in events if event.action == CardEvent.Action.MOVED
     } | {event.after.get("slot_id") for event in events if event.action == CardEvent.Action.MOVED}

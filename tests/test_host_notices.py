@@ -285,3 +285,37 @@ def test_a_failing_mail_server_is_tried_again_and_the_host_gets_one_mail(
     assert "Why: A bigger room" in message.body
     run_tasks()
     assert len(mail.outbox) == 1
+
+
+def test_the_chair_saving_a_card_unchanged_tells_nobody(client, chair_client, slots):
+    card, url = claim(client, slots[0])
+    with committed():
+        chair_client.post(
+            reverse("admin:boards_card_change", args=[card.pk]),
+            {
+                "title": TYPED["title"],
+                "description": "",
+                "host_name": TYPED["host_name"],
+                "flags-TOTAL_FORMS": 0,
+                "flags-INITIAL_FORMS": 0,
+            },
+        )
+    run_tasks()
+    assert mail.outbox == []
+    assert "What changed" not in client.get(url).content.decode()
+
+
+def test_mine_says_a_followed_cards_room_changed(client, chair_client, slots, frozen):
+    card, _url = claim(client, slots[0])
+    with committed():
+        client.post(reverse("boards:card_interest", args=[card.pk]), {"interested": "1"})
+    frozen.shift(dt.timedelta(minutes=1))
+    room = slots[0].room
+    with committed():
+        chair_client.post(
+            reverse("admin:boards_room_change", args=[room.pk]),
+            {"name": "Ballroom", "location": "Level 3", "position": room.position},
+        )
+    html = client.get("/mine/").content.decode()
+    assert "Its room changed its name or place." in html
+    assert f"It was {room.name}." in html

@@ -266,3 +266,18 @@ def test_the_key_is_not_stored_in_the_database(client, slots):
     assert len(key) >= 40
     stored = CalendarKey.objects.values().get()
     assert key not in str(list(stored.values()))
+
+
+def test_the_private_calendar_reads_in_a_fixed_number_of_queries(
+    client, slots, django_assert_max_num_queries
+):
+    cards = [make_card(slot=slot, title=f"Card {slot.pk}") for slot in slots]
+    interested(client, cards[0])
+    path = calendar_path(client)
+    with django_assert_max_num_queries(3):
+        client.get(path)
+    for card in cards[1:]:
+        interested(client, card)
+    with django_assert_max_num_queries(3):
+        body = client.get(path).content
+    assert len(events(body)) == len(cards)
