@@ -8,7 +8,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.translation import get_language, gettext
 
-from boards import tasks
+from boards import reminders, tasks
 from boards.models import Card, CardEvent
 
 
@@ -36,3 +36,13 @@ def tell_host(*, event: CardEvent) -> None:
     made it commits (a write rolled back, or retried, tells nothing). The worker composes
     the mail (boards/notices.py), in the card's language."""
     transaction.on_commit(functools.partial(tasks.tell_host.enqueue, event_id=event.pk))
+
+
+def remind_after_the_hour(*, card: Card, site_url: str, token: str) -> None:
+    """Queue the one mail that asks the host, after their hour, for notes and the head
+    count (boards.tasks.remind_host decides then, from the card as it is)."""
+    if not card.email:
+        return
+    tasks.remind_host.using(run_after=reminders.due_at(card)).enqueue(
+        card_id=card.pk, sealed_token=tasks.seal(token), site_url=site_url, language=get_language()
+    )
