@@ -219,7 +219,7 @@ def test_the_migration_gives_each_existing_card_its_own_guid():
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    after = [("boards", "0010_issue24_card_guid")]
+    after = [("boards", "0012_issue24_card_guid")]
     executor = MigrationExecutor(connection)
     # Whatever comes just before it (the lead chains the issues' migrations at merge).
     parents = executor.loader.graph.node_map[after[0]].parents

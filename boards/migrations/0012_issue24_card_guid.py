@@ -16,7 +16,7 @@ def give_each_card_its_guid(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("boards", "0010_issue23_notes")]
+    dependencies = [("boards", "0011_issue21_notices_and_mine")]
 
     operations = [
         migrations.AddField(

@@ -30,7 +30,7 @@ def forget_it(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('boards', '0010_issue24_card_guid'),
+        ('boards', '0012_issue24_card_guid'),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]
