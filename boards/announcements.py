@@ -152,12 +152,14 @@ def bluesky_record_key(announcement: Announcement) -> str:
     holds one record under a key, so a server that took the post before a failure or
     crash cannot take it twice (Bluesky has no idempotency key; this is its equivalent).
 
-    A TID, as the post collection wants: 53 bits of microseconds, here the slot's start
-    plus the announcement's id (unique among the posts about one hour), then 10 bits of
-    "clock id" (0).
+    A TID, as the post collection wants: 53 bits of microseconds (when the post was first
+    claimed, plus the claim's id: unique among claims made in one second), then 10 bits
+    of "clock id" (from the slot: a card moved before its post gets a new key).
     """
-    microseconds = int(announcement.slot_starts_at.timestamp()) * 1_000_000 + announcement.pk
-    number = (microseconds % (1 << 53)) << 10
+    microseconds = (
+        int(announcement.created_at.timestamp()) * 1_000_000 + announcement.pk % 1_000_000
+    )
+    number = ((microseconds % (1 << 53)) << 10) | (announcement.slot_id % 1024)
     digits = []
     for _ in range(13):
         digits.append(_TID_ALPHABET[number & 31])

@@ -620,6 +620,10 @@ class Announcement(models.Model):
         max_length=10, choices=Network, default=Network.MASTODON, verbose_name=_("network")
     )
     claimed_until = models.DateTimeField(verbose_name=_("claimed until"))
+    # When the post was first claimed: the time in its Bluesky record key (a TID).
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created at")
+    )
     attempts = models.PositiveSmallIntegerField(default=1, verbose_name=_("attempts"))
     last_error = models.CharField(max_length=300, blank=True, verbose_name=_("last error"))
     posted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("posted at"))

@@ -7,6 +7,7 @@ import threading
 
 import pytest
 import time_machine
+from atproto_client.models.string_formats import TID_RE
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
@@ -99,6 +100,8 @@ def test_announce_posts_each_card_once_to_bluesky_and_to_mastodon(bluesky, masto
         ),
         ("#PyConOpenSpace", {"$type": "app.bsky.richtext.facet#tag", "tag": "PyConOpenSpace"}),
     ]
+    (key,) = bluesky.records
+    assert TID_RE.match(key)  # the record key is a TID, as the post collection wants
     posts = Announcement.objects.filter(card=card, posted_at__isnull=False)
     assert sorted(posts.values_list("network", flat=True)) == ["bluesky", "mastodon"]
     assert posts.get(network="bluesky").status_id.startswith(f"at://{bluesky_server.DID}/")

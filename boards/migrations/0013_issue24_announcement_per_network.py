@@ -1,8 +1,10 @@
 """Issue 24: announcements per network (Mastodon, Bluesky): each card is posted once to each.
 The existing rows were Mastodon's (the default fills them); a Bluesky post's id is its
-at:// URI, longer than a Mastodon status id."""
+at:// URI, longer than a Mastodon status id; when a post was first claimed (its Bluesky
+record key's time). The Chair group may read them."""
 
 from django.contrib.auth.management import create_permissions
+import django.utils.timezone
 from django.db import migrations, models
 
 
@@ -43,6 +45,13 @@ class Migration(migrations.Migration):
         migrations.RemoveConstraint(
             model_name='announcement',
             name='announcement_once_per_slot',
+        ),
+        migrations.AddField(
+            model_name="announcement",
+            name="created_at",
+            field=models.DateTimeField(
+                default=django.utils.timezone.now, editable=False, verbose_name="created at"
+            ),
         ),
         migrations.AddField(
             model_name='announcement',
