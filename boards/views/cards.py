@@ -8,14 +8,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import push_url, trigger_client_event
 from django_ratelimit.core import is_ratelimited
 
-from boards import clients, queries, services
+from boards import queries, services
 from boards.forms import FlagForm
 from boards.models import Card
 from boards.services import cards, interest
@@ -23,8 +22,11 @@ from boards.views.common import (
     CLAIMED_COOKIE,
     CLAIMED_COOKIE_SALT,
     HtmxHttpRequest,
+    browser_key,
     hosted_token,
     never_cache_headers,
+    remember_browser,
+    reporter,
     see_other,
     wants_fragment,
 )
@@ -77,7 +79,7 @@ def _card_context(
         "flagged": card.pk in request.session.get(FLAGGED_SESSION_KEY, []),
         "flag_form": flag_form or FlagForm(),
         "flag_limit": settings.OPENSPACES_FLAG_LIMIT,
-        **_interest_context(card, _browser_key(request)),
+        **_interest_context(card, browser_key(request)),
         **_share_context(request, card),
     }
 
@@ -97,12 +99,8 @@ def card_flag(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return render(request, "boards/card.html", context, status=429)
     if not form.is_valid():
         return render(request, "boards/card.html", _card_context(request, card, form), status=422)
-    # A keyed hash: the table can tell reporters apart without keeping their addresses.
-    reporter = salted_hmac(
-        "boards.flag.reporter", clients.client_address(request), algorithm="sha256"
-    ).hexdigest()
     try:
-        cards.card_flag(card=card, reason=form.cleaned_data["reason"], reporter=reporter)
+        cards.card_flag(card=card, reason=form.cleaned_data["reason"], reporter=reporter(request))
     except services.Busy as busy:  # not counted: the attendee can send it again
         return HttpResponse(busy.reason, status=409, content_type="text/plain; charset=utf-8")
     request.session[FLAGGED_SESSION_KEY] = [*flagged, card.pk]
@@ -110,16 +108,9 @@ def card_flag(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 FLAGGED_SESSION_KEY = "flagged_cards"
-BROWSER_COOKIE = "os_browser"
-BROWSER_COOKIE_AGE = 60 * 60 * 24 * 365
 
 
 # Interest
-
-
-def _browser_key(request: HttpRequest) -> str:
-    key = request.COOKIES.get(BROWSER_COOKIE, "")
-    return key if 20 <= len(key) <= 64 and key.isascii() else ""
 
 
 def _interest_context(card: Card, key: str) -> dict:
@@ -176,7 +167,7 @@ def _interest_rate_limited(request: HttpRequest, browser_key: str) -> bool:
 def card_interest(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """POST interested=1 (or 0): this browser is (no longer) interested in the card."""
     card = get_object_or_404(Card.objects.with_place(), pk=pk)
-    key = _browser_key(request) or secrets.token_urlsafe(24)
+    key = browser_key(request) or secrets.token_urlsafe(24)
     status, busy_reason = 200, ""
     limited = _interest_rate_limited(request, key)
     if limited:
@@ -211,13 +202,6 @@ def card_interest(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             status=status,
             content_type="text/plain; charset=utf-8",
         )
-    response.set_cookie(
-        BROWSER_COOKIE,
-        key,
-        max_age=BROWSER_COOKIE_AGE,
-        secure=request.is_secure(),
-        httponly=True,
-        samesite="Lax",
-    )
+    remember_browser(response, request, key)
     never_cache_headers(response)
     return response

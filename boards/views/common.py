@@ -4,9 +4,11 @@ import segno
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.cache import patch_cache_control
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 from django_htmx.middleware import HtmxDetails
 
+from boards import clients
 from boards.models import Card
 
 
@@ -73,3 +75,33 @@ def hosted_token(request: HttpRequest, card: Card) -> str:
         HOST_COOKIE, default="", salt=HOST_COOKIE_SALT, max_age=HOST_COOKIE_AGE
     )
     return token if token and card.token_matches(token) else ""
+
+
+# "I'm interested" and "I'd come" know a browser by one cookie's random key (no account).
+BROWSER_COOKIE = "os_browser"
+BROWSER_COOKIE_AGE = 60 * 60 * 24 * 365
+
+
+def browser_key(request: HttpRequest) -> str:
+    """This browser's key from its cookie, or "" when it has none (or a malformed one)."""
+    key = request.COOKIES.get(BROWSER_COOKIE, "")
+    return key if 20 <= len(key) <= 64 and key.isascii() else ""
+
+
+def remember_browser(response: HttpResponse, request: HttpRequest, key: str) -> None:
+    response.set_cookie(
+        BROWSER_COOKIE,
+        key,
+        max_age=BROWSER_COOKIE_AGE,
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def reporter(request: HttpRequest) -> str:
+    """Who reports a card or an idea: a keyed hash of the client address, so that reports
+    are counted once per address without keeping the address."""
+    return salted_hmac(
+        "boards.flag.reporter", clients.client_address(request), algorithm="sha256"
+    ).hexdigest()

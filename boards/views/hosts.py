@@ -12,7 +12,7 @@ from django_ratelimit.core import is_ratelimited
 
 from boards import queries, services
 from boards.forms import CardEditForm, ClaimForm, MoveForm, card_text
-from boards.models import Card, Slot
+from boards.models import Card, Idea, Slot
 from boards.notifications import send_manage_link
 from boards.services import cards
 from boards.views.common import (
@@ -68,7 +68,9 @@ def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     context = {"slot": slot, "reason": "", "alternatives": []}
     status = 200
     if request.method in ("GET", "HEAD"):
-        form = ClaimForm()
+        # "Host this" on the ideas wall: the idea's text, filled in (and the idea carried).
+        hosted = queries.idea_to_host(request.GET.get("idea", ""))
+        form = ClaimForm(initial=_idea_text(hosted))
         context["reason"] = slot.unavailable_reason(now)
         if context["reason"]:
             context["alternatives"] = queries.alternatives(slot, now)
@@ -86,7 +88,11 @@ def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             text = {name: form.cleaned_data[name] for name in Card.CLAIM_FIELDS}
             try:
                 claim = cards.card_claim(
-                    slot=slot, now=now, browser=claiming_browser(request), **text
+                    slot=slot,
+                    now=now,
+                    browser=claiming_browser(request),
+                    idea_id=form.cleaned_data["idea"],
+                    **text,
                 )
             except (services.SlotUnavailable, services.Busy) as not_claimed:
                 status = 409
@@ -104,8 +110,15 @@ def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         if own := queries.recent_claim(browser=browser, title=title, now=now):
             context["own_card"], context["own_token"] = own
     context["form"] = form
+    context["hosted_idea"] = queries.idea_to_host(str(form["idea"].value() or ""))
     template = "boards/claim.html#claim" if wants_fragment(request) else "boards/claim.html"
     return render(request, template, context, status=status)
+
+
+def _idea_text(idea: Idea | None) -> dict[str, object]:
+    if idea is None:
+        return {}
+    return {"title": idea.title, "description": idea.description, "idea": idea.pk}
 
 
 # Cards --------------------------------------------------------------------------------
