@@ -168,7 +168,7 @@ def test_wall_is_the_same_for_everyone_and_polls_answer_304(client):
 @pytest.mark.django_db
 def test_wall_lists_the_most_wanted_first(client):
     few, many = _idea(title="Few want this"), _idea(title="Many want this")
-    for number in range(3):
+    for _ in range(3):
         _support(Client(), many)
     _support(Client(), few)
     with time_machine.travel(NOW + dt.timedelta(seconds=61), tick=False):
