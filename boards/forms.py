@@ -105,9 +105,12 @@ class ClaimForm(CardTextForm):
 
     # "Host this" on the ideas wall: the idea the card hosts, carried by the form (and to
     # the free slots a 409 offers); an idea gone from the wall meanwhile is not linked.
-    idea = forms.IntegerField(
-        required=False, min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput
-    )
+    idea = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_idea(self) -> int | None:
+        # Never an error: the field is hidden, and a claim stands without its idea.
+        text = self.cleaned_data["idea"]
+        return int(text) if text.isdigit() and len(text) <= 9 else None
 
     def clean_website(self) -> str:
         if self.cleaned_data["website"]:

@@ -61,7 +61,7 @@ def blocks(text: str) -> list[Block]:
     found: list[Block] = []
     for chunk in text.replace("\r\n", "\n").split("\n\n"):
         # Within a chunk, consecutive lines of one kind make one block.
-        kind, lines = "", []
+        kind, lines = "", list[str]()
         for line in (line.strip() for line in chunk.split("\n")):
             if not line:
                 continue

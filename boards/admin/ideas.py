@@ -114,11 +114,11 @@ class IdeaAdmin(ChairActions):
 
     @admin.display(description=_("Hosted"), ordering="hosted_count")
     def hosted(self, idea: Idea) -> int:
-        return idea.hosted_count  # type: ignore[attr-defined]  # annotated above
+        return idea.hosted_count  # annotated by get_queryset
 
     @admin.display(description=_("Reports"), ordering="open_flags")
     def open_flag_count(self, idea: Idea) -> int:
-        return idea.open_flags  # type: ignore[attr-defined]  # annotated above
+        return idea.open_flags  # annotated by get_queryset
 
     @admin.display(description=_("Created"))
     def created(self, idea: Idea) -> str:
@@ -132,12 +132,17 @@ class IdeaAdmin(ChairActions):
     def save_model(self, request: HttpRequest, obj: Idea, form, change: bool) -> None:
         # Through the services: in the idea's history, and the wall's version bumped.
         chair = acting_chair(request)
-        text = {"title": obj.title, "description": obj.description, "sample": obj.sample}
+        title, description, sample = obj.title, obj.description, obj.sample
         try:
             if change:
-                idea_update(idea=Idea.objects.get(pk=obj.pk), actor=chair, **text)
+                idea = Idea.objects.get(pk=obj.pk)
+                idea_update(
+                    idea=idea, title=title, description=description, sample=sample, actor=chair
+                )
             else:
-                obj.pk = idea_suggest(actor=chair, **text).pk
+                obj.pk = idea_suggest(
+                    title=title, description=description, sample=sample, actor=chair
+                ).pk
         except (services.Refused, services.Busy) as error:
             self.message_user(
                 request, gettext("Not saved: %(error)s") % {"error": error}, messages.ERROR
