@@ -57,7 +57,7 @@ def test_race_many_browsers_say_id_come_at_once_and_every_one_counts(frozen, set
     for trial in range(TRIALS):
         idea = ideas.idea_suggest(title=f"Packaging {trial}")
 
-        def support(index: int, idea: Idea = idea) -> int:
+        def support(index: int, idea: Idea = idea, trial: int = trial) -> int:
             client = Client(REMOTE_ADDR=f"10.0.1.{index}")
             client.cookies["os_browser"] = f"browser-{trial}-{index:03d}-abcdefghijklmnop"
             return client.post(f"/idea/{idea.pk}/interest/", {"supports": "1"}).status_code
