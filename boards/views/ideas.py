@@ -124,9 +124,9 @@ def _idea_page(
     if not idea.is_active and status == 200:
         status = 410
     template = "boards/idea.html#support" if wants_fragment(request) else "boards/idea.html"
-    response = render(request, template, context, status=status)
-    never_cache_headers(response)  # says whether this browser would come
-    return response
+    # Like a card's page: it says whether this browser would come, so it varies by cookie
+    # (the session and the CSRF token see to that) and is never shared.
+    return render(request, template, context, status=status)
 
 
 @require_safe
