@@ -402,3 +402,30 @@ def test_load_demo_seeds_sample_ideas(client):
     call_command("load_demo", stdout=io.StringIO())
     assert Idea.objects.filter(sample=True).count() >= 3
     assert "Board games" in client.get("/ideas/").content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/ideas/", "/guide/", "/es/ideas/", "/es/guide/"])
+def test_polls_of_the_wall_and_the_guide_are_answered_before_the_views(
+    client, path, django_assert_max_num_queries
+):
+    _idea()
+    first = client.get(path)  # rendered by the view
+    again = client.get(path)  # from the cached rendering, by the fast path
+    assert again.content == first.content
+    for header in ("ETag", "Vary", "Cache-Control", "Content-Language"):
+        assert again[header] == first[header]
+    # A poll: the generation (one small read), no session, no rendering, no view.
+    with django_assert_max_num_queries(1):
+        poll = client.get(path, headers={"if-none-match": first["ETag"]})
+    assert poll.status_code == 304
+    assert "Content-Security-Policy" in poll
+
+
+@pytest.mark.django_db
+def test_a_suggestion_is_not_taken_for_a_poll(client):
+    first = client.get("/ideas/")
+    client.post("/ideas/", {"title": "Posted past the fast path"})
+    after = client.get("/ideas/", headers={"if-none-match": first["ETag"]})
+    assert after.status_code == 200
+    assert "Posted past the fast path" in after.content.decode()
