@@ -594,6 +594,7 @@ class GuidePage(models.Model):
         max_length=8, unique=True, choices=settings.LANGUAGES, verbose_name=_("language")
     )
     body = models.TextField(
+        blank=True,
         verbose_name=_("text"),
         help_text=_(
             "Plain text. A blank line starts a new paragraph; a line starting with “# ” is "

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from boards import queries
 from boards.models import Card, GuidePage, Idea, IdeaEvent, IdeaSupport, Slot
 from boards.services import cards, ideas
 from boards.services.cards import Actor
@@ -311,6 +312,8 @@ def test_host_this_picks_a_slot_then_the_claim_form_is_filled_in_and_the_card_li
     assert f'href="/card/{card.pk}/"' in html
     assert "Hosted:" in html and slots[0].room.name in html
     assert f'href="/card/{card.pk}/"' in Client().get("/ideas/").content.decode()
+    card_page = client.get(f"/card/{card.pk}/").content.decode()
+    assert f'From the ideas wall: <a href="/idea/{idea.pk}/">' in card_page
 
 
 @pytest.mark.django_db
@@ -429,3 +432,38 @@ def test_a_suggestion_is_not_taken_for_a_poll(client):
     after = client.get("/ideas/", headers={"if-none-match": first["ETag"]})
     assert after.status_code == 200
     assert "Posted past the fast path" in after.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_ideas_a_browser_would_come_to_with_their_hosted_cards(
+    slots, django_assert_max_num_queries
+):
+    wanted, other, hidden = _idea(title="Wanted"), _idea(title="Other"), _idea(title="Gone")
+    browser = Client()
+    for idea in (wanted, hidden):
+        _support(browser, idea)
+    _support(Client(), other)
+    with committed():
+        card = cards.card_claim(
+            slot=slots[0], title="Wanted", host_name="Ada", now=NOW, idea_id=wanted.pk
+        ).card
+        ideas.idea_hide(idea=hidden, reason="Spam", actor=CHAIR)
+    key = browser.cookies["os_browser"].value
+    with django_assert_max_num_queries(2):
+        found = queries.ideas_supported_by(key)
+        hosted = [[c.pk for c in idea.hosted_cards] for idea in found]
+    assert [idea.title for idea in found] == ["Wanted"]
+    assert hosted == [[card.pk]]
+    assert queries.ideas_supported_by("") == []
+
+
+@pytest.mark.django_db
+def test_chair_empties_the_guide_and_the_default_text_is_back(chair_client):
+    with committed():
+        page = ideas.guide_page_save(language="en", body="Only this.", actor=CHAIR)
+    assert "Only this." in Client().get("/guide/").content.decode()
+    chair_client.post(
+        reverse("admin:boards_guidepage_change", args=[page.pk]), {"language": "en", "body": ""}
+    )
+    assert not GuidePage.objects.exists()
+    assert "The law of two feet" in Client().get("/guide/").content.decode()

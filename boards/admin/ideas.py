@@ -239,3 +239,7 @@ class GuidePageAdmin(admin.ModelAdmin):
             return
         if saved is not None:
             obj.pk = saved.pk
+        else:  # emptied: the default text again
+            self.message_user(
+                request, gettext("The guide shows the default text again."), messages.SUCCESS
+            )

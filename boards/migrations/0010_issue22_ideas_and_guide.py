@@ -41,7 +41,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('language', models.CharField(choices=[('en', 'English'), ('es', 'Español')], max_length=8, unique=True, verbose_name='language')),
-                ('body', models.TextField(help_text='Plain text. A blank line starts a new paragraph; a line starting with “# ” is a heading, one starting with “- ” an item of a list. No HTML: it is shown as typed. Empty it to go back to the default text.', verbose_name='text')),
+                ('body', models.TextField(blank=True, help_text='Plain text. A blank line starts a new paragraph; a line starting with “# ” is a heading, one starting with “- ” an item of a list. No HTML: it is shown as typed. Empty it to go back to the default text.', verbose_name='text')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
             ],
             options={

@@ -34,7 +34,9 @@ from boards.views.common import (
 
 @require_safe
 def card_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    card = get_object_or_404(Card.objects.with_place().with_interest(), pk=pk)
+    card = get_object_or_404(
+        Card.objects.with_place().with_interest().select_related("idea"), pk=pk
+    )
     # The manage link is shown once, to the person who just claimed the card.
     token = request.get_signed_cookie(
         CLAIMED_COOKIE, default="", salt=CLAIMED_COOKIE_SALT, max_age=600
@@ -88,7 +90,9 @@ def _card_context(
 def card_flag(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """An attendee reports a card with a reason: counted once per client address (however
     many cookies it clears), rate-limited per address."""
-    card = get_object_or_404(Card.objects.with_place().with_interest(), pk=pk)
+    card = get_object_or_404(
+        Card.objects.with_place().with_interest().select_related("idea"), pk=pk
+    )
     flagged = request.session.get(FLAGGED_SESSION_KEY, [])
     form = FlagForm(request.POST)
     per_minute = settings.OPENSPACES_FLAG_RATE
