@@ -467,3 +467,33 @@ def test_chair_empties_the_guide_and_the_default_text_is_back(chair_client):
     )
     assert not GuidePage.objects.exists()
     assert "The law of two feet" in Client().get("/guide/").content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "fields",
+    [{"title": "\x00"}, {"title": "x" * 81}, {"title": "x" * 100_000}, {"description": "a\x00b"}],
+)
+def test_bad_suggestions_are_422_never_500(client, fields):
+    response = client.post("/ideas/", {"title": "Topic", **fields})
+    assert response.status_code == 422
+    assert not Idea.objects.exists()
+
+
+@pytest.mark.django_db
+def test_markup_in_an_idea_shows_as_text_everywhere(client):
+    client.post("/ideas/", {"title": "<script>alert(1)</script>", "description": "<b>bold</b>"})
+    idea = Idea.objects.get()
+    for path in ("/ideas/", f"/idea/{idea.pk}/", f"/idea/{idea.pk}/host/"):
+        html = client.get(path).content.decode()
+        assert "<script>alert(1)</script>" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["/idea/99999999999999999999/", "/idea/0/host/", "/idea/123456789012/interest/"]
+)
+def test_ideas_that_do_not_exist_are_404(client, path):
+    response = client.post(path) if path.endswith("interest/") else client.get(path)
+    assert response.status_code == 404
