@@ -92,7 +92,8 @@ def test_a_spanish_reader_finds_both_boards_and_now_offline(phone: BrowserContex
     _wait_until_stored(page, "/es/", "/es/now/", today, tomorrow)
 
     phone.set_offline(True)
-    for path in ("/es/", tomorrow, "/es/now/"):
+    _wait_until_stored(page, "/es/guide/", "/es/ideas/")  # the footer's links
+    for path in ("/es/", tomorrow, "/es/now/", "/es/guide/", "/es/ideas/"):
         page.goto(conference.url + path)
         expect(page.locator("#offline-note")).to_contain_text("No tienes conexión")
 
