@@ -60,7 +60,7 @@ def test_race_many_browsers_say_id_come_at_once_and_every_one_counts(frozen, set
         def support(index: int, idea: Idea = idea, trial: int = trial) -> int:
             client = Client(REMOTE_ADDR=f"10.0.1.{index}")
             client.cookies["os_browser"] = f"browser-{trial}-{index:03d}-abcdefghijklmnop"
-            return client.post(f"/idea/{idea.pk}/interest/", {"supports": "1"}).status_code
+            return client.post(f"/idea/{idea.pk}/interest/", {"interested": "1"}).status_code
 
         statuses = all_at_once(SUPPORTERS, support)
         assert statuses == [303] * SUPPORTERS
@@ -76,7 +76,7 @@ def test_race_one_browsers_double_tap_counts_once(frozen):
     def tap(index: int) -> int:
         client = Client()
         client.cookies["os_browser"] = "one-browser-abcdefghijklmnopqrstuvwxyz"
-        return client.post(f"/idea/{idea.pk}/interest/", {"supports": "1"}).status_code
+        return client.post(f"/idea/{idea.pk}/interest/", {"interested": "1"}).status_code
 
     assert all_at_once(6, tap) == [303] * 6
     assert IdeaSupport.objects.filter(idea=idea).count() == 1

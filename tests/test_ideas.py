@@ -39,7 +39,7 @@ def _idea(title="Packaging war stories", description="uv, wheels and locks", **f
 
 def _support(client, idea, supports="1", **headers):
     return client.post(
-        reverse("boards:idea_support", kwargs={"pk": idea.pk}), {"supports": supports}, **headers
+        reverse("boards:idea_support", kwargs={"pk": idea.pk}), {"interested": supports}, **headers
     )
 
 

@@ -139,7 +139,7 @@ def idea_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def idea_support(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    """POST supports=1 (or 0): this browser would (no longer) come to the idea."""
+    """POST interested=1 (or 0), as a card's interest: this browser would (no longer) come."""
     idea = _idea_or_404(pk)
     key = browser_key(request) or secrets.token_urlsafe(24)
     status, reason = 200, ""
@@ -158,7 +158,7 @@ def idea_support(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             ideas.idea_support_set(
                 idea=idea,
                 browser_key=key,
-                supports=request.POST.get("supports") == "1",
+                supports=request.POST.get("interested") == "1",
                 now=timezone.now(),
             )
         except ideas.IdeaNotOnWall as refused:
