@@ -282,6 +282,9 @@ OPENSPACES_INTEREST_WINDOW = int(os.environ.get("OPENSPACES_INTEREST_WINDOW", "6
 OPENSPACES_FLAG_LIMIT = int(os.environ.get("OPENSPACES_FLAG_LIMIT", "3"))
 # Flags a minute from one client address (each browser flags a card once); 0 turns it off.
 OPENSPACES_FLAG_RATE = int(os.environ.get("OPENSPACES_FLAG_RATE", "10"))
+# Hosts may add or change their notes, links and head count until this many days after
+# the conference's last day; the chair always can.
+OPENSPACES_NOTES_DAYS = max(0, int(os.environ.get("OPENSPACES_NOTES_DAYS", "14")))
 
 # The ideas wall (/ideas/): suggestions a minute from one client address; 0 turns it off.
 OPENSPACES_IDEA_RATE = int(os.environ.get("OPENSPACES_IDEA_RATE", "5"))

@@ -32,7 +32,7 @@ def give_the_chair_the_ideas(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('boards', '0009_issue21_lost_links_and_tasks'),
+        ('boards', '0010_issue23_notes'),
     ]
 
     operations = [
