@@ -497,3 +497,15 @@ def test_markup_in_an_idea_shows_as_text_everywhere(client):
 def test_ideas_that_do_not_exist_are_404(client, path):
     response = client.post(path) if path.endswith("interest/") else client.get(path)
     assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_wall_counts_in_spanish(client):
+    idea = _idea()
+    for _ in range(14):
+        _support(Client(), idea)
+    with time_machine.travel(NOW + dt.timedelta(seconds=61), tick=False):
+        wall = client.get("/es/ideas/").content.decode()
+        page = client.get(f"/es/idea/{idea.pk}/").content.decode()
+    assert "14 personas irían" in wall
+    assert "14 personas irían." in page
