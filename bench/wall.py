@@ -11,6 +11,7 @@ Target, as the board's: 304 >= 0.9 x static.
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -19,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402
 
 SECONDS = 3
-ROUNDS = 5
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 IDEAS = """
 from django.utils import timezone
 from boards.models import Slot
