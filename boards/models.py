@@ -5,6 +5,7 @@ import datetime as dt
 import enum
 import hashlib
 import hmac
+import uuid
 from functools import cached_property
 
 from django.conf import settings
@@ -294,13 +295,18 @@ class Card(models.Model):
     host_handle = models.CharField(max_length=120, blank=True, verbose_name=_("host handle"))
     email = models.EmailField(
         blank=True,
-        help_text=_("Private: only used to send the manage link and the reminder after the hour."),
+        help_text=_(
+            "Private: the manage link, news of the chair's changes and the reminder after "
+            "the hour are mailed there."
+        ),
         verbose_name=_("email"),
     )
     status = models.CharField(
         max_length=10, choices=Status, default=Status.ACTIVE, verbose_name=_("status")
     )
     removed_reason = models.CharField(max_length=200, blank=True, verbose_name=_("removed reason"))
+    # The language the host claimed in: the mail that tells them of a change speaks it.
+    language = models.CharField(max_length=10, blank=True, verbose_name=_("language"))
     # Only a hash of the manage token is stored: a leaked database dump cannot edit cards.
     manage_token_hash = models.CharField(
         max_length=64, editable=False, verbose_name=_("manage token hash")
@@ -316,6 +322,11 @@ class Card(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    # The card's name in /schedule.xml, for good: a conference app that stored the event
+    # finds it again after the card moved to another slot (frab's event guid).
+    guid = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=_("GUID")
+    )
     # After the hour (boards.services.cards.card_notes): what came out of it, for the
     # card's page and the proceedings. Plain text and http(s) addresses only.
     notes = models.TextField(max_length=NOTES_LENGTH, blank=True, verbose_name=_("notes"))
@@ -454,8 +465,22 @@ class CardEvent(models.Model):
         HIDDEN = "hidden", _("Hidden pending review")
         FLAGS_CLEARED = "flags_cleared", _("Flags cleared")
         LINK_RENEWED = "link_renewed", _("New manage link (the host lost theirs)")
+        EMAIL_CHANGED = "email_changed", _("Email changed by the host")
+        ROOM_CHANGED = "room_changed", _("Room renamed or relocated")
         NOTES = "notes", _("Notes after the hour")
         NOTES_CLEARED = "notes_cleared", _("Notes cleared")
+
+    # The changes its host is told of (the manage page, a mail) when someone else made them.
+    TOLD = frozenset(
+        {
+            Action.EDITED,
+            Action.MOVED,
+            Action.REMOVED,
+            Action.RESTORED,
+            Action.HIDDEN,
+            Action.ROOM_CHANGED,
+        }
+    )
 
     card = models.ForeignKey(
         Card, on_delete=models.CASCADE, related_name="events", verbose_name=_("card")
@@ -467,6 +492,11 @@ class CardEvent(models.Model):
     action = models.CharField(max_length=20, choices=Action, verbose_name=_("action"))
     before = models.JSONField(default=dict, blank=True, verbose_name=_("before"))
     after = models.JSONField(default=dict, blank=True, verbose_name=_("after"))
+    # Why, in the chair's words, for the host (a move's or a removal's reason).
+    reason = models.CharField(max_length=200, blank=True, verbose_name=_("reason"))
+    # A move's slots, read by boards.queries.told_events; declared for the type checker only.
+    slot_before: "Slot | None"
+    slot_after: "Slot | None"
 
     class Meta:
         ordering = ["at", "pk"]
@@ -478,6 +508,18 @@ class CardEvent(models.Model):
             "action": self.get_action_display(),
             "actor": self.actor,
         }
+
+    @property
+    def by_host(self) -> bool:
+        return self.actor == "host"
+
+    @property
+    def told_to_host(self) -> bool:
+        """True for a change its host did not make and is told of (an edit only if it
+        changed something: the chair may save the form as it was)."""
+        if self.action not in self.TOLD or self.by_host:
+            return False
+        return self.action != self.Action.EDITED or bool(self.changes())
 
     def changes(self) -> list[tuple[str, object, object]]:
         """What this change changed, as (field, before, after); the slot by its name only."""
@@ -556,10 +598,12 @@ class Interest(models.Model):
 
 
 class Announcement(models.Model):
-    """One post about a card to the conference's Mastodon account, claimed before it is made.
+    """One post about a card to one of the conference's accounts (Mastodon, Bluesky),
+    claimed before it is made.
 
     The row is written before posting, so that two `announce` processes (or one restarted)
-    never post a card twice: the database's unique constraints pick the one that posts.
+    never post a card twice to a network: the database's unique constraints, per network,
+    pick the one that posts.
     `posted_at` stays empty until the server has taken the post; until then, a claim whose
     `claimed_until` has passed (its poster failed or died) may be taken again, and the
     retry carries the same idempotency key, so the server drops a post it already has.
@@ -568,6 +612,10 @@ class Announcement(models.Model):
     class Kind(models.TextChoices):
         POSTED = "posted", _("Announced")
         MOVED = "moved", _("Moved")
+
+    class Network(models.TextChoices):
+        MASTODON = "mastodon", _("Mastodon")
+        BLUESKY = "bluesky", _("Bluesky")
 
     card = models.ForeignKey(
         Card, on_delete=models.CASCADE, related_name="announcements", verbose_name=_("card")
@@ -578,11 +626,19 @@ class Announcement(models.Model):
     )
     slot_starts_at = models.DateTimeField(verbose_name=_("slot starts at"))
     kind = models.CharField(max_length=10, choices=Kind, verbose_name=_("kind"))
+    network = models.CharField(
+        max_length=10, choices=Network, default=Network.MASTODON, verbose_name=_("network")
+    )
     claimed_until = models.DateTimeField(verbose_name=_("claimed until"))
+    # When the post was first claimed: the time in its Bluesky record key (a TID).
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created at")
+    )
     attempts = models.PositiveSmallIntegerField(default=1, verbose_name=_("attempts"))
     last_error = models.CharField(max_length=300, blank=True, verbose_name=_("last error"))
     posted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("posted at"))
-    status_id = models.CharField(max_length=64, blank=True, verbose_name=_("status id"))
+    # Mastodon's status id, or the Bluesky post's at:// URI.
+    status_id = models.CharField(max_length=300, blank=True, verbose_name=_("post id"))
     text = models.TextField(blank=True, verbose_name=_("text"))
 
     class Meta:
@@ -591,15 +647,65 @@ class Announcement(models.Model):
         ordering = ["-slot_starts_at", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["card"], condition=Q(kind="posted"), name="announcement_card_posted_once"
+                fields=["card", "network"],
+                condition=Q(kind="posted"),
+                name="announcement_card_posted_once_per_network",
             ),
             models.UniqueConstraint(
-                fields=["card", "slot", "kind"], name="announcement_once_per_slot"
+                fields=["card", "slot", "kind", "network"],
+                name="announcement_once_per_slot_per_network",
+            ),
+            models.CheckConstraint(
+                condition=Q(network__in=["mastodon", "bluesky"]),
+                name="announcement_network_valid",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.card}"
+        return f"{self.get_kind_display()} ({self.get_network_display()}): {self.card}"
+
+
+class CalendarKey(models.Model):
+    """A browser's private calendar address, /mine/<key>/calendar.ics: the cards it said
+    "I'm interested" in, for a calendar app to subscribe to. No account: the browser is its
+    interest cookie's key (Interest.browser_key).
+
+    The key is derived (an HMAC keyed by SECRET_KEY of the browser and `salt`), so /mine/
+    can show it again without the database holding it: only its hash is stored, and a
+    database dump lets nobody read anyone's calendar. A new salt is a new address; the old
+    one stops working at once.
+    """
+
+    browser_key = models.CharField(max_length=64, verbose_name=_("browser key"))
+    salt = models.CharField(max_length=32, editable=False, verbose_name=_("salt"))
+    key_hash = models.CharField(max_length=64, editable=False, verbose_name=_("key hash"))
+    created_at = models.DateTimeField(auto_now=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("private calendar")
+        verbose_name_plural = _("private calendars")
+        constraints = [
+            models.UniqueConstraint(fields=["browser_key"], name="calendar_key_one_per_browser"),
+            models.UniqueConstraint(fields=["key_hash"], name="calendar_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.browser_key[:6]}…"
+
+    @staticmethod
+    def derive(browser_key: str, salt: str) -> str:
+        digest = salted_hmac(
+            "boards.mine.calendar", f"{browser_key}\x1f{salt}", algorithm="sha256"
+        ).digest()
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @property
+    def key(self) -> str:
+        return self.derive(self.browser_key, self.salt)
 
 
 # The ideas wall and the guide ------------------------------------------------------------

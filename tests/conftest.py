@@ -18,6 +18,14 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request to /es/… leaves Spanish active in
+    the test's thread, and a later test's mail or page would be Spanish for no reason."""
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Logins in tests need no protection against cracking; the default hasher is slow."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -423,6 +423,8 @@ def test_chair_group_has_exactly_the_boards_permissions():
         ("boards", "view_guidepage"),
         ("boards", "add_guidepage"),
         ("boards", "change_guidepage"),
+        # What `announce` posted where, and what failed (issue 24): read only.
+        ("boards", "view_announcement"),
         # What the task worker sent, waits or failed (issue 21): read only.
         ("django_tasks_database", "view_dbtaskresult"),
     }

@@ -509,3 +509,24 @@ def test_the_wall_counts_in_spanish(client):
         page = client.get(f"/es/idea/{idea.pk}/").content.decode()
     assert "14 personas irían" in wall
     assert "14 personas irían." in page
+
+
+@pytest.mark.django_db
+def test_mine_shows_the_ideas_this_browser_would_come_to_and_their_hosted_cards(
+    client, slots, django_assert_max_num_queries
+):
+    hosted, waiting, other = _idea(title="Hosted one"), _idea(title="Waiting one"), _idea()
+    for idea in (hosted, waiting):
+        _support(client, idea)
+    _support(Client(), other)
+    with committed():
+        card = cards.card_claim(
+            slot=slots[0], title="Hosted one", host_name="Ada", now=NOW, idea_id=hosted.pk
+        ).card
+    with django_assert_max_num_queries(10):
+        html = client.get("/mine/").content.decode()
+    assert "Ideas I’d come to" in html
+    assert f'href="/card/{card.pk}/"' in html and "Hosted:" in html
+    assert f'href="/idea/{waiting.pk}/host/"' in html
+    assert "Packaging war stories" not in html  # another browser's
+    assert "None yet" in Client().get("/mine/").content.decode()

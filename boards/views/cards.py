@@ -53,6 +53,8 @@ def card_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             else ""
         ),
         "own_card": bool(hosted_token(request, card)),
+        # The claim's answer warns a host who now holds two cards at the same hour.
+        "same_hour": queries.same_hour_cards(card) if token else [],
     }
     status = 200 if card.is_active else 410
     template = "boards/card.html#card" if wants_fragment(request) else "boards/card.html"

@@ -56,6 +56,14 @@ HOST_COOKIE_SALT = "boards.host"
 HOST_COOKIE_AGE = 60 * 60 * 24 * 21
 
 
+# Which cards this browser pinned, for /mine/ (whose path the host cookies do not reach):
+# their ids only, signed; /mine/ links each to its card's own way back (card_manage_mine),
+# which the host cookie opens. The manage tokens never travel beyond their card's path.
+PINNED_COOKIE = "pinned"
+PINNED_COOKIE_SALT = "boards.pinned"
+PINNED_LIMIT = 20
+
+
 def remember_host(response: HttpResponse, request: HttpRequest, card: Card, token: str) -> None:
     response.set_signed_cookie(
         HOST_COOKIE,
@@ -67,23 +75,37 @@ def remember_host(response: HttpResponse, request: HttpRequest, card: Card, toke
         httponly=True,
         samesite="Lax",
     )
-
-
-def hosted_token(request: HttpRequest, card: Card) -> str:
-    """The manage token of `card` if this browser made it (its host cookie), else ""."""
-    token = request.get_signed_cookie(
-        HOST_COOKIE, default="", salt=HOST_COOKIE_SALT, max_age=HOST_COOKIE_AGE
+    ids = [card.pk, *(pk for pk in pinned_ids(request) if pk != card.pk)][:PINNED_LIMIT]
+    response.set_signed_cookie(
+        PINNED_COOKIE,
+        ",".join(map(str, ids)),
+        salt=PINNED_COOKIE_SALT,
+        max_age=HOST_COOKIE_AGE,
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Lax",
     )
-    return token if token and card.token_matches(token) else ""
 
 
-# "I'm interested" and "I'd come" know a browser by one cookie's random key (no account).
+def pinned_ids(request: HttpRequest) -> list[int]:
+    """The ids of the cards this browser pinned (its pinned cookie), newest first."""
+    value = (
+        request.get_signed_cookie(
+            PINNED_COOKIE, default="", salt=PINNED_COOKIE_SALT, max_age=HOST_COOKIE_AGE
+        )
+        or ""
+    )
+    return [int(part) for part in value.split(",") if part.isdigit()][:PINNED_LIMIT]
+
+
+# The browser's "I'm interested" key (Interest.browser_key): a random value in a cookie,
+# also the owner of its private calendar (CalendarKey) and of its "I'd come" (IdeaSupport).
 BROWSER_COOKIE = "os_browser"
 BROWSER_COOKIE_AGE = 60 * 60 * 24 * 365
 
 
 def browser_key(request: HttpRequest) -> str:
-    """This browser's key from its cookie, or "" when it has none (or a malformed one)."""
+    """This browser's interest key, or "" when it has none (or a mangled one)."""
     key = request.COOKIES.get(BROWSER_COOKIE, "")
     return key if 20 <= len(key) <= 64 and key.isascii() else ""
 
@@ -97,6 +119,14 @@ def remember_browser(response: HttpResponse, request: HttpRequest, key: str) -> 
         httponly=True,
         samesite="Lax",
     )
+
+
+def hosted_token(request: HttpRequest, card: Card) -> str:
+    """The manage token of `card` if this browser made it (its host cookie), else ""."""
+    token = request.get_signed_cookie(
+        HOST_COOKIE, default="", salt=HOST_COOKIE_SALT, max_age=HOST_COOKIE_AGE
+    )
+    return token if token and card.token_matches(token) else ""
 
 
 def reporter(request: HttpRequest) -> str:

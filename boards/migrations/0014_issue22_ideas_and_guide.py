@@ -32,7 +32,7 @@ def give_the_chair_the_ideas(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('boards', '0010_issue23_notes'),
+        ('boards', '0013_issue24_announcement_per_network'),
     ]
 
     operations = [
