@@ -42,12 +42,3 @@ def chair_client(client, django_user_model):
     chair.groups.add(Group.objects.get(name="Chair"))
     client.force_login(chair)
     return client
-
-
-@pytest.fixture(autouse=True)
-def _main_language_after_each_test():
-    """A test that leaves another language active (a response rendered in Spanish, a
-    view's translation.activate) must not make the next test's reverse() and pages
-    Spanish: test_middleware then test_flags failed on main in that order."""
-    yield
-    translation.deactivate()
