@@ -1,5 +1,4 @@
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 from django.utils import translation
 
@@ -43,12 +42,3 @@ def chair_client(client, django_user_model):
     chair.groups.add(Group.objects.get(name="Chair"))
     client.force_login(chair)
     return client
-
-
-@pytest.fixture(autouse=True)
-def _main_language_after_each_test():
-    """A request to /es/… leaves Spanish active in the thread (Django's LocaleMiddleware
-    does not reset it, as the next request sets its own): the next test's reverse() and
-    rendering outside a request would speak it. Each test starts in the main language."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
