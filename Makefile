@@ -29,12 +29,15 @@ $(VENV)/installed-production: $(VENV)/bin/python requirements/production.txt pyp
 	$(PIP_INSTALL) --no-deps --no-build-isolation -e .
 	@touch $@
 
-run: $(VENV)/installed  ## the app with demo data on http://127.0.0.1:8000
+PORT ?= 8000
+
+run: $(VENV)/installed  ## the app with demo data on http://127.0.0.1:8000 (another port: make run PORT=8123)
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py load_demo
+	@echo "The boards: http://127.0.0.1:$(PORT)/  The chair's desk: http://127.0.0.1:$(PORT)/admin/"
 	@# The task worker beside the server (it sends the mail), stopped with it: the real
 	@# worker, not the immediate backend, so that development meets what production runs.
-	$(DEV_ENV) bin/with-worker $(PY) $(PY) manage.py runserver 127.0.0.1:8000
+	$(DEV_ENV) bin/with-worker $(PY) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 upgrade: $(VENV)/installed  ## the newest allowed versions into the lock (one package: make upgrade PACKAGE=django)
 	$(UV) lock $(if $(PACKAGE),--upgrade-package $(PACKAGE),--upgrade)

@@ -18,7 +18,17 @@ if TYPE_CHECKING:  # what gettext_lazy gives: a text, translated when it is show
 
 from boards import queries
 from boards.handles import Handle, InvalidHandle
-from boards.models import ATTENDANCE_MAX, LINK_LENGTH, LINKS_MAX, NOTES_LENGTH, Card, Slot
+from boards.models import (
+    ATTENDANCE_MAX,
+    LINK_LENGTH,
+    LINKS_MAX,
+    NOTES_LENGTH,
+    Card,
+    Day,
+    Room,
+    Slot,
+    SlotQuerySet,
+)
 
 KEPT_CONTROLS = {"\n", "\x00"}
 BIDI_OVERRIDES = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -222,13 +232,14 @@ def card_notes(card: Card) -> dict[str, object]:
     return {"notes": card.notes, "links": list(card.links), "attendance": card.attendance}
 
 
-def group_by_day_and_hour(field: forms.Field) -> None:
+def group_by_day_and_hour(field: forms.Field, shown: SlotQuerySet | None = None) -> None:
     """Show a slot list as one <optgroup> a day and hour ("Friday 14 May, 11:00"), each
     listing its rooms: a hundred slots become a list one can find a slot in. Validation
     still goes by the field's queryset; the grouping is read only when the form is shown."""
 
     assert isinstance(field, forms.ModelChoiceField) and field.queryset is not None
-    slots, empty_label = field.queryset, field.empty_label
+    # `shown`: only part of what is valid is listed (the chair narrowed it by day or room).
+    slots, empty_label = (field.queryset if shown is None else shown), field.empty_label
 
     def grouped() -> list[tuple[object, object]]:
         groups: dict[str, list[tuple[int, str]]] = {}
@@ -298,12 +309,42 @@ class ReasonForm(forms.Form):
         self.fields["reason"].help_text = help_text
 
 
+class RemovalReasonForm(ReasonForm):
+    """The reason a host reads for their card's removal: room for a kind, clear sentence
+    or two."""
+
+    reason = CleanCharField(
+        label=_("Reason"),
+        max_length=Card._meta.get_field("removed_reason").max_length,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+    )
+
+
 class ChairMoveForm(forms.Form):
+    """Where the chair moves a card. A conference has a hundred or more free slots: the
+    list can be narrowed to a day and a room first (the "Show these slots" button, no
+    JavaScript needed); any free slot stays valid, whatever is shown."""
+
+    NARROW = "narrow"  # the name of the button that narrows the list instead of moving
+
+    day = forms.ModelChoiceField(
+        queryset=Day.objects.order_by("date"),
+        required=False,
+        label=_("Day"),
+        empty_label=_("Every day"),
+    )
+    room = forms.ModelChoiceField(
+        queryset=Room.objects.order_by("position", "name"),
+        required=False,
+        label=_("Room"),
+        empty_label=_("Every room"),
+    )
     to_slot = forms.ModelChoiceField(
         queryset=Slot.objects.none(),
         label=_("Move to"),
         help_text=_("Free, unblocked slots that have not ended yet."),
     )
+    narrow_label = _("Show these slots")
     reason = CleanCharField(
         label=_("Reason"),
         max_length=200,
@@ -313,8 +354,18 @@ class ChairMoveForm(forms.Form):
 
     def __init__(self, *args: Any, now: dt.datetime, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to_slot"].queryset = queries.chair_move_targets(now)
-        group_by_day_and_hour(self.fields["to_slot"])
+        targets = queries.chair_move_targets(now)
+        self.fields["to_slot"].queryset = targets
+        shown = targets
+        if day := self._chosen("day"):
+            shown = shown.filter(day_id=day)
+        if room := self._chosen("room"):
+            shown = shown.filter(room_id=room)
+        group_by_day_and_hour(self.fields["to_slot"], shown)
+
+    def _chosen(self, name: str) -> int | None:
+        value = str((self.data.get(name) if self.is_bound else self.initial.get(name)) or "")
+        return int(value) if value.isdigit() else None
 
 
 class CardAdminForm(forms.ModelForm):

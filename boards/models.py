@@ -9,6 +9,7 @@ import uuid
 from functools import cached_property
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -19,6 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from boards.handles import Handle, InvalidHandle
+from boards.timeline import walkup_grace
 
 SLOT_LENGTH = dt.timedelta(hours=1)
 # What a host may leave after the hour: a few paragraphs of notes, a few links, and a
@@ -123,7 +125,7 @@ class SlotQuerySet(models.QuerySet):
         free = self.free()
         if not keeps_to_the_hours:
             return free
-        return free.filter(starts_at__gt=now, day__board_opens_at__lte=now)
+        return free.filter(starts_at__gt=now - walkup_grace(), day__board_opens_at__lte=now)
 
 
 class Refusal(enum.StrEnum):
@@ -200,6 +202,8 @@ class Slot(models.Model):
         A card holding the slot (on the board or hidden for review) or a block refuse
         everyone. A host also keeps to the hours: not once the slot has started, nor before
         its board opens; the chair and the system (`keeps_to_the_hours=False`) do not.
+        A free room can still be taken in the first OPENSPACES_WALKUP_MINUTES of its hour
+        (a walk-up session: the hallway talk that wants a room now).
         """
         if self.holding_card is not None:
             return Refusal.TAKEN
@@ -207,7 +211,7 @@ class Slot(models.Model):
             return Refusal.BLOCKED
         if not keeps_to_the_hours:
             return None
-        if now >= self.starts_at:
+        if now >= self.starts_at + walkup_grace():
             return Refusal.STARTED
         if not self.day.is_open(now):
             return Refusal.NOT_OPEN
@@ -228,6 +232,11 @@ class Slot(models.Model):
                 return gettext("This slot has already started.")
             case Refusal.NOT_OPEN:
                 opens = timezone.localtime(self.day.board_opens_at)
+                if opens.time() == dt.time.min:  # "at 00:00" reads as either end of the day
+                    return gettext(
+                        "This board opens at midnight, as %(weekday)s begins; "
+                        "claims are not open yet."
+                    ) % {"weekday": date_format(opens, "l")}
                 return gettext(
                     "This board opens %(weekday)s at %(time)s; claims are not open yet."
                 ) % {"weekday": date_format(opens, "l"), "time": date_format(opens, "TIME_FORMAT")}
@@ -508,6 +517,49 @@ class CardEvent(models.Model):
             "action": self.get_action_display(),
             "actor": self.actor,
         }
+
+    def changes_in_words(self) -> list[str]:
+        """What this change changed, as the chair reads it: "Moved from Room A, Fri 10:00
+        to Room B, Fri 11:00.", "Status changed from “On the board” to “Removed by the
+        chair”." (field names and values as the admin shows them, not as stored)."""
+        words = []
+        for field, before, after in self.changes():
+            if field == "slot":
+                words.append(
+                    gettext("Moved from %(before)s to %(after)s.")
+                    % {"before": before, "after": after}
+                )
+                continue
+            if field == "status":
+                labels = dict(Card.Status.choices)
+                before, after = labels.get(str(before), before), labels.get(str(after), after)
+            if field == "removed_reason":
+                words.append(
+                    gettext("The chair's reason: “%(reason)s”.") % {"reason": after}
+                    if after
+                    else gettext("The chair's reason is cleared.")
+                )
+                continue
+            try:
+                name = str(getattr(Card._meta.get_field(field), "verbose_name", field))
+            except FieldDoesNotExist:
+                name = field
+            name = name[:1].upper() + name[1:]
+            if not before:
+                words.append(
+                    gettext("%(field)s set to “%(after)s”.") % {"field": name, "after": after}
+                )
+            elif not after:
+                words.append(
+                    gettext("%(field)s cleared (it was “%(before)s”).")
+                    % {"field": name, "before": before}
+                )
+            else:
+                words.append(
+                    gettext("%(field)s changed from “%(before)s” to “%(after)s”.")
+                    % {"field": name, "before": before, "after": after}
+                )
+        return words
 
     @property
     def by_host(self) -> bool:

@@ -330,6 +330,12 @@ def announcements_due(now: dt.datetime, network: str) -> list[Due]:
     ]
 
 
+def flagged_cards_waiting() -> int:
+    """How many cards have reports the chair has not answered (the admin's index says so):
+    the cards the changelist's "Flagged, not answered" filter shows."""
+    return Card.objects.filter(flags__cleared_at__isnull=True).distinct().count()
+
+
 # An attendee's own page (/mine/) and private calendar ------------------------------------
 
 

@@ -57,6 +57,7 @@ urlpatterns = [
     # The board as an app: offline copies and installing (boards/views/app.py).
     path("sw.js", app.service_worker, name="service_worker"),
     path("manifest.webmanifest", app.web_manifest, name="web_manifest"),
+    path("offline/", app.offline, name="offline"),
     # The physical board and the hashtag: paper, door signs, a room's live page, the feed.
     path("day/<date:date>/print/", paper.day_print, name="day_print"),
     path("day/<date:date>/print/rooms/", paper.rooms_print, name="rooms_print"),

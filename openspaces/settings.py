@@ -270,6 +270,9 @@ OPENSPACES_HASHTAG = os.environ.get("OPENSPACES_HASHTAG", "#PyConOpenSpace")
 # Claims a minute from one client address. A conference venue often puts
 # hundreds of phones behind one NAT address, so the default is generous.
 OPENSPACES_CLAIM_RATE = int(os.environ.get("OPENSPACES_CLAIM_RATE", "30"))
+# A free room can be claimed for the hour under way during its first minutes (a walk-up
+# session); 0: only hours still to come.
+OPENSPACES_WALKUP_MINUTES = int(os.environ.get("OPENSPACES_WALKUP_MINUTES", "15"))
 # "I'm interested" clicks a minute allowed from one browser, and from one address
 # (many phones share a venue's NAT address); `0` turns a limit off.
 OPENSPACES_INTEREST_RATE = int(os.environ.get("OPENSPACES_INTEREST_RATE", "20"))

@@ -154,3 +154,17 @@ def test_head_works_where_get_does(client, url):
     response = client.head(url)
     assert response.status_code == 200
     assert response.content == b""
+
+
+def test_the_offline_page_is_named_to_the_worker_in_each_language_and_stored_by_it(client):
+    worker = client.get("/sw.js").content.decode()
+    config = json.loads(worker.split("self.OPENSPACES = ", 1)[1].split(";\n", 1)[0])
+    assert config["offline"] == {"": "/offline/", "/es": "/es/offline/"}
+
+    page = client.get("/offline/")
+    assert page.status_code == 200
+    assert "You are offline" in page.content.decode()
+    assert "private" not in page["Cache-Control"] and "no-store" not in page["Cache-Control"]
+    assert "sessionid" not in page.cookies and "csrftoken" not in page.cookies
+    assert client.get("/offline/", headers={"if-none-match": page["ETag"]}).status_code == 304
+    assert "No tienes conexión" in client.get("/es/offline/").content.decode()

@@ -1,6 +1,5 @@
 """The claim contract of DESIGN.md, through the test client."""
 
-import json
 import re
 
 import pytest
@@ -160,8 +159,19 @@ def test_claim_of_a_blocked_slot_is_409_with_the_reason(client, slots):
     assert_typed_values_kept(response.content.decode())
 
 
-def test_claim_of_a_started_slot_is_409(client, slots, frozen):
+def test_a_walk_up_claim_of_the_hour_under_way_is_taken_in_its_first_minutes(
+    client, slots, frozen
+):
     frozen.move_to(local(2027, 5, 14, 10, 5))
+    response = claim(client, slots[0])
+    assert response.status_code == 303
+    assert Card.objects.get().slot == slots[0]
+    board = client.get("/day/2027-05-14/").content.decode()
+    assert f"/slot/{slots[1].pk}/claim/" in board  # the other room of the hour under way
+
+
+def test_claim_of_a_started_slot_is_409(client, slots, frozen):
+    frozen.move_to(local(2027, 5, 14, 10, 15))  # past the walk-up minutes (15 by default)
     response = claim(client, slots[0])
     assert response.status_code == 409
     assert "This slot has already started." in response.content.decode()
@@ -238,13 +248,20 @@ def test_claim_htmx_errors_have_the_same_status_and_a_fragment(
     assert '<section class="claim"' in response.content.decode()
 
 
-def test_claim_htmx_success_is_303_and_the_card_fragment_refreshes_the_board(client, slots):
+def test_claim_htmx_success_ends_on_the_cards_own_page_as_a_reload_would(client, slots):
     response = claim(client, slots[0], hx_request="true")
     assert response.status_code == 303
-    card = client.get(response["Location"], headers={"hx-request": "true"})
-    assert "<html" not in card.content.decode()
-    assert "/manage/" in card.content.decode()
-    assert json.loads(card["HX-Trigger"]) == {"board-changed": {}}
+    card_url = response["Location"]
+    # The board's panel asks for the card: it is told to load the card's page whole.
+    answer = client.get(card_url, headers={"hx-request": "true"})
+    assert answer["HX-Redirect"] == card_url
+    assert "/manage/" not in answer.content.decode()
+    page = client.get(card_url)  # the page the browser loads: the manage link, once
+    assert "<html" in page.content.decode()
+    assert "/manage/" in page.content.decode()
+    again = client.get(card_url).content.decode()  # a reload: the same card, no link
+    assert "Your card is on the board" not in again
+    assert "Manage your card" in again
 
 
 def test_claim_form_of_a_taken_slot_says_so_and_links_free_slots_nearby(client, slots):

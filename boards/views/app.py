@@ -7,7 +7,10 @@ import json
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
@@ -54,6 +57,8 @@ def service_worker(request: HttpRequest) -> HttpResponse:
             "release": caching.RELEASE,
             "static": [static(path) for path in PRECACHED_STATIC],
             "pages": PRECACHED_PAGES,
+            # The app's own page for a page never stored, one per language (its prefix).
+            "offline": _offline_pages(),
         }
         body = f"self.OPENSPACES = {json.dumps(config)};\n{_service_worker_source()}"
         response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
@@ -65,6 +70,30 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     return compression.compress_response(
         response, request.META.get("HTTP_ACCEPT_ENCODING", ""), etag
     )
+
+
+def _offline_pages() -> dict[str, str]:
+    """The offline page's address in each language, by the path prefix that names it
+    ("" for the main language)."""
+    pages = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            prefix = "" if code == settings.LANGUAGE_CODE else f"/{code}"
+            pages[prefix] = reverse("boards:offline")
+    return pages
+
+
+@require_safe
+def offline(request: HttpRequest) -> HttpResponse:
+    """What the service worker shows for a page this phone never stored, with no network:
+    the same for everyone and for the whole release (stored when the worker installs)."""
+    etag = f'"offline-{caching.RELEASE}-{translation.get_language()}"'
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        response = render(request, "boards/offline.html")
+    response["ETag"] = etag
+    patch_cache_control(response, public=True, no_cache=True)
+    return response
 
 
 def short_name(name: str) -> str:

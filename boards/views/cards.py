@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST, require_safe
-from django_htmx.http import push_url, trigger_client_event
+from django_htmx.http import HttpResponseClientRedirect
 from django_ratelimit.core import is_ratelimited
 
 from boards import queries, services
@@ -43,6 +43,13 @@ def card_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     )
     if token and not card.token_matches(token):
         token = ""
+    if token and wants_fragment(request):
+        # A claim from the board's panel ends on the card's own page, the same page a
+        # reload or the plain form shows (not the card inside the board): the browser
+        # loads it whole, and the cookie, kept until then, shows the manage link once.
+        redirect = HttpResponseClientRedirect(card.get_absolute_url())
+        never_cache_headers(redirect)
+        return redirect
     context = {
         **_card_context(request, card),
         "manage_url": (
@@ -64,14 +71,6 @@ def card_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if token:
         never_cache_headers(response)
         response.delete_cookie(CLAIMED_COOKIE, path=card.get_absolute_url(), samesite="Lax")
-        # The board behind an in-place claim form refreshes itself.
-        trigger_client_event(response, "board-changed")
-        if wants_fragment(request):
-            # The address bar holds the manage link, so that "bookmark this page" keeps
-            # it (and a reload opens it) rather than the board's address.
-            push_url(
-                response, reverse("boards:card_manage", kwargs={"pk": card.pk, "token": token})
-            )
     return response
 
 

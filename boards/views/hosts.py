@@ -1,6 +1,7 @@
 """Hosts: claim a slot, then edit, move or release the card through its private link."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -156,7 +157,8 @@ def _render_manage(
     context = {
         "card": card,
         "token": token,
-        "done": request.GET.get("done", ""),
+        # The "bookmark this page" box is for the first visit; later ones get one line.
+        "first_visit": not request.COOKIES.get(MANAGE_SEEN_COOKIE),
         "edit_form": CardEditForm(initial=card_text(card)),
         "move_form": MoveForm(free_slots=free_slots),
         "free_slots_exist": card.is_active and free_slots.exists(),
@@ -166,12 +168,31 @@ def _render_manage(
         "notes_open": now >= card.slot.starts_at,
         **forms_and_errors,
     }
-    return render(request, "boards/manage.html", context, status=status)
+    if card.status == Card.Status.RELEASED:  # what next: another slot, or the board
+        context["other_slots"] = queries.alternatives(card.slot, now)
+    response = render(request, "boards/manage.html", context, status=status)
+    if context["first_visit"]:
+        response.set_cookie(
+            MANAGE_SEEN_COOKIE,
+            "1",
+            max_age=MANAGE_SEEN_AGE,
+            path=request.path,  # this card's page only (the path never reaches a log)
+            secure=request.is_secure(),
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
 
 
-def _back_to_manage(card: Card, token: str, done: str) -> HttpResponse:
-    url = reverse("boards:card_manage", kwargs={"pk": card.pk, "token": token})
-    return see_other(f"{url}?done={done}")
+MANAGE_SEEN_COOKIE = "os_manage_seen"
+MANAGE_SEEN_AGE = 60 * 60 * 24 * 21
+
+
+def _back_to_manage(request: HttpRequest, card: Card, token: str, done: str) -> HttpResponse:
+    """Post/Redirect/Get to the manage page's own clean address (a bookmark of it never
+    replays the message): what was done is told once, as a message."""
+    messages.success(request, done)
+    return see_other(reverse("boards:card_manage", kwargs={"pk": card.pk, "token": token}))
 
 
 @never_cache
@@ -190,7 +211,7 @@ def card_manage(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
             return _render_manage(
                 request, card, token, status=409, edit_form=edit_form, refusal=refused.reason
             )
-        return _back_to_manage(card, token, "saved")
+        return _back_to_manage(request, card, token, gettext("Your changes are on the board."))
     return _render_manage(request, card, token)
 
 
@@ -216,7 +237,9 @@ def card_move(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
     # Moved earlier, the claim's reminder would come late: one for the new hour too (the
     # card is asked once, whichever runs first; a later hour's is put off by the task).
     remind_after_the_hour(card=card, site_url=request.build_absolute_uri("/"), token=token)
-    return _back_to_manage(card, token, "moved")
+    return _back_to_manage(
+        request, card, token, gettext("Your card has moved. Tell people who planned to come!")
+    )
 
 
 @never_cache
@@ -245,7 +268,17 @@ def card_email(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
         # A first address (or a new one) gets the reminder after the hour too; the card is
         # asked once however many are queued (services.cards.card_reminder).
         remind_after_the_hour(card=card, site_url=request.build_absolute_uri("/"), token=token)
-    return _back_to_manage(card, token, "email" if email else "no-email")
+    return _back_to_manage(
+        request,
+        card,
+        token,
+        gettext(
+            "Your email is saved: the manage link is on its way there, and you will be told "
+            "of changes you did not make."
+        )
+        if email
+        else gettext("Your email is taken away: you will get no mail about this card."),
+    )
 
 
 @never_cache
@@ -267,7 +300,12 @@ def card_notes_save(request: HtmxHttpRequest, pk: int, token: str) -> HttpRespon
         return _render_manage(
             request, card, token, status=409, notes_form=notes_form, notes_error=refused.reason
         )
-    return _back_to_manage(card, token, "notes")
+    return _back_to_manage(
+        request,
+        card,
+        token,
+        gettext("Thank you: your notes are on the card and in the proceedings."),
+    )
 
 
 RELEASE_CONFIRMED = "release"
@@ -282,7 +320,7 @@ def card_release(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
     if request.method != "POST":  # a reload or a pasted address: the manage page
         return see_other(reverse("boards:card_manage", kwargs={"pk": pk, "token": token}))
     if card.status == Card.Status.RELEASED:
-        return _back_to_manage(card, token, "released")  # released twice: done already
+        return see_other(reverse("boards:card_manage", kwargs={"pk": pk, "token": token}))
     if card.is_active and request.POST.get("confirm") != RELEASE_CONFIRMED:
         context = {"card": card, "token": token, "confirm_release": RELEASE_CONFIRMED}
         return render(request, "boards/manage.html", context)
@@ -290,4 +328,5 @@ def card_release(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
         cards.card_release(card=card)
     except (services.Refused, services.Busy) as refused:
         return _render_manage(request, card, token, status=409, refusal=refused.reason)
-    return _back_to_manage(card, token, "released")
+    # No message: the page of a released card says so, and what to do next.
+    return see_other(reverse("boards:card_manage", kwargs={"pk": pk, "token": token}))

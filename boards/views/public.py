@@ -247,9 +247,14 @@ def now_next(request: HtmxHttpRequest) -> HttpResponse:
 
     def render_now() -> str:
         current, upcoming = queries.now_and_next(state.date, now) if state else ([], [])
+        coming = timeline.first_start_after(states, now)
         context = {
             "now": now,
             "today_board": state,
+            # With nothing on: when the first hour starts, today or on a later day.
+            "today_over": bool(state and state.moments and state.moments[-1] <= now),
+            "coming_date": coming[0] if coming else None,
+            "coming_start": timezone.localtime(coming[1]) if coming else None,
             "current_cards": current,
             "next_cards": upcoming,
             "current_date": timeline.current_date(states, now),

@@ -227,6 +227,35 @@
     showNeedsNetwork();
   });
 
+  // A free slot's chip opens the claim form from the network: offline it says so beside
+  // the chip instead of doing nothing (capture phase: before htmx sends anything).
+  function claimNeedsNetwork(link) {
+    var line = link.closest("p, td") || link.parentNode;
+    var note = line.querySelector(".needs-network");
+    if (!note) {
+      note = document.createElement("span");
+      note.className = "needs-network claim-needs-network";
+      line.appendChild(note);
+    }
+    note.setAttribute("role", "alert");
+    note.textContent = uiText("needs-network-claim");  // announced again on every tap
+  }
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a.claim-link");
+    if (!link || navigator.onLine) return;
+    event.preventDefault();
+    event.stopPropagation();
+    claimNeedsNetwork(link);
+  }, true);
+  // Online as far as the phone knows, but no answer came (a dead hall's Wi-Fi).
+  document.addEventListener("htmx:sendError", function (event) {
+    var link = event.detail.elt;
+    if (link && link.matches && link.matches("a.claim-link")) claimNeedsNetwork(link);
+  });
+  window.addEventListener("online", function () {
+    document.querySelectorAll(".claim-needs-network").forEach(function (note) { note.remove(); });
+  });
+
   offlineNote();
   settleSentDraft();
   restoreDrafts(document);

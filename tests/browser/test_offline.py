@@ -163,6 +163,44 @@ def test_display_is_never_stored(phone: BrowserContext, conference):
     assert page.evaluate("caches.match('/display/').then(Boolean)") is False
 
 
+def test_a_page_never_opened_shows_the_apps_offline_page(phone: BrowserContext, conference):
+    page = phone.new_page()
+    page.goto(conference.url + "/")
+    _wait_until_stored(page, "/", "/now/", "/offline/", "/es/offline/")
+
+    phone.set_offline(True)
+    page.goto(f"{conference.url}/room/{conference.rooms[0].pk}/")  # never opened or stored
+    expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
+    expect(page.get_by_role("link", name="Today’s board")).to_be_visible()
+    violations = axe_violations(page)
+    assert violations == [], describe(violations)
+    page.goto(conference.url + "/?q=packaging")  # a search is never stored either
+    expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
+    page.goto(conference.url + "/es/card/99999/")  # in the language of its address
+    expect(page.get_by_role("heading", level=1)).to_have_text("No tienes conexión")
+    page.goto(f"{conference.url}/room/{conference.rooms[0].pk}/")
+    page.get_by_role("link", name="Today’s board").click()  # stored: it opens
+    expect(page.locator("#offline-note")).to_contain_text("You are offline: this is the board")
+
+
+def test_a_free_slot_tapped_offline_says_it_needs_a_connection(phone: BrowserContext, conference):
+    page = phone.new_page()
+    page.goto(conference.url + "/")
+    _wait_until_stored(page, "/")
+    phone.set_offline(True)
+    chip = page.locator(".phone-board .p-free a.claim-link").first
+    chip.click()
+    note = page.locator(".claim-needs-network")
+    expect(note).to_have_text(
+        "You are offline: taking a slot needs a connection. Try again when you are back online."
+    )
+    expect(note).to_have_attribute("role", "alert")
+    expect(page.locator("#claim-panel")).to_be_empty()
+    phone.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(note).to_have_count(0)
+
+
 def test_the_guide_the_wall_and_an_idea_read_offline(phone: BrowserContext, conference):
     idea = ideas.idea_suggest(title="Board games", description="Bring one, learn one.")
     page = phone.new_page()

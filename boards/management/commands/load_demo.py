@@ -1,6 +1,9 @@
 import datetime as dt
 import random
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
@@ -21,6 +24,9 @@ ROOMS = [
     ("Room 312", 15, "Level 3, ballroom foyer"),
 ]
 LUNCH_ROOM = "Room 310"
+# The demo's chair (DEBUG only): a published password, for a development machine.
+DEMO_CHAIR = "chair"
+DEMO_CHAIR_PASSWORD = "demo-chair-2026"
 
 CARDS = [
     (
@@ -229,6 +235,7 @@ class Command(BaseCommand):
     def handle(self, *args, reset: bool = False, **options) -> None:
         if Day.objects.exists() and not reset:
             self.stdout.write("The boards already have days; use --reset to start over.")
+            self._tell_demo_chair()
             return
         # Late in the evening today's hours are over; start tomorrow so that the
         # board a new user sees still has free slots to claim.
@@ -263,11 +270,39 @@ class Command(BaseCommand):
             self._pin_cards(today, now)
             self._seed_ideas()
             bump_board_versions(*Day.objects.values_list("pk", flat=True))
+            if settings.DEBUG:  # a development machine: a chair to try the admin with
+                self._make_demo_chair()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo conference: {Day.objects.count()} days from {today:%A %-d %B}, "
                 f"{Room.objects.count()} rooms, {Card.objects.active().count()} cards."
             )
+        )
+        self._tell_demo_chair()
+
+    def _make_demo_chair(self) -> None:
+        """A staff account in the Chair group with the demo's fixed, published password:
+        only with DEBUG on (never in production settings), and only with the demo data."""
+        User = get_user_model()
+        chair, _created = User.objects.get_or_create(
+            username=DEMO_CHAIR, defaults={"is_staff": True}
+        )
+        chair.is_staff = True
+        chair.set_password(DEMO_CHAIR_PASSWORD)
+        chair.save()
+        chair.groups.add(Group.objects.get(name="Chair"))
+
+    def _tell_demo_chair(self) -> None:
+        """The demo chair's sign-in, while it is the demo's: DEBUG on, and the account still
+        has the published password (a chair who changed it, or production, gets nothing)."""
+        if not settings.DEBUG:
+            return
+        chair = get_user_model().objects.filter(username=DEMO_CHAIR, is_staff=True).first()
+        if chair is None or not chair.check_password(DEMO_CHAIR_PASSWORD):
+            return
+        self.stdout.write(
+            f"The chair's desk: /admin/ — sign in as {DEMO_CHAIR!r} "
+            f"with the password {DEMO_CHAIR_PASSWORD!r} (demo data only)."
         )
 
     def _seed_ideas(self) -> None:
