@@ -81,3 +81,69 @@ def test_bad_input_markup_is_kept_escaped_in_the_form_after_an_error(client, slo
     assert response.status_code == 422
     assert "<script>alert(1)" not in html
     assert "&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+# The input gate (openspaces.middleware.RejectInvalidInputMiddleware) --------------------
+
+
+def test_bad_input_a_nul_byte_in_a_claim_is_refused_with_everything_typed_before_any_query(
+    client, slot, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(0):  # no view ran: not even the slot was read
+        response = post(client, slot, title="Nul\x00title", description="My own words")
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "The field “title” holds a NUL character (U+0000)." in html
+    assert "Nul\ufffdtitle" in html and "My own words" in html  # all of it, to copy back
+    assert f'href="/slot/{slot.pk}/claim/"' in html
+    assert not Card.objects.exists()
+
+
+@pytest.mark.parametrize("raw_title", [b"%ff%fe", b"%ed%a0%80"])  # not UTF-8; a lone surrogate
+def test_bad_input_bytes_that_are_not_utf8_in_a_form_are_a_422_naming_the_field(
+    client, slot, raw_title
+):
+    body = b"title=" + raw_title + b"&description=kept+words&host_name=Host"
+    with committed():
+        response = client.post(
+            f"/slot/{slot.pk}/claim/", body, content_type="application/x-www-form-urlencoded"
+        )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "The field “title” holds bytes that are not UTF-8 text." in html
+    assert "kept words" in html
+    assert not Card.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "cookie"),
+    [
+        ("/?q=%ff", ""),
+        ("/?q=a%00b", ""),
+        ("/day/2027-05-14/?q=%ed%a0%80", ""),
+        ("/room/1/?day=2027-05-14%00", ""),
+        ("/now/", 'openspaces_browser="\\000"'),
+        ("/now/", "csrftoken=\xff\xfe"),
+    ],
+)
+def test_bad_input_in_the_address_or_a_cookie_is_a_400_before_any_query(
+    client, slot, path, cookie, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(0):
+        response = client.get(path, HTTP_COOKIE=cookie)
+    assert response.status_code == 400
+
+
+def test_bad_input_a_nul_title_reaching_the_claim_view_is_a_422_on_every_database(
+    client, slot, settings
+):
+    """The claim view itself, without the gate: the raw title once reached a query (the
+    repeated-claim lookup), and PostgreSQL answered a NUL in it with a 500."""
+    settings.MIDDLEWARE = [
+        name for name in settings.MIDDLEWARE if not name.endswith("RejectInvalidInputMiddleware")
+    ]
+    client.get(f"/slot/{slot.pk}/claim/")  # the form: the browser gets its CSRF cookie
+    response = post(client, slot, title="Nul\x00title")
+    assert response.status_code == 422
+    assert 'value="Nul' in response.content.decode()
+    assert not Card.objects.exists()
