@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from boards.models import SLOT_LENGTH, Card, Day, Refusal, Room, Slot
+from boards.text import visible_text
 
 
 @dataclass(frozen=True)
@@ -110,8 +111,9 @@ def _short_names(rooms: list[Room]) -> dict[int, str]:
 
 
 def normalise_query(raw: str) -> str:
-    """A search as typed, made canonical: one space between words, casefolded, bounded."""
-    return " ".join(raw.split()).casefold()[:80].strip()
+    """A search as typed, made canonical as card text is (boards.text: NFC, nothing
+    invisible, one space between words), casefolded, bounded."""
+    return visible_text(raw).casefold()[:80].strip()
 
 
 def build_board(day: Day, slots: list[Slot], now: dt.datetime, query: str = "") -> Board:
