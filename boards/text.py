@@ -65,3 +65,13 @@ def visible_text(value: str, *, multiline: bool = False) -> str:
         return " ".join(text.split())
     lines = (HORIZONTAL_SPACE.sub(" ", line).strip() for line in text.split("\n"))
     return BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+SENTENCE_ENDS = (".", "!", "?", "…", "。", "！", "？")
+
+
+def sentences(*parts: str) -> str:
+    """Parts joined as sentences, each ended by one full stop: a part that ends in its own
+    (a name such as "Grace L.", a question) gets no second one. Empty parts are left out."""
+    texts = [part.strip() for part in parts if part and part.strip()]
+    return " ".join(text if text.endswith(SENTENCE_ENDS) else f"{text}." for text in texts)

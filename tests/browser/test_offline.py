@@ -2,10 +2,13 @@
 write forms that say they need the network and keep what was typed, and the live board
 coming back by itself."""
 
+import datetime as dt
 import re
 import time
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import BrowserContext, Page, expect
 
 from boards.models import Card
@@ -159,3 +162,25 @@ def test_display_is_never_stored(phone: BrowserContext, conference):
     page.goto(conference.url + "/display/")
     page.goto(conference.url + "/")
     assert page.evaluate("caches.match('/display/').then(Boolean)") is False
+
+
+def test_the_offline_note_tells_the_conferences_time_not_the_phones(
+    new_context, console, conference
+):
+    """A phone set to Tokyo reads the New York board: the note's time is New York's, as
+    every other time on the site."""
+    context = new_context(viewport=VIEWPORTS["phone"], timezone_id="Asia/Tokyo")
+    console.watch(context)
+    console.expect(r"ERR_INTERNET_DISCONNECTED|htmx:sendError|Failed to fetch")
+    page = context.new_page()
+    page.goto(conference.url + "/")
+    _wait_until_stored(page, "/")
+
+    context.set_offline(True)
+    page.reload()
+    stored_at = dt.datetime.fromisoformat(page.locator("body").get_attribute("data-stored-at"))
+    there = stored_at.astimezone(ZoneInfo(settings.TIME_ZONE))
+    assert there.utcoffset() != stored_at.astimezone(ZoneInfo("Asia/Tokyo")).utcoffset()
+    expect(page.locator("#offline-note")).to_have_text(
+        f"You are offline: this is the board as of {there:%H:%M}."
+    )
