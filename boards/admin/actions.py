@@ -13,7 +13,7 @@ from django.http import HttpRequest, QueryDict
 from django.template.response import TemplateResponse
 
 from boards import services
-from boards.admin.common import acting_chair
+from boards.admin.common import ChairAdmin, acting_chair
 from boards.services.cards import Actor
 
 if TYPE_CHECKING:  # what gettext_lazy gives: a text, translated when it is shown
@@ -40,7 +40,7 @@ def applied(request: HttpRequest) -> QueryDict | None:
     return request.POST if "apply" in request.POST else None
 
 
-class ChairActions(admin.ModelAdmin):
+class ChairActions(ChairAdmin):
     """A ModelAdmin with actions that ask first (intermediate pages) and write through
     boards.services."""
 

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from boards.admin.common import busy_told
+from boards.admin.common import ChairAdmin, busy_told
 from boards.forms import VisibleCharField
 from boards.models import Room
 from boards.services.grid import room_slots_create
@@ -32,7 +32,7 @@ def _new_slots(room: Room, count: int) -> str:
 
 
 @admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
+class RoomAdmin(ChairAdmin):
     form = RoomForm
     # The name and location people read on the board and the door signs: visible text
     # only, in the room's form and in the list's editable cells alike.
