@@ -25,6 +25,9 @@ CSV_COLUMNS = [
     "interested",
     "created_at",
     "updated_at",
+    "notes",
+    "links",
+    "attendance",
 ]
 
 
@@ -49,6 +52,9 @@ def write_cards_csv(cards: Iterable[Card], out: IO[str]) -> None:
             getattr(card, "interest_count", 0),
             timezone.localtime(card.created_at).isoformat(),
             timezone.localtime(card.updated_at).isoformat(),
+            card.notes,
+            " ".join(card.web_links),
+            card.attendance or "",
         ]
         writer.writerow([_spreadsheet_safe(cell) for cell in row])
 
@@ -117,4 +123,8 @@ def _public_card(card: Card, build_url) -> dict:
         "host_handle": handle.text if handle else "",
         "host_url": (handle.url or "") if handle else "",
         "url": build_url(card.get_absolute_url()),
+        # After the hour (empty before): what the host left, and how many came.
+        "notes": card.notes,
+        "links": card.web_links,
+        "attendance": card.attendance,
     }

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -16,7 +17,7 @@ if TYPE_CHECKING:  # what gettext_lazy gives: a text, translated when it is show
 
 from boards import queries
 from boards.handles import Handle, InvalidHandle
-from boards.models import Card, Slot
+from boards.models import ATTENDANCE_MAX, LINK_LENGTH, LINKS_MAX, NOTES_LENGTH, Card, Slot
 from boards.text import visible_text
 
 
@@ -76,7 +77,8 @@ class ClaimForm(CardTextForm):
         required=False,
         max_length=254,
         help_text=_(
-            "Optional and private: we only use it to send you the link to edit your card."
+            "Optional and private: we only use it to send you the link to edit your card, "
+            "and once, after your hour, to ask for your notes."
         ),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
@@ -107,6 +109,91 @@ class MoveForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["to_slot"].queryset = free_slots
         group_by_day_and_hour(self.fields["to_slot"])
+
+
+class LinksField(VisibleCharField):
+    """A few web addresses, one a line: only http and https (no javascript:, data: …),
+    each a whole URL, at most LINKS_MAX of them. Cleaned to a list, blank lines dropped."""
+
+    validate_url = URLValidator(schemes=["http", "https"])
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def validate(self, value):
+        if self.required and not value:
+            raise ValidationError(self.error_messages["required"], code="required")
+
+    def run_validators(self, value):
+        if len(value) > LINKS_MAX:
+            raise ValidationError(
+                _("At most %(max)s links, one a line."), code="too_many", params={"max": LINKS_MAX}
+            )
+        for link in value:
+            if len(link) > LINK_LENGTH:
+                raise ValidationError(
+                    _("A link of up to %(max)s characters, please: %(link)s"),
+                    code="too_long",
+                    params={"max": LINK_LENGTH, "link": link[:60] + "…"},
+                )
+            try:
+                self.validate_url(link)
+            except ValidationError as error:
+                raise ValidationError(
+                    _("Not a web address (https://…): %(link)s"),
+                    code="invalid_link",
+                    params={"link": link},
+                ) from error
+
+
+NOTES_FIELDS = ["notes", "links", "attendance"]
+
+
+class NotesForm(forms.Form):
+    """What came out of the hour, from its host (or the chair in the admin)."""
+
+    notes = VisibleCharField(
+        label=_("Notes"),
+        required=False,
+        max_length=NOTES_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_(
+            "What was said, decided, asked: a few paragraphs of plain text, for those who "
+            "could not come. Up to 4000 characters."
+        ),
+    )
+    links = LinksField(
+        label=_("Links"),
+        required=False,
+        widget=forms.Textarea(
+            attrs={
+                "rows": 3,
+                "autocapitalize": "none",
+                "autocorrect": "off",
+                "spellcheck": "false",
+            }
+        ),
+        help_text=_(
+            "Slides, a repository, the shared pad, photos: one web address (https://…) a "
+            "line, at most 6."
+        ),
+    )
+    attendance = forms.IntegerField(
+        label=_("How many came"),
+        required=False,
+        min_value=1,
+        max_value=ATTENDANCE_MAX,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        help_text=_("People in the room, you included: a rough count is fine."),
+    )
+
+
+def card_notes(card: Card) -> dict[str, object]:
+    return {"notes": card.notes, "links": list(card.links), "attendance": card.attendance}
 
 
 def group_by_day_and_hour(field: forms.Field) -> None:
@@ -207,10 +294,14 @@ class CardAdminForm(forms.ModelForm):
     host_name = CardTextForm.base_fields["host_name"]
     host_handle = CardTextForm.base_fields["host_handle"]
     clean_host_handle = CardTextForm.clean_host_handle
+    # The chair may change the notes at any time, by the host's rules.
+    notes = NotesForm.base_fields["notes"]
+    links = NotesForm.base_fields["links"]
+    attendance = NotesForm.base_fields["attendance"]
 
     class Meta:
         model = Card
-        fields = ["title", "description", "host_name", "host_handle"]
+        fields = ["title", "description", "host_name", "host_handle", *NOTES_FIELDS]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -40,6 +40,9 @@ class Glance:
     flagged_cards: list[Card]
     # More people said "I'm interested" than the room seats: a bigger room, perhaps.
     crowded_cards: list[Card]
+    # After the hours: how many came, in all, to the cards whose hosts counted.
+    attendance: int = 0
+    counted_cards: int = 0
 
 
 def _fill(slots: list[Slot]) -> Fill:
@@ -68,6 +71,11 @@ def summarise(board: Board, flagged: list[Card]) -> Glance:
         and slot.room.capacity
         and slot.holding_card.interest_count > slot.room.capacity
     ]
+    counted = [
+        slot.holding_card
+        for slot in every_slot
+        if slot.holding_card is not None and slot.holding_card.attendance
+    ]
     return Glance(
         day=board.day,
         rooms=room_fills,
@@ -76,4 +84,6 @@ def summarise(board: Board, flagged: list[Card]) -> Glance:
         empty_rooms=[room for room, fill in room_fills if fill.cards == 0],
         flagged_cards=flagged,
         crowded_cards=crowded,
+        attendance=sum(card.attendance or 0 for card in counted),
+        counted_cards=len(counted),
     )

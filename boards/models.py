@@ -19,6 +19,12 @@ from django.utils.translation import gettext_lazy as _
 from boards.handles import Handle, InvalidHandle
 
 SLOT_LENGTH = dt.timedelta(hours=1)
+# What a host may leave after the hour: a few paragraphs of notes, a few links, and a
+# head count no room could exceed (a typo, not a crowd, above it).
+NOTES_LENGTH = 4000
+LINKS_MAX = 6
+LINK_LENGTH = 500
+ATTENDANCE_MAX = 10000
 
 
 class Day(models.Model):
@@ -287,7 +293,7 @@ class Card(models.Model):
     host_handle = models.CharField(max_length=120, blank=True, verbose_name=_("host handle"))
     email = models.EmailField(
         blank=True,
-        help_text=_("Private: only used to send the manage link."),
+        help_text=_("Private: only used to send the manage link and the reminder after the hour."),
         verbose_name=_("email"),
     )
     status = models.CharField(
@@ -300,6 +306,18 @@ class Card(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    # After the hour (boards.services.cards.card_notes): what came out of it, for the
+    # card's page and the proceedings. Plain text and http(s) addresses only.
+    notes = models.TextField(max_length=NOTES_LENGTH, blank=True, verbose_name=_("notes"))
+    links = models.JSONField(default=list, blank=True, verbose_name=_("links"))
+    attendance = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("how many came")
+    )
+    # When the host was asked for notes and the head count (boards.tasks.remind_host):
+    # set under the card's lock, so that each card's host is asked once.
+    reminded_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("reminded at")
+    )
 
     objects = CardQuerySet.as_manager()
     # Counted by CardQuerySet.with_interest(); declared for the type checker only.
@@ -319,6 +337,11 @@ class Card(models.Model):
                 condition=Q(status__in=["active", "released", "removed", "hidden"]),
                 name="card_status_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(attendance__isnull=True)
+                | Q(attendance__gte=1, attendance__lte=ATTENDANCE_MAX),
+                name="card_attendance_bounded",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -326,6 +349,21 @@ class Card(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("boards:card", kwargs={"pk": self.pk})
+
+    @property
+    def web_links(self) -> list[str]:
+        """The card's links that are web addresses: all of them, as the forms take only
+        http(s); a value saved past the forms (a shell) is not shown as a link."""
+        return [
+            link
+            for link in self.links or []
+            if isinstance(link, str) and link.lower().startswith(("http://", "https://"))
+        ]
+
+    @property
+    def has_notes(self) -> bool:
+        """True once the host left anything after the hour (notes, links, a head count)."""
+        return bool(self.notes or self.links or self.attendance)
 
     @property
     def is_active(self) -> bool:
@@ -406,6 +444,8 @@ class CardEvent(models.Model):
         HIDDEN = "hidden", _("Hidden pending review")
         FLAGS_CLEARED = "flags_cleared", _("Flags cleared")
         LINK_RENEWED = "link_renewed", _("New manage link (the host lost theirs)")
+        NOTES = "notes", _("Notes after the hour")
+        NOTES_CLEARED = "notes_cleared", _("Notes cleared")
 
     card = models.ForeignKey(
         Card, on_delete=models.CASCADE, related_name="events", verbose_name=_("card")
@@ -434,10 +474,18 @@ class CardEvent(models.Model):
         if not self.before:
             return []
         return [
-            (field, self.before.get(field, ""), value)
+            (field, _shown(self.before.get(field, "")), _shown(value))
             for field, value in self.after.items()
             if field != "slot_id" and self.before.get(field) != value
         ]
+
+
+def _shown(value: object) -> object:
+    """A value of the history as the chair reads it: a card's links one after the other,
+    no head count as nothing."""
+    if isinstance(value, list):
+        return " ".join(str(item) for item in value)
+    return "" if value is None else value
 
 
 class Flag(models.Model):

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.translation import get_language, gettext
 
-from boards import tasks
+from boards import reminders, tasks
 from boards.models import Card
 
 
@@ -26,3 +26,13 @@ def send_lost_links(*, email: str, site_url: str) -> None:
     """Mail the way back to every card pinned with `email`, if there is any (the worker
     looks: this costs the request the same whether or not the address is known)."""
     tasks.send_lost_links.enqueue(email=email, site_url=site_url, language=get_language())
+
+
+def remind_after_the_hour(*, card: Card, site_url: str, token: str) -> None:
+    """Queue the one mail that asks the host, after their hour, for notes and the head
+    count (boards.tasks.remind_host decides then, from the card as it is)."""
+    if not card.email:
+        return
+    tasks.remind_host.using(run_after=reminders.due_at(card)).enqueue(
+        card_id=card.pk, sealed_token=tasks.seal(token), site_url=site_url, language=get_language()
+    )

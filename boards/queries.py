@@ -231,6 +231,15 @@ def programme() -> Programme:
     )
 
 
+def proceedings(now: dt.datetime, date: dt.date | None = None) -> list[Card]:
+    """The open spaces that have happened by `now` (their hour has begun), of the whole
+    conference or of `date`, in board order, with their day and room: one query."""
+    cards = Card.objects.active().with_place().filter(slot__starts_at__lte=now)
+    if date is not None:
+        cards = cards.on(date)
+    return list(cards.in_board_order())
+
+
 def coming_up(now: dt.datetime) -> CardQuerySet:
     """Cards on the board that have come up by `now`, latest first (/soon.atom)."""
     return (

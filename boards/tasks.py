@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django.db.models import Min, Q
 from django.tasks import TaskContext, TaskResultStatus, task
 from django.utils import timezone, translation
@@ -37,7 +38,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django_tasks_db.models import DBTaskResult, get_date_max
 
-from boards import lost_links
+from boards import lost_links, reminders
+from boards.models import Card
+from boards.services import cards
 
 logger = logging.getLogger(__name__)
 
@@ -166,6 +169,39 @@ def send_lost_links(
         message = lost_links.message(email=email, site_url=site_url)
         if message is not None:
             deliver(to=[email], subject=message.subject, body=message.body)
+
+
+@task(takes_context=True)
+def remind_host(
+    context: TaskContext,
+    *,
+    card_id: int,
+    sealed_token: str,
+    site_url: str,
+    language: str,
+    attempt: int = 1,
+) -> None:
+    """Shortly after a card's hour, ask its host for notes and the head count, once.
+
+    Queued at the claim for the end of the card's hour; what the card is now decides
+    (services.cards.card_reminder): gone (released, removed, hidden), nothing; moved to a
+    later hour, this task again after that one; asked already, nothing. The mail itself is
+    a send_email task, queued in the same transaction as the record that it was sent, so
+    its retries are send_email's and no reminder goes out twice.
+    """
+    card = Card.objects.with_place().filter(pk=card_id).first()
+    if card is None:
+        return
+    with transaction.atomic():
+        outcome = cards.card_reminder(card=card, now=timezone.now())
+        if outcome is cards.Reminder.LATER:
+            remind_host.using(run_after=reminders.due_at(card)).enqueue(
+                card_id=card_id, sealed_token=sealed_token, site_url=site_url, language=language
+            )
+        elif outcome is cards.Reminder.SEND:
+            with translation.override(language):
+                mail = reminders.message(card=card, token=unseal(sealed_token), site_url=site_url)
+            send_email.enqueue(to=[card.email], subject=mail.subject, sealed_body=seal(mail.body))
 
 
 # Tasks whose worker died --------------------------------------------------------------

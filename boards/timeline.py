@@ -142,3 +142,10 @@ def slot_starts(
                 % {"hour": label}
             )
     return starts, notes
+
+
+def notes_close_at(last_date: dt.date, days: int) -> dt.datetime:
+    """When hosts may no longer change their notes: the end of the day `days` days after
+    the conference's last day, in the conference's time zone."""
+    end = dt.datetime.combine(last_date + dt.timedelta(days=days + 1), dt.time())
+    return timezone.make_aware(end)

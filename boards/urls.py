@@ -29,10 +29,13 @@ urlpatterns = [
     path("card/<int:pk>/", cards.card_detail, name="card"),
     path("card/<int:pk>/flag/", cards.card_flag, name="card_flag"),
     path("schedule.json", public.schedule_json, name="schedule_json"),
+    path("proceedings/", public.proceedings, name="proceedings"),
+    path("day/<date:date>/proceedings/", public.day_proceedings, name="day_proceedings"),
     path("card/<int:pk>/manage/", hosts.card_manage_mine, name="card_manage_mine"),
     path("card/<int:pk>/manage/<str:token>/", hosts.card_manage, name="card_manage"),
     path("card/<int:pk>/manage/<str:token>/move/", hosts.card_move, name="card_move"),
     path("card/<int:pk>/manage/<str:token>/release/", hosts.card_release, name="card_release"),
+    path("card/<int:pk>/manage/<str:token>/notes/", hosts.card_notes_save, name="card_notes"),
     # A lost manage link: ask by email, then a key from the mail gives a new link.
     path("manage/lost/", lost.lost_links_ask, name="lost_links"),
     path("manage/lost/sent/", lost.lost_links_sent, name="lost_links_sent"),

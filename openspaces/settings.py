@@ -282,6 +282,9 @@ OPENSPACES_INTEREST_WINDOW = int(os.environ.get("OPENSPACES_INTEREST_WINDOW", "6
 OPENSPACES_FLAG_LIMIT = int(os.environ.get("OPENSPACES_FLAG_LIMIT", "3"))
 # Flags a minute from one client address (each browser flags a card once); 0 turns it off.
 OPENSPACES_FLAG_RATE = int(os.environ.get("OPENSPACES_FLAG_RATE", "10"))
+# Hosts may add or change their notes, links and head count until this many days after
+# the conference's last day; the chair always can.
+OPENSPACES_NOTES_DAYS = max(0, int(os.environ.get("OPENSPACES_NOTES_DAYS", "14")))
 
 # A host who lost the manage link asks for it at /manage/lost/: requests an hour from one
 # client address (a venue's NAT puts many hosts behind one) and for one email address.

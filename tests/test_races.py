@@ -18,7 +18,7 @@ from django.test import Client
 
 from boards.models import Card, Slot
 from boards.services import _write
-from boards.services.cards import card_claim
+from boards.services.cards import Actor, card_claim
 from tests.factories import conference, local
 
 CLAIMERS = 24
@@ -462,3 +462,94 @@ def test_deadlock_every_time_on_a_chair_action_is_a_message_not_a_500(board, mon
     assert BUSY in response.content.decode()
     card.refresh_from_db()
     assert card.status == Card.Status.ACTIVE
+
+
+REMINDERS = 8
+
+
+@pytest.mark.django_db(transaction=True)
+def test_race_reminders_of_one_card_at_once_ask_its_host_once():
+    """Several workers run a card's reminder at the same moment (a reminder queued twice,
+    two workers): the host is asked once, because the decision is taken under the
+    card's lock on what was read after it."""
+    from boards.services.cards import Reminder, card_reminder
+    from tests.factories import make_card
+
+    conference(days=1, rooms=1, hours=(10, 12))
+    slot = Slot.objects.order_by("starts_at").first()
+    for trial in range(TRIALS):
+        card = make_card(slot=slot, title=f"Trial {trial}", email="host@example.org")
+        barrier = threading.Barrier(REMINDERS)
+        outcomes: list[Reminder] = []
+        lock = threading.Lock()
+
+        def reminder(
+            card_id: int = card.pk,
+            barrier: threading.Barrier = barrier,
+            lock: threading.Lock = lock,
+            outcomes: list[Reminder] = outcomes,
+        ) -> None:
+            try:
+                mine = Card.objects.with_place().get(pk=card_id)
+                barrier.wait(timeout=30)
+                outcome = card_reminder(card=mine, now=local(2027, 5, 14, 11, 11))
+                with lock:
+                    outcomes.append(outcome)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=reminder) for _ in range(REMINDERS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert sorted(outcomes) == sorted([Reminder.SEND] + [Reminder.NONE] * (REMINDERS - 1))
+        card.refresh_from_db()
+        assert card.reminded_at == local(2027, 5, 14, 11, 11)
+        Card.objects.filter(pk=card.pk).update(status=Card.Status.RELEASED)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_race_notes_and_an_edit_at_once_keep_both():
+    """The host saves their notes while the chair fixes the title: each write saves only
+    its own fields, on the card read after the lock, so neither is lost."""
+    from boards.services.cards import card_notes, card_update
+    from tests.factories import make_card
+
+    conference(days=1, rooms=1, hours=(10, 12))
+    slot = Slot.objects.order_by("starts_at").first()
+    chair = Actor.chair("race")
+    for trial in range(TRIALS):
+        card = make_card(slot=slot, title=f"Trial {trial}")
+        barrier = threading.Barrier(2)
+
+        def notes(card_id: int = card.pk, barrier: threading.Barrier = barrier) -> None:
+            try:
+                mine = Card.objects.with_place().get(pk=card_id)
+                barrier.wait(timeout=30)
+                card_notes(
+                    card=mine,
+                    notes=f"Notes {card_id}",
+                    links=[],
+                    attendance=12,
+                    now=local(2027, 5, 14, 11, 5),
+                )
+            finally:
+                connection.close()
+
+        def edit(card_id: int = card.pk, barrier: threading.Barrier = barrier) -> None:
+            try:
+                mine = Card.objects.with_place().get(pk=card_id)
+                barrier.wait(timeout=30)
+                card_update(card=mine, title="Fixed title", host_name="Ada", actor=chair)
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=notes), threading.Thread(target=edit)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        card.refresh_from_db()
+        assert (card.title, card.notes, card.attendance) == ("Fixed title", f"Notes {card.pk}", 12)
+        Card.objects.filter(pk=card.pk).update(status=Card.Status.RELEASED)

@@ -43,3 +43,12 @@ def test_settings_deploy_checks_are_clean_in_production():
         ALLOWED_HOSTS="openspaces.example.org",
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_notes_days_comes_from_the_environment_and_is_never_negative():
+    show = "from django.conf import settings; print(settings.OPENSPACES_NOTES_DAYS)"
+    assert run_manage("shell", "-c", show, DEBUG="1").stdout.split()[-1] == "14"
+    days = run_manage("shell", "-c", show, DEBUG="1", OPENSPACES_NOTES_DAYS="3")
+    assert days.stdout.split()[-1] == "3"
+    negative = run_manage("shell", "-c", show, DEBUG="1", OPENSPACES_NOTES_DAYS="-5")
+    assert negative.stdout.split()[-1] == "0"

@@ -22,6 +22,8 @@ from boards.models import Card, CardEvent, Room
 from boards.services.cards import (
     card_flags_clear,
     card_move,
+    card_notes,
+    card_notes_clear,
     card_remove,
     card_restore,
     card_update,
@@ -47,6 +49,11 @@ RESTORE = ActionPage(
 )
 MOVE = ActionPage(
     "move_card", _("Move a card"), _("Tell the host: this card moves to the slot you pick.")
+)
+CLEAR_NOTES = ActionPage(
+    "clear_notes",
+    _("Clear notes"),
+    _("The notes and links of these cards will be taken down (the head count stays):"),
 )
 CLEAR_FLAGS = ActionPage(
     "clear_flags",
@@ -85,8 +92,24 @@ class CardAdmin(ChairActions):
         "updated",
         "history",
     ]
-    fields = ["title", "description", "host_name", "host_handle", *readonly_fields]
-    actions = ["remove_cards", "restore_cards", "move_card", "clear_flags", "export_csv"]
+    fields = [
+        "title",
+        "description",
+        "host_name",
+        "host_handle",
+        "notes",
+        "links",
+        "attendance",
+        *readonly_fields,
+    ]
+    actions = [
+        "remove_cards",
+        "restore_cards",
+        "move_card",
+        "clear_flags",
+        "clear_notes",
+        "export_csv",
+    ]
     change_list_template = "admin/boards/card/change_list.html"
     shown_with = ("slot__room",)
 
@@ -151,6 +174,7 @@ class CardAdmin(ChairActions):
         # Only the text is written, on the card as it is now: a host's move or a
         # removal since the chair opened the page is kept.
         card = Card.objects.select_related("slot").get(pk=obj.pk)
+        chair = acting_chair(request)
         try:
             card_update(
                 card=card,
@@ -158,7 +182,15 @@ class CardAdmin(ChairActions):
                 description=obj.description,
                 host_name=obj.host_name,
                 host_handle=obj.host_handle,
-                actor=acting_chair(request),
+                actor=chair,
+            )
+            card_notes(
+                card=card,
+                notes=obj.notes,
+                links=list(obj.links),
+                attendance=obj.attendance,
+                now=timezone.now(),
+                actor=chair,
             )
         except (services.Refused, services.Busy) as error:
             self.message_user(
@@ -263,6 +295,19 @@ class CardAdmin(ChairActions):
             request, gettext("The flags are answered; the cards stay."), messages.SUCCESS
         )
         return None
+
+    @admin.action(
+        description=_("Clear the notes and links of the selected cards (asks to confirm)"),
+        permissions=["change"],
+    )
+    def clear_notes(self, request, queryset):
+        return self.write_each_once_confirmed(
+            request,
+            queryset.select_related("slot"),
+            CLEAR_NOTES,
+            lambda card, chair: card_notes_clear(card=card, actor=chair),
+            done=lambda card: gettext("The notes of “%(card)s” are cleared.") % {"card": card},
+        )
 
 
 @admin.register(CardEvent)

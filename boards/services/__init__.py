@@ -58,6 +58,10 @@ class NotAllowed(Refused):
     """The actor's role does not give this power (services.cards.Role says who may what)."""
 
 
+class NotesClosed(Refused):
+    """A host's notes before their hour has begun, or long after the conference."""
+
+
 class LinkUsed(Refused):
     """A lost-link key whose card has had a new manage token since: it opens nothing."""
 

@@ -12,11 +12,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from boards.models import Card, CardEvent, Flag, Refusal, Slot
+from boards import timeline
+from boards.models import Card, CardEvent, Day, Flag, Refusal, Slot
 from boards.services import (
     CardNotOnBoard,
     LinkUsed,
     NotAllowed,
+    NotesClosed,
     SlotTaken,
     SlotUnavailable,
 )
@@ -34,9 +36,11 @@ class Role(enum.StrEnum):
     HOST      claims a slot the board takes claims for now (Slot.refusal); edits,
               moves (to such a slot) and releases their own card while it is on the
               board: the views let only the card's manage link in.
-    CHAIR     moderates: edits any card; moves any card not released, and claims,
-              onto any free, unblocked slot, whatever the hour; removes, restores,
-              clears flags.
+              After the hour has begun, and until OPENSPACES_NOTES_DAYS after the
+              conference's last day, leaves notes, links and a head count on it.
+    CHAIR     moderates: edits any card (its notes whenever); moves any card not
+              released, and claims, onto any free, unblocked slot, whatever the hour;
+              removes, restores, clears flags and notes.
     SYSTEM    a command acting for the conference (load_demo): claims any free,
               unblocked slot whatever the hour (a demo has cards earlier today), as
               a host's card. Nothing else: it does not moderate.
@@ -79,7 +83,7 @@ ATTENDEE = Actor(Role.ATTENDEE, "attendee")
 DEMO = Actor(Role.SYSTEM, "demo")
 
 
-def card_snapshot(card: Card) -> dict[str, str | int]:
+def card_snapshot(card: Card) -> dict[str, object]:
     """What the history keeps of a card at one moment (never its email)."""
     return {
         "title": card.title,
@@ -90,6 +94,9 @@ def card_snapshot(card: Card) -> dict[str, str | int]:
         "slot": str(card.slot),
         "slot_id": card.slot_id,
         "removed_reason": card.removed_reason,
+        "notes": card.notes,
+        "links": list(card.links),
+        "attendance": card.attendance,
     }
 
 
@@ -413,3 +420,95 @@ def card_flags_clear(*, card: Card, actor: Actor) -> Card:
     if _clear_flags(card):
         _record(card=card, actor=actor, action=CardEvent.Action.FLAGS_CLEARED)
     return card
+
+
+# After the hour -------------------------------------------------------------------------
+
+NOTES_FIELDS = ["notes", "links", "attendance"]
+
+
+def _refuse_notes(card: Card, now: dt.datetime) -> None:
+    """A host leaves notes on their card on the board, from the start of its hour until
+    OPENSPACES_NOTES_DAYS after the conference's last day; NotesClosed says why not."""
+    _refuse_host(card, gettext("Your notes were not saved."))
+    if now < card.slot.starts_at:
+        raise NotesClosed(gettext("Notes open when your hour begins; come back then or after it."))
+    last_date = Day.objects.order_by("-date").values_list("date", flat=True).first()
+    closes_at = timeline.notes_close_at(
+        last_date or card.slot.day.date, settings.OPENSPACES_NOTES_DAYS
+    )
+    if now >= closes_at:
+        raise NotesClosed(
+            gettext(
+                "Notes closed %(days)s days after the conference; the Open Spaces chair "
+                "can still change them for you."
+            )
+            % {"days": settings.OPENSPACES_NOTES_DAYS}
+        )
+
+
+@write
+def card_notes(
+    *,
+    card: Card,
+    notes: str,
+    links: list[str],
+    attendance: int | None,
+    now: dt.datetime,
+    actor: Actor = HOST,
+) -> Card:
+    """What came out of the hour: notes, links (http(s), checked by the form) and how
+    many came. The host while the notes are open (_refuse_notes); the chair always.
+    Nothing written when nothing changed; otherwise one entry in the history."""
+    actor.require(Role.HOST, Role.CHAIR)
+    lock_card(card)
+    if actor.role is Role.HOST:
+        _refuse_notes(card, now)
+    if (card.notes, list(card.links), card.attendance) == (notes, links, attendance):
+        return card
+    before = card_snapshot(card)
+    card.notes, card.links, card.attendance = notes, links, attendance
+    card.save(update_fields=[*NOTES_FIELDS, "updated_at"])
+    _record(card=card, actor=actor, action=CardEvent.Action.NOTES, before=before)
+    # The proceedings and the schedule feed are cached under the boards' versions.
+    bump_board_versions(card.slot.day_id)
+    return card
+
+
+@write
+def card_notes_clear(*, card: Card, actor: Actor) -> Card:
+    """The chair takes down a card's notes and links (spam, abuse); the head count stays."""
+    actor.require(Role.CHAIR)
+    lock_card(card)
+    if not card.notes and not card.links:
+        return card
+    before = card_snapshot(card)
+    card.notes, card.links = "", []
+    card.save(update_fields=["notes", "links", "updated_at"])
+    _record(card=card, actor=actor, action=CardEvent.Action.NOTES_CLEARED, before=before)
+    bump_board_versions(card.slot.day_id)
+    return card
+
+
+class Reminder(enum.StrEnum):
+    """What the notes reminder of a card should do at a moment (card_reminder)."""
+
+    SEND = "send"  # the hour is over: ask now (recorded: never again)
+    LATER = "later"  # the card moved to a later hour: ask after that one
+    NONE = "none"  # asked already, no email, or the card is not on the board
+
+
+@write
+def card_reminder(*, card: Card, now: dt.datetime) -> Reminder:
+    """Decide, under the card's lock, whether its host is asked for notes now; SEND is
+    recorded (reminded_at) in the same transaction, so each card's host is asked once
+    however many reminders were queued for it."""
+    lock_card(card)
+    if card.reminded_at is not None or not card.email or not card.is_active:
+        return Reminder.NONE
+    if now < card.slot.ends_at:
+        return Reminder.LATER
+    card.reminded_at = now
+    # Not updated_at: nothing anyone sees changed (it is the calendar's SEQUENCE).
+    card.save(update_fields=["reminded_at"])
+    return Reminder.SEND

@@ -1,10 +1,39 @@
 import datetime as dt
+import re
 
 from django import template
 from django.utils.formats import date_format
+from django.utils.html import Urlizer
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 register = template.Library()
+
+
+class WebLinks(Urlizer):
+    """Django's urlize, narrowed to what people type as links in a card: addresses that
+    start with http:// or https://. Not bare domains ("example.org", which urlize guesses
+    the scheme of), not email addresses (no mailto: harvesting from the board). Every link
+    is rel="nofollow ugc" (search engines: typed by users, not endorsed)."""
+
+    simple_url_2_re = re.compile(r"(?!)")  # never matches: no guessed scheme
+    url_template = '<a href="{href}" rel="nofollow ugc">{url}</a>'
+
+    @staticmethod
+    def is_email_simple(value: str) -> bool:
+        return False
+
+
+web_links = WebLinks()
+# A link's text is cut to this, so that a long address does not widen a phone's page.
+LINK_TEXT_LENGTH = 60
+
+
+@register.filter(is_safe=True, needs_autoescape=True)
+def linked(text: str, autoescape: bool = True) -> SafeString:
+    """`text` escaped, its http(s) addresses made links (then |linebreaksbr or
+    |linebreaks for its lines)."""
+    return SafeString(web_links(text, trim_url_limit=LINK_TEXT_LENGTH, autoescape=True))
 
 
 @register.filter

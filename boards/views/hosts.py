@@ -11,9 +11,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import is_ratelimited
 
 from boards import queries, services
-from boards.forms import CardEditForm, ClaimForm, MoveForm, card_text
+from boards.forms import CardEditForm, ClaimForm, MoveForm, NotesForm, card_notes, card_text
 from boards.models import Card, Slot
-from boards.notifications import send_manage_link
+from boards.notifications import remind_after_the_hour, send_manage_link
 from boards.services import cards
 from boards.views.common import (
     CLAIMED_COOKIE,
@@ -99,6 +99,9 @@ def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                         reverse("boards:card_manage", kwargs={"pk": card.pk, "token": token})
                     )
                     send_manage_link(card=card, manage_url=manage_url)
+                    remind_after_the_hour(
+                        card=card, site_url=request.build_absolute_uri("/"), token=token
+                    )
                 return _claimed(request, card, token)
         # The title as the form cleaned it, never the raw field: nothing unvalidated
         # reaches a query (a NUL byte there was a 500 on PostgreSQL).
@@ -129,9 +132,8 @@ def _render_manage(
     status: int = 200,
     **forms_and_errors: object,
 ) -> HttpResponse:
-    free_slots = (
-        queries.host_move_targets(timezone.now()) if card.is_active else Slot.objects.none()
-    )
+    now = timezone.now()
+    free_slots = queries.host_move_targets(now) if card.is_active else Slot.objects.none()
     context = {
         "card": card,
         "token": token,
@@ -139,6 +141,8 @@ def _render_manage(
         "edit_form": CardEditForm(initial=card_text(card)),
         "move_form": MoveForm(free_slots=free_slots),
         "free_slots_exist": card.is_active and free_slots.exists(),
+        "notes_form": NotesForm(initial=card_notes(card)),
+        "notes_open": now >= card.slot.starts_at,
         **forms_and_errors,
     }
     return render(request, "boards/manage.html", context, status=status)
@@ -188,7 +192,32 @@ def card_move(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
         return _render_manage(request, card, token, status=409, refusal=refused.reason)
     except (services.SlotUnavailable, services.Busy) as not_moved:
         return _render_manage(request, card, token, status=409, move_error=not_moved.reason)
+    # Moved earlier, the claim's reminder would come late: one for the new hour too (the
+    # card is asked once, whichever runs first; a later hour's is put off by the task).
+    remind_after_the_hour(card=card, site_url=request.build_absolute_uri("/"), token=token)
     return _back_to_manage(card, token, "moved")
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def card_notes_save(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
+    """After the hour: the host's notes, links and how many came (the manage token is
+    the key: anyone else's link is a 404)."""
+    card = _managed_card(pk, token)
+    if request.method != "POST":  # a reload or a pasted address: the manage page
+        return see_other(reverse("boards:card_manage", kwargs={"pk": pk, "token": token}))
+    notes_form = NotesForm(request.POST)
+    if not notes_form.is_valid():
+        return _render_manage(request, card, token, status=422, notes_form=notes_form)
+    try:
+        cards.card_notes(card=card, now=timezone.now(), **notes_form.cleaned_data)
+    except services.CardNotOnBoard as refused:
+        return _render_manage(request, card, token, status=409, refusal=refused.reason)
+    except (services.Refused, services.Busy) as refused:
+        return _render_manage(
+            request, card, token, status=409, notes_form=notes_form, notes_error=refused.reason
+        )
+    return _back_to_manage(card, token, "notes")
 
 
 RELEASE_CONFIRMED = "release"

@@ -160,6 +160,48 @@ def schedule_json(request: HtmxHttpRequest) -> HttpResponse:
     return response
 
 
+# The proceedings -----------------------------------------------------------------------
+
+
+@require_safe
+def proceedings(request: HttpRequest) -> HttpResponse:
+    """Every open space that has happened, with what its host left: the same for
+    everyone, cached like the boards (it changes with them, and when an hour begins)."""
+    now = timezone.now()
+    states = caching.board_states()
+    etag = caching.etag(
+        "proceedings",
+        version=caching.states_version(states),
+        changes_at=timeline.next_change(states, now),
+    )
+    return cached_page(request, etag, lambda: _render_proceedings(now, None), vary="")
+
+
+@require_safe
+def day_proceedings(request: HttpRequest, date: dt.date) -> HttpResponse:
+    """The proceedings of one day."""
+    now = timezone.now()
+    states = caching.board_states()
+    state = _board_or_404(states, date)
+    etag = caching.etag(
+        "proceedings-day",
+        version=f"{state.date:%Y%m%d}.{state.version}",
+        changes_at=timeline.next_change(states, now),
+    )
+    return cached_page(request, etag, lambda: _render_proceedings(now, date), vary="")
+
+
+def _render_proceedings(now: dt.datetime, date: dt.date | None) -> str:
+    context = {
+        "cards": queries.proceedings(now, date),
+        "date": date,
+        "now": now,
+        **conference(None),
+    }
+    # No request in the context: the page must not depend on the session or CSRF.
+    return render_to_string("boards/proceedings.html", context)
+
+
 DISPLAY_HOURS = 8
 
 

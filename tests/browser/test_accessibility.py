@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from boards import lost_links
+from boards.models import Card
 from tests.browser import VIEWPORTS
 from tests.browser.axe import axe_violations, describe
 
@@ -111,6 +112,43 @@ def _display(page: Page, conference) -> None:
     page.goto("/display/")
 
 
+def _with_notes(card) -> None:
+    """Notes, links and a head count on `card`, as its host leaves them after the hour."""
+    from boards.services.cards import Actor, card_notes
+
+    card_notes(
+        card=card,
+        notes="We compared three approaches.\n\nSlides: https://example.org/slides",
+        links=["https://pad.example.org/p/async", "https://github.com/example/async"],
+        attendance=31,
+        now=card.slot.ends_at,
+        actor=Actor.chair("axe"),
+    )
+
+
+def _card_with_notes(page: Page, conference) -> None:
+    _with_notes(conference.card)
+    page.goto(f"{conference.url}/card/{conference.card.pk}/")
+
+
+def _manage_after_the_hour(page: Page, conference) -> None:
+    started = Card.objects.get(title="Packaging pains")
+    page.goto(f"{conference.url}/card/{started.pk}/manage/token/")
+    page.get_by_role("spinbutton", name="How many came").fill("0")
+    with page.expect_response(lambda response: response.status == 422):
+        page.get_by_role("button", name="Save the notes").click()
+    expect(page.locator(".notes-form .error").first).to_be_visible()
+
+
+def _proceedings(page: Page, conference) -> None:
+    _with_notes(Card.objects.get(title="Packaging pains"))
+    page.goto("/proceedings/")
+
+
+def _day_proceedings(page: Page, conference) -> None:
+    page.goto(f"/day/{conference.days[0].date}/proceedings/")
+
+
 def _not_found(page: Page, conference) -> None:
     page.goto("/day/2030-01-01/")
 
@@ -137,6 +175,10 @@ PAGES = [
     _find_nothing,
     _now_and_next,
     _display,
+    _card_with_notes,
+    _manage_after_the_hour,
+    _proceedings,
+    _day_proceedings,
     _not_found,
 ]
 
