@@ -136,6 +136,7 @@ def segment(value: bytes) -> str:
 NOT_TYPED = {"csrfmiddlewaretoken", "website", "to_slot", "interested", "confirm", "apply"}
 NOT_TYPED |= {"action", ACTION_CHECKBOX_NAME, "language", "next", "create_slots", "position"}
 NOT_TYPED |= {"days", "first_hour", "last_hour", "capacity", "first_day", "reception"}
+NOT_TYPED |= {"attendance"}  # a number field: the browser sends digits only
 REFUSED = {409, 422}
 
 
@@ -154,13 +155,18 @@ TALLIES: dict[str, Tally] = {}
 def stored_problems() -> list[str]:
     """Text stored anywhere people will read it that is not visible text."""
     problems = []
-    multiline = {"description"}
+    multiline = {"description", "notes"}
     rows: list[tuple[str, dict]] = [
         *(
             ("card", row)
             for row in Card.objects.values(
-                "title", "description", "host_name", "host_handle", "removed_reason"
+                "title", "description", "host_name", "host_handle", "removed_reason", "notes"
             )
+        ),
+        *(
+            ("card", {"links": link})
+            for links in Card.objects.values_list("links", flat=True)
+            for link in links
         ),
         *(("flag", row) for row in Flag.objects.values("reason")),
         *(("slot", row) for row in Slot.objects.values("blocked_reason")),
@@ -295,6 +301,13 @@ def test_fuzz_edit(world, fields):
 
 
 @settings(FUZZ)
+@given(notes=hostile, links=hostile, attendance=hostile)
+def test_fuzz_notes(world, notes, links, attendance):
+    path = f"/card/{world.card.pk}/manage/{world.token}/notes/"
+    world.post("notes", path, {"notes": notes, "links": links, "attendance": attendance})
+
+
+@settings(FUZZ)
 @given(to_slot=hostile)
 def test_fuzz_move(world, to_slot):
     path = f"/card/{world.card.pk}/manage/{world.token}/move/"
@@ -349,7 +362,7 @@ def test_fuzz_search(world, q):
 @settings(FUZZ)
 @given(day=hostile)
 def test_fuzz_day(world, day):
-    for page in ("", "calendar.ics", "display/", "print/", "print/rooms/"):
+    for page in ("", "calendar.ics", "display/", "print/", "print/rooms/", "proceedings/"):
         world.get("day", f"/day/{segment(day)}/{page}")
 
 
