@@ -243,3 +243,18 @@ def test_bad_input_a_room_name_with_nothing_visible_is_refused_in_the_admin(admi
     assert response.status_code == 200
     assert "This field is required." in response.content.decode()
     assert not Room.objects.exists()
+
+
+@pytest.mark.parametrize("selected", ["", "x", "9223372036854775808", "1e3"])
+def test_bad_input_an_admin_action_on_ids_that_are_not_ids_selects_nothing(admin_client, selected):
+    """Django's changelist filtered by the ids as sent: a 500 (ValueError, or OverflowError
+    on SQLite) for anything but an id in range."""
+    conference(days=1, rooms=1, hours=(10, 11))
+    response = admin_client.post(
+        reverse("admin:boards_slot_changelist"),
+        {"action": "block_slots", ACTION_CHECKBOX_NAME: [selected], "apply": "1", "reason": "X"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "Items must be selected in order to perform actions on them." in response.text
+    assert not Slot.objects.exclude(blocked_reason="").exists()
