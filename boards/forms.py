@@ -77,8 +77,9 @@ class ClaimForm(CardTextForm):
         required=False,
         max_length=254,
         help_text=_(
-            "Optional and private: we only use it to send you the link to edit your card, "
-            "and once, after your hour, to ask for your notes."
+            "Optional and private: we send you the link to edit your card there, tell you "
+            "if the Open Spaces chair changes it, and ask once, after your hour, for your "
+            "notes."
         ),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
@@ -278,6 +279,12 @@ class ChairMoveForm(forms.Form):
         label=_("Move to"),
         help_text=_("Free, unblocked slots that have not ended yet."),
     )
+    reason = VisibleCharField(
+        label=_("Reason"),
+        max_length=200,
+        required=False,
+        help_text=_("Optional. The host reads it on their manage page and in the mail."),
+    )
 
     def __init__(self, *args: Any, now: dt.datetime, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -315,6 +322,21 @@ class FlagForm(forms.Form):
         label=_("What is wrong with this card?"),
         max_length=200,
         error_messages={"required": _("Say in a few words what is wrong, for the chair.")},
+    )
+
+
+class HostEmailForm(forms.Form):
+    """The host adds, changes or takes away the address they are told at."""
+
+    email = forms.EmailField(
+        label=_("Your email"),
+        required=False,
+        max_length=254,
+        help_text=_(
+            "Private. We mail your manage link there, and tell you when the Open Spaces chair "
+            "changes your card. Leave it empty to get no mail."
+        ),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
 

@@ -293,13 +293,18 @@ class Card(models.Model):
     host_handle = models.CharField(max_length=120, blank=True, verbose_name=_("host handle"))
     email = models.EmailField(
         blank=True,
-        help_text=_("Private: only used to send the manage link and the reminder after the hour."),
+        help_text=_(
+            "Private: the manage link, news of the chair's changes and the reminder after "
+            "the hour are mailed there."
+        ),
         verbose_name=_("email"),
     )
     status = models.CharField(
         max_length=10, choices=Status, default=Status.ACTIVE, verbose_name=_("status")
     )
     removed_reason = models.CharField(max_length=200, blank=True, verbose_name=_("removed reason"))
+    # The language the host claimed in: the mail that tells them of a change speaks it.
+    language = models.CharField(max_length=10, blank=True, verbose_name=_("language"))
     # Only a hash of the manage token is stored: a leaked database dump cannot edit cards.
     manage_token_hash = models.CharField(
         max_length=64, editable=False, verbose_name=_("manage token hash")
@@ -444,8 +449,22 @@ class CardEvent(models.Model):
         HIDDEN = "hidden", _("Hidden pending review")
         FLAGS_CLEARED = "flags_cleared", _("Flags cleared")
         LINK_RENEWED = "link_renewed", _("New manage link (the host lost theirs)")
+        EMAIL_CHANGED = "email_changed", _("Email changed by the host")
+        ROOM_CHANGED = "room_changed", _("Room renamed or relocated")
         NOTES = "notes", _("Notes after the hour")
         NOTES_CLEARED = "notes_cleared", _("Notes cleared")
+
+    # The changes its host is told of (the manage page, a mail) when someone else made them.
+    TOLD = frozenset(
+        {
+            Action.EDITED,
+            Action.MOVED,
+            Action.REMOVED,
+            Action.RESTORED,
+            Action.HIDDEN,
+            Action.ROOM_CHANGED,
+        }
+    )
 
     card = models.ForeignKey(
         Card, on_delete=models.CASCADE, related_name="events", verbose_name=_("card")
@@ -457,6 +476,11 @@ class CardEvent(models.Model):
     action = models.CharField(max_length=20, choices=Action, verbose_name=_("action"))
     before = models.JSONField(default=dict, blank=True, verbose_name=_("before"))
     after = models.JSONField(default=dict, blank=True, verbose_name=_("after"))
+    # Why, in the chair's words, for the host (a move's or a removal's reason).
+    reason = models.CharField(max_length=200, blank=True, verbose_name=_("reason"))
+    # A move's slots, read by boards.queries.told_events; declared for the type checker only.
+    slot_before: "Slot | None"
+    slot_after: "Slot | None"
 
     class Meta:
         ordering = ["at", "pk"]
@@ -468,6 +492,18 @@ class CardEvent(models.Model):
             "action": self.get_action_display(),
             "actor": self.actor,
         }
+
+    @property
+    def by_host(self) -> bool:
+        return self.actor == "host"
+
+    @property
+    def told_to_host(self) -> bool:
+        """True for a change its host did not make and is told of (an edit only if it
+        changed something: the chair may save the form as it was)."""
+        if self.action not in self.TOLD or self.by_host:
+            return False
+        return self.action != self.Action.EDITED or bool(self.changes())
 
     def changes(self) -> list[tuple[str, object, object]]:
         """What this change changed, as (field, before, after); the slot by its name only."""
@@ -590,3 +626,46 @@ class Announcement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.card}"
+
+
+class CalendarKey(models.Model):
+    """A browser's private calendar address, /mine/<key>/calendar.ics: the cards it said
+    "I'm interested" in, for a calendar app to subscribe to. No account: the browser is its
+    interest cookie's key (Interest.browser_key).
+
+    The key is derived (an HMAC keyed by SECRET_KEY of the browser and `salt`), so /mine/
+    can show it again without the database holding it: only its hash is stored, and a
+    database dump lets nobody read anyone's calendar. A new salt is a new address; the old
+    one stops working at once.
+    """
+
+    browser_key = models.CharField(max_length=64, verbose_name=_("browser key"))
+    salt = models.CharField(max_length=32, editable=False, verbose_name=_("salt"))
+    key_hash = models.CharField(max_length=64, editable=False, verbose_name=_("key hash"))
+    created_at = models.DateTimeField(auto_now=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("private calendar")
+        verbose_name_plural = _("private calendars")
+        constraints = [
+            models.UniqueConstraint(fields=["browser_key"], name="calendar_key_one_per_browser"),
+            models.UniqueConstraint(fields=["key_hash"], name="calendar_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.browser_key[:6]}…"
+
+    @staticmethod
+    def derive(browser_key: str, salt: str) -> str:
+        digest = salted_hmac(
+            "boards.mine.calendar", f"{browser_key}\x1f{salt}", algorithm="sha256"
+        ).digest()
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @property
+    def key(self) -> str:
+        return self.derive(self.browser_key, self.salt)

@@ -13,7 +13,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from boards import announcements
 from boards.board import Board, build_board
@@ -21,7 +21,9 @@ from boards.glance import Glance, summarise
 from boards.models import (
     SLOT_LENGTH,
     Announcement,
+    CalendarKey,
     Card,
+    CardEvent,
     CardQuerySet,
     Day,
     Interest,
@@ -160,6 +162,47 @@ def card_with_place(pk: int) -> Card | None:
     return Card.objects.with_place().filter(pk=pk).first()
 
 
+def told_events(card_ids: list[int], *, pk: int | None = None) -> list[CardEvent]:
+    """The changes to these cards their hosts did not make and are told of (CardEvent.TOLD),
+    newest first (only change `pk`, when given), each with its card and, for a move,
+    `slot_before` and `slot_after` (with their rooms): two queries."""
+    chosen = CardEvent.objects.filter(pk=pk) if pk is not None else CardEvent.objects.all()
+    found = (
+        chosen.filter(card_id__in=card_ids, action__in=CardEvent.TOLD)
+        .exclude(actor="host")
+        .select_related("card")
+        .order_by("-at", "-pk")
+    )
+    events = [event for event in found if event.told_to_host]
+    slot_ids = {
+        event.before.get("slot_id") for event in events if event.action == CardEvent.Action.MOVED
+    } | {event.after.get("slot_id") for event in events if event.action == CardEvent.Action.MOVED}
+    slots = Slot.objects.with_place().in_bulk([pk for pk in slot_ids if isinstance(pk, int)])
+    for event in events:
+        event.slot_before = slots.get(event.before.get("slot_id"))
+        event.slot_after = slots.get(event.after.get("slot_id"))
+    return events
+
+
+def same_hour_cards(card: Card) -> list[Card]:
+    """The host's other cards on the board at the same hour as `card`: the same address, or
+    (without one) the same name, casefolded. A warning, never a refusal (one query)."""
+    same_host = Q(host_name__iexact=card.host_name)
+    if card.email:
+        same_host |= Q(email__iexact=card.email)
+    return list(
+        Card.objects.holding()
+        .with_place()
+        .filter(same_host, slot__starts_at=card.slot.starts_at)
+        .exclude(pk=card.pk)
+        .order_by("slot__room__position", "slot__room__name")
+    )
+
+
+def card_of_event(pk: int) -> int | None:
+    return CardEvent.objects.filter(pk=pk).values_list("card_id", flat=True).first()
+
+
 def host_move_targets(now: dt.datetime) -> SlotQuerySet:
     """The slots a host may move their card to at `now`, in board order."""
     return Slot.objects.claimable(now).with_place().order_by("starts_at", "room__position")
@@ -291,3 +334,101 @@ def announcements_due(now: dt.datetime) -> list[Due]:
     return [Due(card, Announcement.Kind.POSTED) for card in to_announce] + [
         Due(card, Announcement.Kind.MOVED) for card in moved
     ]
+
+
+# An attendee's own page (/mine/) and private calendar ------------------------------------
+
+
+@dataclasses.dataclass
+class Followed:
+    """A card this browser said "I'm interested" in, and what changed since it said so:
+    `was` the slot it was on then if it has moved since (else None), `room_was` its room's
+    name and place then if the chair renamed or relocated it since, and `clashes` the other
+    followed cards on the board at the same hour."""
+
+    card: Card
+    since: dt.datetime
+    was: Slot | None = None
+    room_was: str = ""
+    clashes: list[Card] = dataclasses.field(default_factory=list)
+
+
+# What /mine/ tells of a followed card: the changes that move it, or take it off the board.
+FOLLOWED_CHANGES = [
+    CardEvent.Action.MOVED,
+    CardEvent.Action.ROOM_CHANGED,
+]
+
+
+def followed(browser_key: str) -> list[Followed]:
+    """The cards the browser with `browser_key` is interested in, in time order, each with
+    what changed since (Followed), in three queries."""
+    if not browser_key:
+        return []
+    interests = list(
+        Interest.objects.filter(browser_key=browser_key)
+        .select_related("card__slot__day", "card__slot__room")
+        .order_by("card__slot__starts_at", "card__slot__room__position", "card__pk")
+    )
+    items = [Followed(card=interest.card, since=interest.created_at) for interest in interests]
+    by_card = {item.card.pk: item for item in items}
+    events = CardEvent.objects.filter(
+        card_id__in=list(by_card), action__in=FOLLOWED_CHANGES
+    ).order_by("at", "pk")
+    first_slot: dict[int, int] = {}
+    for event in events:
+        item = by_card[event.card_id]
+        if event.at < item.since:
+            continue
+        if event.action == CardEvent.Action.MOVED:
+            first_slot.setdefault(event.card_id, event.before.get("slot_id"))
+        elif not item.room_was:
+            before = event.before
+            location = before.get("location", "")
+            item.room_was = (
+                f"{before.get('room', '')} ({location})" if location else before.get("room", "")
+            )
+    moved_from = {
+        card_id: slot_id
+        for card_id, slot_id in first_slot.items()
+        if slot_id != by_card[card_id].card.slot_id
+    }
+    slots = Slot.objects.with_place().in_bulk(list(moved_from.values())) if moved_from else {}
+    for card_id, slot_id in moved_from.items():
+        by_card[card_id].was = slots.get(slot_id)
+    on_board = [item for item in items if item.card.is_active]
+    for item in on_board:
+        item.clashes = [
+            other.card
+            for other in on_board
+            if other is not item and other.card.slot.starts_at == item.card.slot.starts_at
+        ]
+    return items
+
+
+def pinned(card_ids: list[int]) -> list[Card]:
+    """The cards this browser pinned (its pinned cookie's ids), in time order; one query."""
+    if not card_ids:
+        return []
+    return list(Card.objects.with_place().filter(pk__in=card_ids).in_board_order())
+
+
+def calendar_key(browser_key: str) -> CalendarKey | None:
+    if not browser_key:
+        return None
+    return CalendarKey.objects.filter(browser_key=browser_key).first()
+
+
+def calendar_owner(key: str) -> str | None:
+    """The browser whose private calendar address has `key`; None for no such address."""
+    return (
+        CalendarKey.objects.filter(key_hash=CalendarKey.hash_key(key))
+        .values_list("browser_key", flat=True)
+        .first()
+    )
+
+
+def followed_calendar_cards(browser_key: str) -> CardQuerySet:
+    """The cards of a private calendar: every card the browser is interested in, gone ones
+    included (the feed tells calendars to drop them)."""
+    return Card.objects.filter(interests__browser_key=browser_key).for_calendar()

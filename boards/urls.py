@@ -3,7 +3,7 @@ import datetime as dt
 from django.urls import path, register_converter
 
 from boards.feeds import SoonFeed
-from boards.views import app, cards, hosts, lost, paper, public, rooms
+from boards.views import app, cards, hosts, lost, mine, paper, public, rooms
 
 
 class DateConverter:
@@ -35,11 +35,16 @@ urlpatterns = [
     path("card/<int:pk>/manage/<str:token>/", hosts.card_manage, name="card_manage"),
     path("card/<int:pk>/manage/<str:token>/move/", hosts.card_move, name="card_move"),
     path("card/<int:pk>/manage/<str:token>/release/", hosts.card_release, name="card_release"),
+    path("card/<int:pk>/manage/<str:token>/email/", hosts.card_email, name="card_email"),
     path("card/<int:pk>/manage/<str:token>/notes/", hosts.card_notes_save, name="card_notes"),
     # A lost manage link: ask by email, then a key from the mail gives a new link.
     path("manage/lost/", lost.lost_links_ask, name="lost_links"),
     path("manage/lost/sent/", lost.lost_links_sent, name="lost_links_sent"),
     path("manage/lost/<str:key>/", lost.lost_link, name="lost_link"),
+    # An attendee's own page and private calendar.
+    path("mine/", mine.mine, name="mine"),
+    path("mine/calendar/", mine.mine_calendar_key, name="mine_calendar_key"),
+    path("mine/<str:key>/calendar.ics", mine.mine_calendar, name="mine_calendar"),
     # Attendees: now and next, interest, calendars, the big screen.
     path("now/", public.now_next, name="now"),
     path("card/<int:pk>/interest/", cards.card_interest, name="card_interest"),

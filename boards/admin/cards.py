@@ -48,7 +48,12 @@ RESTORE = ActionPage(
     _("These cards go back on the board, on their slots if still free:"),
 )
 MOVE = ActionPage(
-    "move_card", _("Move a card"), _("Tell the host: this card moves to the slot you pick.")
+    "move_card",
+    _("Move a card"),
+    _(
+        "This card moves to the slot you pick. Its host is told: on their manage page, "
+        "and by mail if they gave an address."
+    ),
 )
 CLEAR_NOTES = ActionPage(
     "clear_notes",
@@ -268,11 +273,13 @@ class CardAdmin(ChairActions):
         form = ChairMoveForm(applied(request), now=now)
         if not form.is_valid():
             return self.action_page(request, queryset, MOVE, form)
-        to_slot = form.cleaned_data["to_slot"]
+        to_slot, reason = form.cleaned_data["to_slot"], form.cleaned_data["reason"]
         self.write_each(
             request,
             queryset.select_related("slot__room", "slot__day"),
-            lambda card, chair: card_move(card=card, to_slot=to_slot, now=now, actor=chair),
+            lambda card, chair: card_move(
+                card=card, to_slot=to_slot, now=now, actor=chair, reason=reason
+            ),
             done=lambda card: (
                 gettext("Moved “%(card)s” to %(slot)s.") % {"card": card, "slot": card.slot}
             ),

@@ -23,8 +23,10 @@ from boards.views.common import (
     CLAIMED_COOKIE,
     CLAIMED_COOKIE_SALT,
     HtmxHttpRequest,
+    browser_key,
     hosted_token,
     never_cache_headers,
+    remember_browser,
     see_other,
     wants_fragment,
 )
@@ -49,6 +51,8 @@ def card_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             else ""
         ),
         "own_card": bool(hosted_token(request, card)),
+        # The claim's answer warns a host who now holds two cards at the same hour.
+        "same_hour": queries.same_hour_cards(card) if token else [],
     }
     status = 200 if card.is_active else 410
     template = "boards/card.html#card" if wants_fragment(request) else "boards/card.html"
@@ -77,7 +81,7 @@ def _card_context(
         "flagged": card.pk in request.session.get(FLAGGED_SESSION_KEY, []),
         "flag_form": flag_form or FlagForm(),
         "flag_limit": settings.OPENSPACES_FLAG_LIMIT,
-        **_interest_context(card, _browser_key(request)),
+        **_interest_context(card, browser_key(request)),
         **_share_context(request, card),
     }
 
@@ -110,16 +114,9 @@ def card_flag(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 FLAGGED_SESSION_KEY = "flagged_cards"
-BROWSER_COOKIE = "os_browser"
-BROWSER_COOKIE_AGE = 60 * 60 * 24 * 365
 
 
 # Interest
-
-
-def _browser_key(request: HttpRequest) -> str:
-    key = request.COOKIES.get(BROWSER_COOKIE, "")
-    return key if 20 <= len(key) <= 64 and key.isascii() else ""
 
 
 def _interest_context(card: Card, key: str) -> dict:
@@ -176,7 +173,7 @@ def _interest_rate_limited(request: HttpRequest, browser_key: str) -> bool:
 def card_interest(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """POST interested=1 (or 0): this browser is (no longer) interested in the card."""
     card = get_object_or_404(Card.objects.with_place(), pk=pk)
-    key = _browser_key(request) or secrets.token_urlsafe(24)
+    key = browser_key(request) or secrets.token_urlsafe(24)
     status, busy_reason = 200, ""
     limited = _interest_rate_limited(request, key)
     if limited:
@@ -211,13 +208,6 @@ def card_interest(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             status=status,
             content_type="text/plain; charset=utf-8",
         )
-    response.set_cookie(
-        BROWSER_COOKIE,
-        key,
-        max_age=BROWSER_COOKIE_AGE,
-        secure=request.is_secure(),
-        httponly=True,
-        samesite="Lax",
-    )
+    remember_browser(response, request, key)
     never_cache_headers(response)
     return response

@@ -54,6 +54,14 @@ HOST_COOKIE_SALT = "boards.host"
 HOST_COOKIE_AGE = 60 * 60 * 24 * 21
 
 
+# Which cards this browser pinned, for /mine/ (whose path the host cookies do not reach):
+# their ids only, signed; /mine/ links each to its card's own way back (card_manage_mine),
+# which the host cookie opens. The manage tokens never travel beyond their card's path.
+PINNED_COOKIE = "pinned"
+PINNED_COOKIE_SALT = "boards.pinned"
+PINNED_LIMIT = 20
+
+
 def remember_host(response: HttpResponse, request: HttpRequest, card: Card, token: str) -> None:
     response.set_signed_cookie(
         HOST_COOKIE,
@@ -61,6 +69,50 @@ def remember_host(response: HttpResponse, request: HttpRequest, card: Card, toke
         salt=HOST_COOKIE_SALT,
         max_age=HOST_COOKIE_AGE,
         path=card.get_absolute_url(),
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Lax",
+    )
+    ids = [card.pk, *(pk for pk in pinned_ids(request) if pk != card.pk)][:PINNED_LIMIT]
+    response.set_signed_cookie(
+        PINNED_COOKIE,
+        ",".join(map(str, ids)),
+        salt=PINNED_COOKIE_SALT,
+        max_age=HOST_COOKIE_AGE,
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def pinned_ids(request: HttpRequest) -> list[int]:
+    """The ids of the cards this browser pinned (its pinned cookie), newest first."""
+    value = (
+        request.get_signed_cookie(
+            PINNED_COOKIE, default="", salt=PINNED_COOKIE_SALT, max_age=HOST_COOKIE_AGE
+        )
+        or ""
+    )
+    return [int(part) for part in value.split(",") if part.isdigit()][:PINNED_LIMIT]
+
+
+# The browser's "I'm interested" key (Interest.browser_key): a random value in a cookie,
+# also the owner of its private calendar (CalendarKey).
+BROWSER_COOKIE = "os_browser"
+BROWSER_COOKIE_AGE = 60 * 60 * 24 * 365
+
+
+def browser_key(request: HttpRequest) -> str:
+    """This browser's interest key, or "" when it has none (or a mangled one)."""
+    key = request.COOKIES.get(BROWSER_COOKIE, "")
+    return key if 20 <= len(key) <= 64 and key.isascii() else ""
+
+
+def remember_browser(response: HttpResponse, request: HttpRequest, key: str) -> None:
+    response.set_cookie(
+        BROWSER_COOKIE,
+        key,
+        max_age=BROWSER_COOKIE_AGE,
         secure=request.is_secure(),
         httponly=True,
         samesite="Lax",

@@ -4,14 +4,22 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import is_ratelimited
 
-from boards import queries, services
-from boards.forms import CardEditForm, ClaimForm, MoveForm, NotesForm, card_notes, card_text
+from boards import notices, queries, services
+from boards.forms import (
+    CardEditForm,
+    ClaimForm,
+    HostEmailForm,
+    MoveForm,
+    NotesForm,
+    card_notes,
+    card_text,
+)
 from boards.models import Card, Slot
 from boards.notifications import remind_after_the_hour, send_manage_link
 from boards.services import cards
@@ -86,7 +94,11 @@ def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             text = {name: form.cleaned_data[name] for name in Card.CLAIM_FIELDS}
             try:
                 claim = cards.card_claim(
-                    slot=slot, now=now, browser=claiming_browser(request), **text
+                    slot=slot,
+                    now=now,
+                    browser=claiming_browser(request),
+                    language=translation.get_language(),
+                    **text,
                 )
             except (services.SlotUnavailable, services.Busy) as not_claimed:
                 status = 409
@@ -141,6 +153,8 @@ def _render_manage(
         "edit_form": CardEditForm(initial=card_text(card)),
         "move_form": MoveForm(free_slots=free_slots),
         "free_slots_exist": card.is_active and free_slots.exists(),
+        "notices": notices.for_card(card),
+        "email_form": HostEmailForm(initial={"email": card.email}),
         "notes_form": NotesForm(initial=card_notes(card)),
         "notes_open": now >= card.slot.starts_at,
         **forms_and_errors,
@@ -196,6 +210,35 @@ def card_move(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
     # card is asked once, whichever runs first; a later hour's is put off by the task).
     remind_after_the_hour(card=card, site_url=request.build_absolute_uri("/"), token=token)
     return _back_to_manage(card, token, "moved")
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def card_email(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
+    """The host adds, changes or takes away their address; a new one gets the manage link
+    at once (which also shows them it is the right one)."""
+    card = _managed_card(pk, token)
+    if request.method != "POST":  # a reload or a pasted address: the manage page
+        return see_other(reverse("boards:card_manage", kwargs={"pk": pk, "token": token}))
+    email_form = HostEmailForm(request.POST)
+    if not email_form.is_valid():
+        return _render_manage(request, card, token, status=422, email_form=email_form)
+    email = email_form.cleaned_data["email"]
+    try:
+        changed = cards.card_email_set(card=card, email=email)
+    except services.Busy as busy:
+        return _render_manage(
+            request, card, token, status=409, email_form=email_form, email_error=busy.reason
+        )
+    if changed and email:
+        manage_url = request.build_absolute_uri(
+            reverse("boards:card_manage", kwargs={"pk": card.pk, "token": token})
+        )
+        send_manage_link(card=card, manage_url=manage_url)
+        # A first address (or a new one) gets the reminder after the hour too; the card is
+        # asked once however many are queued (services.cards.card_reminder).
+        remind_after_the_hour(card=card, site_url=request.build_absolute_uri("/"), token=token)
+    return _back_to_manage(card, token, "email" if email else "no-email")
 
 
 @never_cache

@@ -250,7 +250,7 @@ def _domain(request: HttpRequest) -> str:
     return request.get_host().split(":")[0]
 
 
-ICS_TYPE = "text/calendar; charset=utf-8"
+ICS_TYPE = calendar.CONTENT_TYPE
 
 
 def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
