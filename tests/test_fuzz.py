@@ -311,6 +311,26 @@ def test_fuzz_notes(world, notes, links, attendance):
 
 
 @settings(FUZZ)
+@given(email=hostile)
+def test_fuzz_host_email(world, email):
+    path = f"/card/{world.card.pk}/manage/{world.token}/email/"
+    world.post("host email", path, {"email": email})
+
+
+@settings(FUZZ)
+@given(value=hostile, key=hostile)
+def test_fuzz_mine(world, value, key):
+    cookies = {name: value.decode("latin-1")[:HEADER] for name in ("os_browser", "pinned")}
+    world.get(
+        "mine",
+        "/mine/?" + query({"done": key}),
+        HTTP_COOKIE="; ".join(f"{name}={text}" for name, text in cookies.items()),
+    )
+    world.post("mine", "/mine/calendar/", {"action": key}, cookies=cookies)
+    world.get("mine", f"/mine/{segment(key)}/calendar.ics")
+
+
+@settings(FUZZ)
 @given(to_slot=hostile)
 def test_fuzz_move(world, to_slot):
     path = f"/card/{world.card.pk}/manage/{world.token}/move/"
@@ -400,7 +420,10 @@ def test_fuzz_language_switch(world, language, next_page):
 
 
 @settings(FUZZ)
-@given(cookie=hostile, name=st.sampled_from(["csrftoken", "sessionid", "os_browser", "x"]))
+@given(
+    cookie=hostile,
+    name=st.sampled_from(["csrftoken", "sessionid", "os_browser", "host", "pinned", "claimed"]),
+)
 def test_fuzz_cookies(world, cookie, name):
     raw = f"{name}={cookie.decode('latin-1')}"[:HEADER]
     world.get("cookies", f"/card/{world.card.pk}/", HTTP_COOKIE=raw)
