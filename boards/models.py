@@ -5,6 +5,7 @@ import datetime as dt
 import enum
 import hashlib
 import hmac
+import uuid
 from functools import cached_property
 
 from django.db import models
@@ -311,6 +312,11 @@ class Card(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    # The card's name in /schedule.xml, for good: a conference app that stored the event
+    # finds it again after the card moved to another slot (frab's event guid).
+    guid = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=_("GUID")
+    )
     # After the hour (boards.services.cards.card_notes): what came out of it, for the
     # card's page and the proceedings. Plain text and http(s) addresses only.
     notes = models.TextField(max_length=NOTES_LENGTH, blank=True, verbose_name=_("notes"))
@@ -582,10 +588,12 @@ class Interest(models.Model):
 
 
 class Announcement(models.Model):
-    """One post about a card to the conference's Mastodon account, claimed before it is made.
+    """One post about a card to one of the conference's accounts (Mastodon, Bluesky),
+    claimed before it is made.
 
     The row is written before posting, so that two `announce` processes (or one restarted)
-    never post a card twice: the database's unique constraints pick the one that posts.
+    never post a card twice to a network: the database's unique constraints, per network,
+    pick the one that posts.
     `posted_at` stays empty until the server has taken the post; until then, a claim whose
     `claimed_until` has passed (its poster failed or died) may be taken again, and the
     retry carries the same idempotency key, so the server drops a post it already has.
@@ -594,6 +602,10 @@ class Announcement(models.Model):
     class Kind(models.TextChoices):
         POSTED = "posted", _("Announced")
         MOVED = "moved", _("Moved")
+
+    class Network(models.TextChoices):
+        MASTODON = "mastodon", _("Mastodon")
+        BLUESKY = "bluesky", _("Bluesky")
 
     card = models.ForeignKey(
         Card, on_delete=models.CASCADE, related_name="announcements", verbose_name=_("card")
@@ -604,11 +616,19 @@ class Announcement(models.Model):
     )
     slot_starts_at = models.DateTimeField(verbose_name=_("slot starts at"))
     kind = models.CharField(max_length=10, choices=Kind, verbose_name=_("kind"))
+    network = models.CharField(
+        max_length=10, choices=Network, default=Network.MASTODON, verbose_name=_("network")
+    )
     claimed_until = models.DateTimeField(verbose_name=_("claimed until"))
+    # When the post was first claimed: the time in its Bluesky record key (a TID).
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created at")
+    )
     attempts = models.PositiveSmallIntegerField(default=1, verbose_name=_("attempts"))
     last_error = models.CharField(max_length=300, blank=True, verbose_name=_("last error"))
     posted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("posted at"))
-    status_id = models.CharField(max_length=64, blank=True, verbose_name=_("status id"))
+    # Mastodon's status id, or the Bluesky post's at:// URI.
+    status_id = models.CharField(max_length=300, blank=True, verbose_name=_("post id"))
     text = models.TextField(blank=True, verbose_name=_("text"))
 
     class Meta:
@@ -617,15 +637,22 @@ class Announcement(models.Model):
         ordering = ["-slot_starts_at", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["card"], condition=Q(kind="posted"), name="announcement_card_posted_once"
+                fields=["card", "network"],
+                condition=Q(kind="posted"),
+                name="announcement_card_posted_once_per_network",
             ),
             models.UniqueConstraint(
-                fields=["card", "slot", "kind"], name="announcement_once_per_slot"
+                fields=["card", "slot", "kind", "network"],
+                name="announcement_once_per_slot_per_network",
+            ),
+            models.CheckConstraint(
+                condition=Q(network__in=["mastodon", "bluesky"]),
+                name="announcement_network_valid",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.card}"
+        return f"{self.get_kind_display()} ({self.get_network_display()}): {self.card}"
 
 
 class CalendarKey(models.Model):

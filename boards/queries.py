@@ -301,11 +301,16 @@ class Due:
     kind: str
 
 
-def announcements_due(now: dt.datetime) -> list[Due]:
-    """What to post at `now`: cards that came up and were never posted, and cards moved
-    to another slot after their post (one "moved" post per slot they move to)."""
+def announcements_due(now: dt.datetime, network: str) -> list[Due]:
+    """What to post to `network` (Announcement.Network) at `now`: cards that came up and
+    were never posted there, and cards moved to another slot after their post there (one
+    "moved" post per slot they move to). Each network is on its own: a post that failed on
+    one is still due there when the other has it."""
     posted = Announcement.objects.filter(
-        card=OuterRef("pk"), kind=Announcement.Kind.POSTED, posted_at__isnull=False
+        card=OuterRef("pk"),
+        kind=Announcement.Kind.POSTED,
+        network=network,
+        posted_at__isnull=False,
     )
     cards = Card.objects.active().with_place()
     to_announce = (
@@ -324,6 +329,7 @@ def announcements_due(now: dt.datetime) -> list[Due]:
                     card=OuterRef("pk"),
                     slot=OuterRef("slot"),
                     kind=Announcement.Kind.MOVED,
+                    network=network,
                     posted_at__isnull=False,
                 )
             )

@@ -29,6 +29,7 @@ urlpatterns = [
     path("card/<int:pk>/", cards.card_detail, name="card"),
     path("card/<int:pk>/flag/", cards.card_flag, name="card_flag"),
     path("schedule.json", public.schedule_json, name="schedule_json"),
+    path("schedule.xml", public.schedule_xml, name="schedule_xml"),
     path("proceedings/", public.proceedings, name="proceedings"),
     path("day/<date:date>/proceedings/", public.day_proceedings, name="day_proceedings"),
     path("card/<int:pk>/manage/", hosts.card_manage_mine, name="card_manage_mine"),

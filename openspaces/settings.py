@@ -334,6 +334,12 @@ OPENSPACES_ANNOUNCE_MINUTES = int(os.environ.get("OPENSPACES_ANNOUNCE_MINUTES", 
 # The Mastodon account `announce` posts to; without both, nothing is posted.
 MASTODON_API_BASE_URL = os.environ.get("MASTODON_API_BASE_URL", "")
 MASTODON_ACCESS_TOKEN = os.environ.get("MASTODON_ACCESS_TOKEN", "")
+# The Bluesky account `announce` posts to, with an app password (Settings → App passwords),
+# never the account's own; without both, nothing is posted there. BLUESKY_SERVICE is its
+# PDS (another server than Bluesky's own, for an account hosted elsewhere).
+BLUESKY_SERVICE = os.environ.get("BLUESKY_SERVICE", "") or "https://bsky.social"
+BLUESKY_HANDLE = os.environ.get("BLUESKY_HANDLE", "")
+BLUESKY_APP_PASSWORD = os.environ.get("BLUESKY_APP_PASSWORD", "")
 # The public address of the boards (https://openspaces.example.org), for the links in posts
 # made outside a request; without it, the first of ALLOWED_HOSTS over http(s).
 OPENSPACES_SITE_URL = os.environ.get("OPENSPACES_SITE_URL", "")

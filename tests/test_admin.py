@@ -413,6 +413,8 @@ def test_chair_group_has_exactly_the_boards_permissions():
         ("boards", "change_card"),
         ("boards", "view_cardevent"),
         ("boards", "view_flag"),
+        # What `announce` posted where, and what failed (issue 24): read only.
+        ("boards", "view_announcement"),
         # What the task worker sent, waits or failed (issue 21): read only.
         ("django_tasks_database", "view_dbtaskresult"),
     }

@@ -411,6 +411,8 @@ def test_fuzz_card_addresses(world, pk):
     for page in ("", "calendar.ics", "manage/"):
         world.get("card", f"/card/{segment(pk)}/{page}")
     world.get("slot", f"/slot/{segment(pk)}/claim/")
+    for feed in ("schedule.xml", "schedule.json", "soon.atom", "calendar.ics"):
+        world.get("feeds", f"/{feed}?" + query({"q": pk}))
 
 
 @settings(FUZZ)
@@ -507,7 +509,7 @@ def test_fuzz_chair_setup(world, rooms, numbers):
 @settings(FUZZ)
 @given(q=hostile, status=hostile, order=hostile, page=hostile)
 def test_fuzz_chair_lists(world, q, status, order, page):
-    for model in ("card", "slot", "room", "flag", "cardevent"):
+    for model in ("card", "slot", "room", "flag", "cardevent", "announcement"):
         path = reverse(f"admin:boards_{model}_changelist")
         world.get(
             "admin: lists", path + "?" + query({"q": q, "o": order, "p": page}), client=world.chair

@@ -160,6 +160,24 @@ def schedule_json(request: HtmxHttpRequest) -> HttpResponse:
     return response
 
 
+@require_safe
+def schedule_xml(request: HtmxHttpRequest) -> HttpResponse:
+    """The whole schedule in frab's schedule.xml, for conference apps (Giggity, ConfClerk,
+    the c3voc tools). Cached like schedule.json: the boards' version is its ETag."""
+    states = caching.board_states()
+    version = caching.states_version(states)
+    etag = caching.etag("schedule-xml", version=version, typed=[request.get_host()])
+    response = cached_page(
+        request,
+        etag,
+        lambda: exports.schedule_xml(build_url=request.build_absolute_uri, version=version),
+        vary="",
+        content_type="application/xml; charset=utf-8",
+    )
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 # The proceedings -----------------------------------------------------------------------
 
 
