@@ -43,7 +43,7 @@ REPORT = os.environ.get("FUZZ_REPORT", "")
 
 settings.register_profile(
     "suite",
-    max_examples=12,
+    max_examples=10,
     derandomize=True,  # the same examples every run: a CI failure can be run again
     deadline=None,  # a 1 MB field takes its time; speed is bench/'s business
     database=None,  # nothing written next to the code
