@@ -17,6 +17,7 @@ The cache is an optimisation, never a dependency: every read falls back to the
 database when the cache has nothing (or is down, which django-redis reports as a miss).
 """
 
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -37,7 +38,7 @@ from django.utils.cache import get_conditional_response
 
 from boards import compression, timeline
 from boards.cache_backends import SharedDatabaseCache
-from boards.models import SLOT_LENGTH, Day, Slot
+from boards.models import SLOT_LENGTH, Day, Slot, Wall
 from boards.timeline import BoardState
 
 logger = logging.getLogger(__name__)
@@ -269,6 +270,56 @@ def _load_states() -> list[BoardState]:
     ]
 
 
+# The ideas wall's state, read-your-writes, as the boards' ---------------------------------
+
+WALL_KEY = "boards:wall"
+
+
+@dataclasses.dataclass(frozen=True)
+class WallState:
+    """What decides the ideas wall and the guide, apart from the boards (Wall's row)."""
+
+    version: int
+    interest_epoch: int
+    interest_pending: int
+
+
+_wall_copy: tuple[str, WallState] | None = None
+
+
+def wall_state() -> WallState:
+    """The wall's state under the current generation: from this process, the cache, or one
+    query. Every idea write changes the generation (boards_changed), as a card write does."""
+    global _wall_copy
+    current = generation()
+    copy = _wall_copy
+    if copy is not None and copy[0] == current:
+        return copy[1]
+    key = f"{WALL_KEY}:{current}"
+    state = cache.get(key)
+    if state is None:
+        row = (
+            Wall.objects.filter(pk=Wall.ONLY)
+            .values_list("version", "interest_epoch", "interest_pending")
+            .first()
+        )
+        state = WallState(*row) if row else WallState(0, 0, 0)
+        cache.set(key, state, STATE_TIMEOUT)
+    _wall_copy = (current, state)
+    return state
+
+
+def wall_etag(kind: str, now: dt.datetime, *, with_boards: bool = True) -> str:
+    """The ETag of the ideas wall or the guide: the wall's version and published counts,
+    and (for the cards that host ideas) every board's version."""
+    wall = wall_state()
+    interests = timeline.interest_mark(wall, now, settings.OPENSPACES_INTEREST_WINDOW)
+    version = f"w{wall.version}.i{interests}"
+    if with_boards:
+        version += "." + states_version(board_states())[:12]
+    return etag(kind, version=version)
+
+
 # Renderings ---------------------------------------------------------------------------
 
 # Renderings this process has served, by ETag. An ETag names one rendering for good, so
@@ -304,8 +355,8 @@ def _keep_copy(key: str, html: bytes) -> None:
 
 def forget_local_copies() -> None:
     """Drop what this process keeps beside the cache (tests clear the cache between runs)."""
-    global _copy, _rendered_copies
-    _copy, _rendered_copies = None, {}
+    global _copy, _rendered_copies, _wall_copy
+    _copy, _rendered_copies, _wall_copy = None, {}, None
     compression.forget_copies()
 
 

@@ -90,6 +90,15 @@ class ClaimForm(CardTextForm):
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
 
+    # "Host this" on the ideas wall: the idea the card hosts, carried by the form (and to
+    # the free slots a 409 offers); an idea gone from the wall meanwhile is not linked.
+    idea = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_idea(self) -> int | None:
+        # Never an error: the field is hidden, and a claim stands without its idea.
+        text = self.cleaned_data["idea"]
+        return int(text) if text.isdigit() and len(text) <= 9 else None
+
     def clean_website(self) -> str:
         if self.cleaned_data["website"]:
             raise ValidationError(_("Leave this field empty."), code="honeypot")
@@ -345,4 +354,30 @@ class LostLinkForm(forms.Form):
         label=_("The email you gave when you pinned your card"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
+class IdeaForm(forms.Form):
+    """An idea for the wall: a title and a line, as a card's."""
+
+    title = VisibleCharField(
+        label=_("Your idea"),
+        max_length=80,
+        help_text=_("A topic you would come to. Up to 80 characters."),
+        error_messages={"required": _("Say in a few words what the idea is.")},
+    )
+    description = VisibleCharField(
+        label=_("A line about it"),
+        required=False,
+        max_length=400,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Optional. Up to 400 characters."),
+    )
+
+
+class IdeaFlagForm(forms.Form):
+    reason = VisibleCharField(
+        label=_("What is wrong with this idea?"),
+        max_length=200,
+        error_messages={"required": _("Say in a few words what is wrong, for the chair.")},
     )

@@ -29,6 +29,12 @@ BOARD_PATH = re.compile(
     + "|".join(re.escape(code) for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE)
     + r")/)?(?:day/(?P<date>\d{4}-\d{2}-\d{2})/)?"
 )
+# The ideas wall and the guide, the same for everyone and polled like a board.
+WALL_PATH = re.compile(
+    r"/(?:(?P<language>"
+    + "|".join(re.escape(code) for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE)
+    + r")/)?(?P<page>ideas|guide)/"
+)
 # ETags worked out in this process, by (generation, date or None for "/", fragment).
 # The generation is part of the key, so an ETag computed from one generation's states
 # can never be found under another's, whichever thread writes it last.
@@ -55,6 +61,14 @@ class BoardFastPathMiddleware:
                 response = self.known_board(request, match["date"], match["language"])
                 if response is not None:
                     return response
+            elif (
+                request.method in ("GET", "HEAD")
+                and not request.META.get("QUERY_STRING")
+                and (match := WALL_PATH.fullmatch(request.path_info))
+            ):
+                response = self.known_wall(request, match["page"], match["language"])
+                if response is not None:
+                    return response
             return self.get_response(request)
         finally:
             caching.request_finished()
@@ -72,6 +86,50 @@ class BoardFastPathMiddleware:
         etag = self.current_etag(date_text, fragment, language)
         if etag is None:
             return None
+        response = self.known_answer(request, etag, language=language)
+        if response is not None and request.path_info == "/":
+            response["Vary"] = ", ".join((response["Vary"], *languages.HOME_VARY))
+        return response
+
+    def known_wall(
+        self, request: HttpRequest, page: str, language: str | None
+    ) -> HttpResponse | None:
+        """/ideas/ or /guide/ (in `language`), as boards.views.ideas would answer it."""
+        request.get_host()  # ALLOWED_HOSTS still applies (CommonMiddleware is skipped)
+        language = language or settings.LANGUAGE_CODE
+        now = timezone.now()
+        generation = caching.generation()
+        key = (generation, language, page)
+        known = self.etags.get(key)
+        if known is not None and now < known[1]:
+            etag = known[0]
+        else:
+            with translation.override(language):  # the ETag names the page's language
+                etag = caching.wall_etag(page, now, with_boards=page == "ideas")
+            if len(self.etags) >= KNOWN_ETAGS:
+                self.etags = {}
+            self.etags[key] = (etag, self.next_window(now))
+        return self.known_answer(request, etag, vary="", language=language)
+
+    @staticmethod
+    def next_window(now: dt.datetime) -> dt.datetime:
+        """When the next interest window starts: counts published then change ETags."""
+        window = settings.OPENSPACES_INTEREST_WINDOW
+        return dt.datetime.fromtimestamp(
+            (timeline.interest_window(now, window) + 1) * max(window, 1), tz=dt.UTC
+        )
+
+    def known_answer(
+        self,
+        request: HttpRequest,
+        etag: str,
+        vary: str = "HX-Request",
+        language: str | None = None,
+    ) -> HttpResponse | None:
+        """304 for a matching If-None-Match, the rendering cached under `etag`, or None
+        (the view renders it)."""
+        meta = request.META
+        language = language or translation.get_language() or settings.LANGUAGE_CODE
         if_none_match = meta.get("HTTP_IF_NONE_MATCH")
         if if_none_match and etag in parse_etags(if_none_match):
             response: HttpResponse = HttpResponseNotModified()
@@ -83,13 +141,11 @@ class BoardFastPathMiddleware:
             response["Content-Length"] = len(body)
         for name, value in self.security_headers():
             response[name] = value
-        response = caching.with_page_headers(response, etag)
+        response = caching.with_page_headers(response, etag, vary)
         response = compression.compress_response(
             response, meta.get("HTTP_ACCEPT_ENCODING", ""), etag
         )
-        # The headers openspaces.middleware.LanguageMiddleware gives the same page.
-        if request.path_info == "/":
-            response["Vary"] = ", ".join((response["Vary"], *languages.HOME_VARY))
+        # The header openspaces.middleware.LanguageMiddleware gives the same page.
         response["Content-Language"] = language
         return response
 
@@ -109,10 +165,7 @@ class BoardFastPathMiddleware:
         if etag is None:
             return None
         # Interest counts are published at window boundaries (timeline.interest_mark).
-        window = settings.OPENSPACES_INTEREST_WINDOW
-        next_window = dt.datetime.fromtimestamp(
-            (timeline.interest_window(now, window) + 1) * max(window, 1), tz=dt.UTC
-        )
+        next_window = self.next_window(now)
         if len(self.etags) >= KNOWN_ETAGS:
             self.etags = {}
         self.etags[key] = (etag, min(timeline.next_change(states, now), next_window))

@@ -8,6 +8,7 @@ import hmac
 import uuid
 from functools import cached_property
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -309,6 +310,15 @@ class Card(models.Model):
     # Only a hash of the manage token is stored: a leaked database dump cannot edit cards.
     manage_token_hash = models.CharField(
         max_length=64, editable=False, verbose_name=_("manage token hash")
+    )
+    # The idea on the wall this card hosts ("Host this"); several cards may host one idea.
+    idea = models.ForeignKey(
+        "Idea",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cards",
+        verbose_name=_("idea"),
     )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
@@ -696,3 +706,231 @@ class CalendarKey(models.Model):
     @property
     def key(self) -> str:
         return self.derive(self.browser_key, self.salt)
+
+
+# The ideas wall and the guide ------------------------------------------------------------
+
+
+class Wall(models.Model):
+    """The one row that versions the ideas wall and the guide, as Day.version does a board.
+
+    Every write that changes what /ideas/ or /guide/ shows bumps `version` in the same
+    transaction (boards.services.ideas); "I'd come" clicks publish their counts by window,
+    as card interest does (timeline.interest_mark), through the two interest fields.
+    """
+
+    ONLY = 1
+
+    version = models.PositiveBigIntegerField(default=1, editable=False, verbose_name=_("version"))
+    interest_epoch = models.PositiveBigIntegerField(
+        default=0, editable=False, verbose_name=_("interest epoch")
+    )
+    interest_pending = models.PositiveBigIntegerField(
+        default=0, editable=False, verbose_name=_("interest pending")
+    )
+
+    class Meta:
+        verbose_name = _("ideas wall")
+        verbose_name_plural = _("ideas wall")
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="wall_one_row"),
+        ]
+
+    def __str__(self) -> str:
+        return gettext("Ideas wall, version %(version)s") % {"version": self.version}
+
+
+class GuidePage(models.Model):
+    """The chair's own text of the guide in one language; without one, the default text
+    shipped with the app (boards.guide) is shown."""
+
+    language = models.CharField(
+        max_length=8, unique=True, choices=settings.LANGUAGES, verbose_name=_("language")
+    )
+    body = models.TextField(
+        blank=True,
+        verbose_name=_("text"),
+        help_text=_(
+            "Plain text. A blank line starts a new paragraph; a line starting with “# ” is "
+            "a heading, one starting with “- ” an item of a list. No HTML: it is shown as "
+            "typed. Empty it to go back to the default text."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+
+    class Meta:
+        verbose_name = _("guide page")
+        verbose_name_plural = _("guide pages")
+        ordering = ["language"]
+
+    def __str__(self) -> str:
+        return gettext("Guide (%(language)s)") % {"language": self.get_language_display()}
+
+
+class IdeaQuerySet(models.QuerySet):
+    def on_wall(self) -> "IdeaQuerySet":
+        return self.filter(status=Idea.Status.ACTIVE)
+
+    def with_support(self) -> "IdeaQuerySet":
+        """Each idea with `support_count` ("I'd come"), counted by the database."""
+        return self.annotate(support_count=models.Count("supporters", distinct=True))
+
+    def most_wanted(self) -> "IdeaQuerySet":
+        return self.with_support().order_by("-support_count", "-created_at", "-pk")
+
+
+class Idea(models.Model):
+    """A topic someone would like an open space about, before anyone hosts it."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("On the wall")
+        REPORTED = "reported", _("Hidden pending review")
+        HIDDEN = "hidden", _("Hidden by the chair")
+        MERGED = "merged", _("Merged into another idea")
+
+    title = models.CharField(max_length=80, verbose_name=_("title"))
+    description = models.CharField(max_length=400, blank=True, verbose_name=_("description"))
+    # Seeded by the chair (admin, load_demo): the guide's sample ideas.
+    sample = models.BooleanField(
+        default=False,
+        verbose_name=_("sample idea"),
+        help_text=_("A sample idea from the chair; the guide lists them."),
+    )
+    status = models.CharField(
+        max_length=10, choices=Status, default=Status.ACTIVE, verbose_name=_("status")
+    )
+    hidden_reason = models.CharField(max_length=200, blank=True, verbose_name=_("hidden reason"))
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged",
+        verbose_name=_("merged into"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+
+    objects = IdeaQuerySet.as_manager()
+    # Counted by IdeaQuerySet.with_support(); declared for the type checker only.
+    support_count: int
+
+    class Meta:
+        verbose_name = _("idea")
+        verbose_name_plural = _("ideas")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "reported", "hidden", "merged"]),
+                name="idea_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="merged", merged_into__isnull=False) | ~Q(status="merged"),
+                name="idea_merged_names_its_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("boards:idea", kwargs={"pk": self.pk})
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class IdeaSupport(models.Model):
+    """One browser saying "I'd come" to an idea; the same cookie key as card Interest."""
+
+    idea = models.ForeignKey(
+        Idea, on_delete=models.CASCADE, related_name="supporters", verbose_name=_("idea")
+    )
+    browser_key = models.CharField(max_length=64, verbose_name=_("browser key"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("“I’d come”")
+        verbose_name_plural = _("“I’d come”s")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["idea", "browser_key"], name="idea_support_one_per_browser"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.browser_key[:6]}… → {self.idea}"
+
+
+class IdeaFlag(models.Model):
+    """An attendee's report that an idea does not belong on the wall."""
+
+    idea = models.ForeignKey(
+        Idea, on_delete=models.CASCADE, related_name="flags", verbose_name=_("idea")
+    )
+    reason = models.CharField(max_length=200, verbose_name=_("reason"))
+    # A keyed hash of the reporter's address, as Flag.reporter.
+    reporter = models.CharField(
+        max_length=64, blank=True, editable=False, verbose_name=_("reporter")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    cleared_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cleared at"))
+
+    class Meta:
+        verbose_name = _("idea report")
+        verbose_name_plural = _("idea reports")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["idea", "reporter"],
+                condition=Q(cleared_at__isnull=True) & ~Q(reporter=""),
+                name="idea_flag_one_open_per_reporter",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return gettext("Report on “%(idea)s”") % {"idea": self.idea}
+
+
+class IdeaEvent(models.Model):
+    """One change to an idea: who did what, when, and the idea before and after."""
+
+    class Action(models.TextChoices):
+        SUGGESTED = "suggested", _("Suggested")
+        EDITED = "edited", _("Edited")
+        FLAGGED = "flagged", _("Reported")
+        REPORTED = "reported", _("Hidden pending review")
+        HIDDEN = "hidden", _("Hidden by the chair")
+        RESTORED = "restored", _("Restored")
+        MERGED = "merged", _("Merged")
+        HOSTED = "hosted", _("Hosted")
+
+    idea = models.ForeignKey(
+        Idea, on_delete=models.CASCADE, related_name="events", verbose_name=_("idea")
+    )
+    at = models.DateTimeField(auto_now_add=True, verbose_name=_("at"))
+    actor = models.CharField(max_length=160, verbose_name=_("actor"))
+    action = models.CharField(max_length=20, choices=Action, verbose_name=_("action"))
+    before = models.JSONField(default=dict, blank=True, verbose_name=_("before"))
+    after = models.JSONField(default=dict, blank=True, verbose_name=_("after"))
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("idea history entry")
+        verbose_name_plural = _("idea history")
+
+    def __str__(self) -> str:
+        return gettext("%(action)s by %(actor)s") % {
+            "action": self.get_action_display(),
+            "actor": self.actor,
+        }
+
+    def changes(self) -> list[tuple[str, object, object]]:
+        if not self.before:
+            return []
+        return [
+            (field, self.before.get(field, ""), value)
+            for field, value in self.after.items()
+            if self.before.get(field) != value
+        ]

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from django.db.models import Exists, OuterRef, Prefetch, Q
 
-from boards import announcements
+from boards import announcements, guide
 from boards.board import Board, build_board
 from boards.glance import Glance, summarise
 from boards.models import (
@@ -26,6 +26,10 @@ from boards.models import (
     CardEvent,
     CardQuerySet,
     Day,
+    GuidePage,
+    Idea,
+    IdeaQuerySet,
+    IdeaSupport,
     Interest,
     Room,
     Slot,
@@ -438,3 +442,72 @@ def followed_calendar_cards(browser_key: str) -> CardQuerySet:
     """The cards of a private calendar: every card the browser is interested in, gone ones
     included (the feed tells calendars to drop them)."""
     return Card.objects.filter(interests__browser_key=browser_key).for_calendar()
+
+
+# The ideas wall and the guide -----------------------------------------------------------
+
+SAMPLE_IDEAS_SHOWN = 8
+
+
+def _with_hosted_cards(ideas: IdeaQuerySet) -> IdeaQuerySet:
+    """Each idea with `hosted_cards`: the cards on the board that host it, in board order."""
+    return ideas.prefetch_related(
+        Prefetch(
+            "cards",
+            queryset=Card.objects.active().with_place().in_board_order(),
+            to_attr="hosted_cards",
+        )
+    )
+
+
+def wall() -> list[Idea]:
+    """The ideas on the wall, most wanted first, each with its count and hosted cards:
+    two queries, however many ideas."""
+    return list(_with_hosted_cards(Idea.objects.on_wall().most_wanted()))
+
+
+def idea(pk: int) -> Idea | None:
+    """One idea (whatever its status) with its count and hosted cards."""
+    return (
+        _with_hosted_cards(Idea.objects.with_support().select_related("merged_into"))
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def supports(idea: Idea, browser_key: str) -> bool:
+    """Whether the browser with `browser_key` said "I'd come" to `idea`."""
+    return (
+        bool(browser_key)
+        and IdeaSupport.objects.filter(idea=idea, browser_key=browser_key).exists()
+    )
+
+
+def sample_ideas() -> list[Idea]:
+    """The guide's sample ideas: the chair's, most wanted first; else the wall's top ones."""
+    on_wall = Idea.objects.on_wall().most_wanted()
+    samples = list(on_wall.filter(sample=True)[:SAMPLE_IDEAS_SHOWN])
+    return samples or list(on_wall[:SAMPLE_IDEAS_SHOWN])
+
+
+def ideas_supported_by(browser_key: str) -> list[Idea]:
+    """The ideas this browser said "I'd come" to and that are still on the wall, most wanted
+    first, each with `hosted_cards` (the cards on the board that host it): for /mine/.
+    Two queries, however many ideas."""
+    if not browser_key:
+        return []
+    supported = Idea.objects.on_wall().filter(supporters__browser_key=browser_key)
+    return list(_with_hosted_cards(supported.most_wanted()))
+
+
+def guide_text(language: str) -> str:
+    """The guide in `language`: the chair's text, or the default one (in the active language)."""
+    page = GuidePage.objects.filter(language=language).only("body").first()
+    return page.body if page is not None else guide.default_text()
+
+
+def idea_to_host(pk_text: str) -> Idea | None:
+    """The idea a claim form hosts ("?idea=<id>", or its hidden field), if it is on the wall."""
+    if not pk_text.isdigit() or len(pk_text) > 9:
+        return None
+    return Idea.objects.on_wall().filter(pk=int(pk_text)).first()

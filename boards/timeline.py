@@ -6,6 +6,7 @@ Kept free of queries so that a poll can be answered from the cache alone.
 import bisect
 import datetime as dt
 from dataclasses import dataclass
+from typing import Protocol
 
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -87,7 +88,17 @@ def interest_window(now: dt.datetime, seconds: int) -> int:
     return int(now.timestamp()) // max(seconds, 1)
 
 
-def interest_mark(board: BoardState, now: dt.datetime, seconds: int) -> int:
+class PublishesInterest(Protocol):
+    """What publishes interest counts by window: a day's board, the ideas wall."""
+
+    @property
+    def interest_epoch(self) -> int: ...
+
+    @property
+    def interest_pending(self) -> int: ...
+
+
+def interest_mark(board: PublishesInterest, now: dt.datetime, seconds: int) -> int:
     """Which interest counts a board shows at `now`: part of its ETag and cache key.
 
     An "I'm interested" click does not bump the board's version (that would turn

@@ -3,7 +3,7 @@ import datetime as dt
 from django.urls import path, register_converter
 
 from boards.feeds import SoonFeed
-from boards.views import app, cards, hosts, lost, mine, paper, public, rooms
+from boards.views import app, cards, hosts, ideas, lost, mine, paper, public, rooms
 
 
 class DateConverter:
@@ -63,4 +63,12 @@ urlpatterns = [
     path("day/<date:date>/print/room/<int:room_id>/", paper.room_print, name="room_print"),
     path("room/<int:room_id>/", rooms.room_live, name="room"),
     path("soon.atom", SoonFeed(), name="soon"),
+    # The guide and the ideas wall: topics before anyone hosts them.
+    path("guide/", ideas.guide_page, name="guide"),
+    path("ideas/", ideas.ideas_wall, name="ideas"),
+    path("ideas/suggest/", ideas.idea_suggest, name="idea_suggest"),
+    path("idea/<int:pk>/", ideas.idea_detail, name="idea"),
+    path("idea/<int:pk>/interest/", ideas.idea_support, name="idea_support"),
+    path("idea/<int:pk>/flag/", ideas.idea_flag, name="idea_flag"),
+    path("idea/<int:pk>/host/", ideas.idea_host, name="idea_host"),
 ]

@@ -286,6 +286,13 @@ OPENSPACES_FLAG_RATE = int(os.environ.get("OPENSPACES_FLAG_RATE", "10"))
 # the conference's last day; the chair always can.
 OPENSPACES_NOTES_DAYS = max(0, int(os.environ.get("OPENSPACES_NOTES_DAYS", "14")))
 
+# The ideas wall (/ideas/): suggestions a minute from one client address; 0 turns it off.
+OPENSPACES_IDEA_RATE = int(os.environ.get("OPENSPACES_IDEA_RATE", "5"))
+# How to reach the chair and the code of conduct, on the guide and in every page's footer;
+# empty: not shown.
+OPENSPACES_CONTACT_EMAIL = os.environ.get("OPENSPACES_CONTACT_EMAIL", "")
+OPENSPACES_CONDUCT_URL = os.environ.get("OPENSPACES_CONDUCT_URL", "")
+
 # A host who lost the manage link asks for it at /manage/lost/: requests an hour from one
 # client address (a venue's NAT puts many hosts behind one) and for one email address.
 OPENSPACES_LOST_LINK_RATE = int(os.environ.get("OPENSPACES_LOST_LINK_RATE", "30"))

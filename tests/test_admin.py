@@ -413,6 +413,16 @@ def test_chair_group_has_exactly_the_boards_permissions():
         ("boards", "change_card"),
         ("boards", "view_cardevent"),
         ("boards", "view_flag"),
+        # The ideas wall and the guide (issue 22): sample ideas added, ideas hidden,
+        # restored and merged; the guide's text per language.
+        ("boards", "view_idea"),
+        ("boards", "add_idea"),
+        ("boards", "change_idea"),
+        ("boards", "view_ideaevent"),
+        ("boards", "view_ideaflag"),
+        ("boards", "view_guidepage"),
+        ("boards", "add_guidepage"),
+        ("boards", "change_guidepage"),
         # What `announce` posted where, and what failed (issue 24): read only.
         ("boards", "view_announcement"),
         # What the task worker sent, waits or failed (issue 21): read only.

@@ -28,7 +28,7 @@ def test_service_worker_is_served_from_the_root_with_this_release(client):
     config = json.loads(body.split("\n", 1)[0].removeprefix("self.OPENSPACES = ").rstrip(";"))
     assert config["release"] == caching.RELEASE
     assert static("css/boards.css") in config["static"]  # the name of this release's file
-    assert config["pages"] == ["/", "/now/"]
+    assert config["pages"] == ["/", "/now/", "/guide/", "/ideas/"]
     assert 'addEventListener("fetch"' in body
 
 

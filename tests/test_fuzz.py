@@ -31,8 +31,8 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from boards.models import Card, Flag, Room, Slot
-from boards.services import cards
+from boards.models import Card, Flag, Idea, Room, Slot
+from boards.services import cards, ideas
 from boards.text import visible_text
 from tests.factories import conference, local
 
@@ -169,6 +169,7 @@ def stored_problems() -> list[str]:
             for link in links
         ),
         *(("flag", row) for row in Flag.objects.values("reason")),
+        *(("idea", row) for row in Idea.objects.values("title", "description")),
         *(("slot", row) for row in Slot.objects.values("blocked_reason")),
         *(("room", row) for row in Room.objects.values("name", "location")),
     ]
@@ -365,6 +366,21 @@ def test_fuzz_lost_link(world, email):
 @given(reason=hostile)
 def test_fuzz_flag(world, reason):
     world.post("flag", f"/card/{world.card.pk}/flag/", {"reason": reason})
+
+
+@settings(FUZZ)
+@given(title=hostile, description=hostile, pk=hostile, reason=hostile)
+def test_fuzz_ideas(world, title, description, pk, reason):
+    fields = {"title": title, "description": description}
+    world.post("ideas", "/ideas/", fields)
+    world.post("ideas", "/ideas/suggest/", fields)
+    idea = ideas.idea_suggest(title="Board games", description="")
+    world.post("ideas", f"/idea/{idea.pk}/interest/", {"interested": pk})
+    world.post("ideas", f"/idea/{idea.pk}/flag/", {"reason": reason})
+    for page in ("", "host/"):
+        world.get("ideas", f"/idea/{segment(pk)}/{page}")
+    world.get("ideas", f"/idea/{idea.pk}/host/?" + query({"slot": pk}))
+    world.get("ideas", "/guide/?" + query({"q": pk}))
 
 
 @settings(FUZZ)

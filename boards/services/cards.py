@@ -194,6 +194,7 @@ def card_claim(
     browser: str = "",
     language: str = "",
     actor: Actor = HOST,
+    idea_id: int | None = None,
 ) -> ClaimResult:
     """Pin a new card on a free slot: where a claim is decided.
 
@@ -202,6 +203,8 @@ def card_claim(
     `browser` names the browser that claims (its CSRF cookie; empty: unknown). The same
     browser's same claim on the same slot within Card.REPEAT_WINDOW is one claim: the
     result is that card, `repeated`, and nothing is written (Card.claim_token says how).
+    `idea_id`: the idea on the wall this card hosts ("Host this"), linked if it is still
+    there (services.ideas.idea_hosted); several cards may host one idea.
     `language` is the host's, which the mails telling them of changes speak.
     """
     actor.require(Role.HOST, Role.CHAIR, Role.SYSTEM)
@@ -225,6 +228,12 @@ def card_claim(
     _pin(card=card, slot=slot)
     _record(card=card, actor=actor, action=CardEvent.Action.CLAIMED)
     bump_board_versions(slot.day_id)
+    if idea_id is not None:
+        # Imported here: services.ideas builds on this module's Actor.
+        from boards.services.ideas import idea_hosted
+
+        if idea_hosted(idea_id=idea_id, card_id=card.pk, actor=actor):
+            card.idea_id = idea_id
     return ClaimResult(card=card, token=token)
 
 

@@ -25,7 +25,8 @@ PRECACHED_STATIC = [
 ]
 # Pages stored when the service worker is installed; the page that installs it asks
 # for the boards it links to (today's and tomorrow's, static/js/offline.js).
-PRECACHED_PAGES = ["/", "/now/"]
+# The guide and the ideas wall too: what to do between talks, offline as well.
+PRECACHED_PAGES = ["/", "/now/", "/guide/", "/ideas/"]
 THEME_COLOUR = "#1b1b1f"  # the site header's ink (static/css/boards.css)
 BACKGROUND_COLOUR = "#ffffff"
 

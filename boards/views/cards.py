@@ -8,14 +8,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import push_url, trigger_client_event
 from django_ratelimit.core import is_ratelimited
 
-from boards import clients, queries, services
+from boards import queries, services
 from boards.forms import FlagForm
 from boards.models import Card
 from boards.services import cards, interest
@@ -27,6 +26,7 @@ from boards.views.common import (
     hosted_token,
     never_cache_headers,
     remember_browser,
+    reporter,
     see_other,
     wants_fragment,
 )
@@ -34,7 +34,9 @@ from boards.views.common import (
 
 @require_safe
 def card_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    card = get_object_or_404(Card.objects.with_place().with_interest(), pk=pk)
+    card = get_object_or_404(
+        Card.objects.with_place().with_interest().select_related("idea"), pk=pk
+    )
     # The manage link is shown once, to the person who just claimed the card.
     token = request.get_signed_cookie(
         CLAIMED_COOKIE, default="", salt=CLAIMED_COOKIE_SALT, max_age=600
@@ -90,7 +92,9 @@ def _card_context(
 def card_flag(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """An attendee reports a card with a reason: counted once per client address (however
     many cookies it clears), rate-limited per address."""
-    card = get_object_or_404(Card.objects.with_place().with_interest(), pk=pk)
+    card = get_object_or_404(
+        Card.objects.with_place().with_interest().select_related("idea"), pk=pk
+    )
     flagged = request.session.get(FLAGGED_SESSION_KEY, [])
     form = FlagForm(request.POST)
     per_minute = settings.OPENSPACES_FLAG_RATE
@@ -101,12 +105,8 @@ def card_flag(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return render(request, "boards/card.html", context, status=429)
     if not form.is_valid():
         return render(request, "boards/card.html", _card_context(request, card, form), status=422)
-    # A keyed hash: the table can tell reporters apart without keeping their addresses.
-    reporter = salted_hmac(
-        "boards.flag.reporter", clients.client_address(request), algorithm="sha256"
-    ).hexdigest()
     try:
-        cards.card_flag(card=card, reason=form.cleaned_data["reason"], reporter=reporter)
+        cards.card_flag(card=card, reason=form.cleaned_data["reason"], reporter=reporter(request))
     except services.Busy as busy:  # not counted: the attendee can send it again
         return HttpResponse(busy.reason, status=409, content_type="text/plain; charset=utf-8")
     request.session[FLAGGED_SESSION_KEY] = [*flagged, card.pk]

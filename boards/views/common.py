@@ -4,9 +4,11 @@ import segno
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.cache import patch_cache_control
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 from django_htmx.middleware import HtmxDetails
 
+from boards import clients
 from boards.models import Card
 
 
@@ -97,7 +99,7 @@ def pinned_ids(request: HttpRequest) -> list[int]:
 
 
 # The browser's "I'm interested" key (Interest.browser_key): a random value in a cookie,
-# also the owner of its private calendar (CalendarKey).
+# also the owner of its private calendar (CalendarKey) and of its "I'd come" (IdeaSupport).
 BROWSER_COOKIE = "os_browser"
 BROWSER_COOKIE_AGE = 60 * 60 * 24 * 365
 
@@ -125,3 +127,11 @@ def hosted_token(request: HttpRequest, card: Card) -> str:
         HOST_COOKIE, default="", salt=HOST_COOKIE_SALT, max_age=HOST_COOKIE_AGE
     )
     return token if token and card.token_matches(token) else ""
+
+
+def reporter(request: HttpRequest) -> str:
+    """Who reports a card or an idea: a keyed hash of the client address, so that reports
+    are counted once per address without keeping the address."""
+    return salted_hmac(
+        "boards.flag.reporter", clients.client_address(request), algorithm="sha256"
+    ).hexdigest()

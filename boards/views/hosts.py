@@ -20,7 +20,7 @@ from boards.forms import (
     card_notes,
     card_text,
 )
-from boards.models import Card, Slot
+from boards.models import Card, Idea, Slot
 from boards.notifications import remind_after_the_hour, send_manage_link
 from boards.services import cards
 from boards.views.common import (
@@ -76,7 +76,9 @@ def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     context = {"slot": slot, "reason": "", "alternatives": []}
     status = 200
     if request.method in ("GET", "HEAD"):
-        form = ClaimForm()
+        # "Host this" on the ideas wall: the idea's text, filled in (and the idea carried).
+        hosted = queries.idea_to_host(request.GET.get("idea", ""))
+        form = ClaimForm(initial=_idea_text(hosted))
         context["reason"] = slot.unavailable_reason(now)
         if context["reason"]:
             context["alternatives"] = queries.alternatives(slot, now)
@@ -97,6 +99,7 @@ def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                     slot=slot,
                     now=now,
                     browser=claiming_browser(request),
+                    idea_id=form.cleaned_data["idea"],
                     language=translation.get_language(),
                     **text,
                 )
@@ -122,8 +125,15 @@ def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         if own := queries.recent_claim(browser=browser, title=title, now=now):
             context["own_card"], context["own_token"] = own
     context["form"] = form
+    context["hosted_idea"] = queries.idea_to_host(str(form["idea"].value() or ""))
     template = "boards/claim.html#claim" if wants_fragment(request) else "boards/claim.html"
     return render(request, template, context, status=status)
+
+
+def _idea_text(idea: Idea | None) -> dict[str, object]:
+    if idea is None:
+        return {}
+    return {"title": idea.title, "description": idea.description, "idea": idea.pk}
 
 
 # Cards --------------------------------------------------------------------------------

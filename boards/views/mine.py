@@ -31,7 +31,8 @@ from boards.views.common import (
 @require_safe
 def mine(request: HtmxHttpRequest) -> HttpResponse:
     """The cards this browser said "I'm interested" in, in time order, with what changed
-    since and clashes; the cards it pinned; its private calendar address."""
+    since and clashes; the ideas it would come to; the cards it pinned; its private
+    calendar address."""
     key = browser_key(request)
     followed = queries.followed(key)
     calendar_key = queries.calendar_key(key)
@@ -39,7 +40,8 @@ def mine(request: HtmxHttpRequest) -> HttpResponse:
         "followed": followed,
         "clash_hours": len({item.card.slot.starts_at for item in followed if item.clashes}),
         "pinned": queries.pinned(pinned_ids(request)),
-        # Issue 22 adds the ideas this browser would come to ("I'd come") here.
+        # The ideas this browser would come to, with the cards that host them.
+        "ideas": queries.ideas_supported_by(key),
         "calendar_url": (
             request.build_absolute_uri(
                 reverse("boards:mine_calendar", kwargs={"key": calendar_key.key})

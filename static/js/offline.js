@@ -20,12 +20,14 @@
     else window.addEventListener("load", register);
     navigator.serviceWorker.ready.then(function (registration) {
       // The board this page shows and the next day's (on the home page: today's and
-      // tomorrow's; sw.js reads the same links), home and now and next in this page's
-      // language (the worker stores only the main language's at install), and this page
-      // itself if the worker was not there yet when it loaded.
+      // tomorrow's; sw.js reads the same links), home, now and next, the guide and the
+      // ideas wall (the footer's links) in this page's language (the worker stores only
+      // the main language's at install), and this page itself if the worker was not
+      // there yet when it loaded.
       var links = Array.prototype.map.call(
         document.querySelectorAll(
-          'a[href*="/day/"][href$="/calendar.ics"], a[rel="next"], a.site-name, a[href$="/now/"]'
+          'a[href*="/day/"][href$="/calendar.ics"], a[rel="next"], a.site-name, a[href$="/now/"],' +
+          ' .footer-links a[href$="/guide/"], .footer-links a[href$="/ideas/"]'
         ),
         function (link) { return link.getAttribute("href").replace(/calendar\.ics$/, ""); }
       );

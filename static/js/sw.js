@@ -17,9 +17,11 @@ var STORED_AT = "X-Openspaces-Stored-At";
 var REFETCHED_AFTER_DEPLOY = 40;
 
 // Pages worth keeping offline: the boards, now and next, the cards, the claim forms
-// (their text is kept by offline.js; sending still needs the network).
+// (their text is kept by offline.js; sending still needs the network), the guide, the
+// ideas wall and the ideas' pages.
 // Each in the main language (no prefix) or another one (/es/…).
-var KEPT = [/^\/$/, /^\/day\/\d{4}-\d{2}-\d{2}\/$/, /^\/now\/$/, /^\/card\/\d+\/$/, /^\/slot\/\d+\/claim\/$/]
+var KEPT = [/^\/$/, /^\/day\/\d{4}-\d{2}-\d{2}\/$/, /^\/now\/$/, /^\/card\/\d+\/$/, /^\/slot\/\d+\/claim\/$/,
+  /^\/guide\/$/, /^\/ideas\/$/, /^\/idea\/\d+\/$/]
   .map(function (pattern) { return new RegExp("^(?:/[a-z]{2}(?:-[a-z]+)?)?" + pattern.source.slice(1)); });
 
 function isKept(url) {

@@ -5,6 +5,7 @@ from playwright.sync_api import Page, expect
 
 from boards import lost_links
 from boards.models import Card, Slot
+from boards.services import ideas
 from boards.services.cards import Actor, card_move
 from tests import factories
 from tests.browser import VIEWPORTS
@@ -185,7 +186,41 @@ def _not_found(page: Page, conference) -> None:
     page.goto("/day/2030-01-01/")
 
 
+def _an_idea() -> int:
+    return ideas.idea_suggest(title="Packaging war stories", description="uv, wheels").pk
+
+
+def _guide(page: Page, conference) -> None:
+    _an_idea()
+    page.goto("/guide/")
+
+
+def _ideas_wall(page: Page, conference) -> None:
+    _an_idea()
+    page.goto("/ideas/")
+
+
+def _idea(page: Page, conference) -> None:
+    page.goto(f"/idea/{_an_idea()}/")
+
+
+def _idea_host(page: Page, conference) -> None:
+    page.goto(f"/idea/{_an_idea()}/host/")
+
+
+def _idea_suggest_errors(page: Page, conference) -> None:
+    page.goto("/ideas/suggest/")
+    with page.expect_response(lambda response: response.status == 422):
+        page.get_by_role("button", name="Put it on the wall").click()
+    expect(page.locator(".error").first).to_be_visible()
+
+
 PAGES = [
+    _guide,
+    _ideas_wall,
+    _idea,
+    _idea_host,
+    _idea_suggest_errors,
     _board,
     _tomorrow,
     _not_open_yet,

@@ -12,6 +12,7 @@ from django.conf import settings
 from playwright.sync_api import BrowserContext, Page, expect
 
 from boards.models import Card
+from boards.services import ideas
 from boards.services.grid import bump_board_versions
 from tests import factories
 from tests.browser import VIEWPORTS
@@ -94,7 +95,8 @@ def test_a_spanish_reader_finds_both_boards_and_now_offline(phone: BrowserContex
     _wait_until_stored(page, "/es/", "/es/now/", today, tomorrow)
 
     phone.set_offline(True)
-    for path in ("/es/", tomorrow, "/es/now/"):
+    _wait_until_stored(page, "/es/guide/", "/es/ideas/")  # the footer's links
+    for path in ("/es/", tomorrow, "/es/now/", "/es/guide/", "/es/ideas/"):
         page.goto(conference.url + path)
         expect(page.locator("#offline-note")).to_contain_text("No tienes conexión")
 
@@ -184,3 +186,19 @@ def test_the_offline_note_tells_the_conferences_time_not_the_phones(
     expect(page.locator("#offline-note")).to_have_text(
         f"You are offline: this is the board as of {there:%H:%M}."
     )
+
+
+def test_the_guide_the_wall_and_an_idea_read_offline(phone: BrowserContext, conference):
+    idea = ideas.idea_suggest(title="Board games", description="Bring one, learn one.")
+    page = phone.new_page()
+    page.goto(conference.url + "/")
+    # The first visit stores the guide and the wall without opening them.
+    _wait_until_stored(page, "/guide/", "/ideas/")
+    page.goto(f"{conference.url}/idea/{idea.pk}/")
+    _wait_until_stored(page, f"/idea/{idea.pk}/")
+
+    phone.set_offline(True)
+    for path in ("/guide/", "/ideas/", f"/idea/{idea.pk}/"):
+        page.goto(conference.url + path)
+        expect(page.locator("#offline-note")).to_contain_text("You are offline")
+        expect(page.locator("main")).to_contain_text("Board games")

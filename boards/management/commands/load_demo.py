@@ -6,8 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from boards.handles import Handle
-from boards.models import Card, Day, Room, Slot
-from boards.services import cards, grid, setup
+from boards.models import Card, Day, Idea, Room, Slot
+from boards.services import cards, grid, ideas, setup
 from boards.services.grid import bump_board_versions
 
 ROOMS = [
@@ -196,6 +196,24 @@ CARDS = [
 ]
 
 
+# Sample ideas for the wall: (title, a line, how many browsers said "I'd come").
+IDEAS = [
+    (
+        "Packaging in 2027: what actually works",
+        "uv, wheels, lock files: bring your war stories.",
+        14,
+    ),
+    ("Python for scientists who never learnt it", "Notebooks, NumPy, and habits that last.", 9),
+    ("Board games", "Bring one, learn one. Beginners welcome.", 7),
+    ("Mentoring new contributors", "How projects keep first-timers coming back.", 5),
+    (
+        "Accessibility for Python web apps",
+        "Screen readers, contrast, keyboards: a hands-on hour.",
+        3,
+    ),
+]
+
+
 class Command(BaseCommand):
     help = (
         "Fill a demo conference around today: three days from today (from tomorrow late "
@@ -219,6 +237,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             if reset:
                 Card.objects.all().delete()
+                Idea.objects.all().delete()
                 Slot.objects.all().delete()
                 Day.objects.all().delete()
                 Room.objects.all().delete()
@@ -242,6 +261,7 @@ class Command(BaseCommand):
                 reason="Sponsor lunch until 13:00",
             )
             self._pin_cards(today, now)
+            self._seed_ideas()
             bump_board_versions(*Day.objects.values_list("pk", flat=True))
         self.stdout.write(
             self.style.SUCCESS(
@@ -249,6 +269,22 @@ class Command(BaseCommand):
                 f"{Room.objects.count()} rooms, {Card.objects.active().count()} cards."
             )
         )
+
+    def _seed_ideas(self) -> None:
+        """A few sample ideas on the wall (the guide lists them), some with "I'd come"s."""
+        if Idea.objects.exists():
+            return
+        for index, (title, description, supporters) in enumerate(IDEAS):
+            idea = ideas.idea_suggest(
+                title=title, description=description, sample=True, actor=cards.DEMO
+            )
+            for number in range(supporters):
+                ideas.idea_support_set(
+                    idea=idea,
+                    browser_key=f"demo-browser-{index:02d}-{number:04d}-xxxxxxxx",
+                    supports=True,
+                    now=timezone.now(),
+                )
 
     def _pin_cards(self, today: dt.date, now: dt.datetime) -> None:
         # The same demo every time: cards spread over today and tomorrow, a few on day 3.
