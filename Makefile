@@ -12,7 +12,7 @@ UV_EXPORT := $(UV) export --quiet --frozen --format requirements-txt --no-emit-p
 	--no-default-groups --group build --no-header
 LOCK_HEADER := \# uv.lock exported with hashes by make lock (or make upgrade): do not edit by hand.
 
-.PHONY: run test lint types format check migrate demo clean serve worker bench faults upgrade lock lock-check browser messages
+.PHONY: fuzz run test lint types format check migrate demo clean serve worker bench faults upgrade lock lock-check browser messages
 
 $(VENV)/bin/python:
 	@python=$$(bin/find-python) && echo "Using $$python" && "$$python" -m venv $(VENV)
@@ -64,6 +64,11 @@ test: $(VENV)/installed  ## the whole test suite (DATABASE_URL picks the databas
 	@bin/ensure-chromium $(VENV)
 	$(TEST_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+FUZZ_EXAMPLES ?= 500
+fuzz: $(VENV)/installed  ## the fuzzer at length: FUZZ_EXAMPLES=500 examples an endpoint (DATABASE_URL picks the database)
+	$(TEST_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(TEST_ENV) $(VENV)/bin/pytest tests/test_fuzz.py -q
 
 browser: $(VENV)/installed  ## Playwright's Chromium for the browser tests, for this user (needs its download site)
 	$(VENV)/bin/playwright install chromium

@@ -20,6 +20,7 @@ database when the cache has nothing (or is down, which django-redis reports as a
 import dataclasses
 import datetime as dt
 import hashlib
+import logging
 import secrets
 import threading
 from collections.abc import Callable, Iterable
@@ -39,6 +40,8 @@ from boards import compression, timeline
 from boards.cache_backends import SharedDatabaseCache
 from boards.models import SLOT_LENGTH, Day, Slot, Wall
 from boards.timeline import BoardState
+
+logger = logging.getLogger(__name__)
 
 STATE_KEY = "boards:state"
 GENERATION_KEY = "boards:generation"
@@ -194,6 +197,9 @@ def generation() -> str:
             shared.add(GENERATION_KEY, token, _generation_timeout(shared))
             current = read(GENERATION_KEY)
     except DatabaseError:
+        # Served on (every board read afresh) but said: an outage must not pass for a
+        # slowdown.
+        logger.warning("The boards' generation could not be read", exc_info=True)
         current = None
     current = current or secrets.token_hex(8)
     if getattr(_request, "active", False):

@@ -1,7 +1,6 @@
 """What hosts type: validated, cleaned, and never lost."""
 
 import datetime as dt
-import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -29,53 +28,38 @@ from boards.models import (
     Slot,
     SlotQuerySet,
 )
-
-KEPT_CONTROLS = {"\n", "\x00"}
-BIDI_OVERRIDES = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+from boards.text import visible_text
 
 
-def strip_control_characters(value: str) -> str:
-    """Drop control characters and bidi overrides; keep line breaks.
-
-    Right-to-left marks and emoji joiners are format characters people do use, so
-    only the bidi *overrides*, which can disguise text, are dropped. NUL is kept for
-    Django's own validator to reject with a message, rather than silently changed.
-    """
-    return "".join(
-        char
-        for char in value
-        if char in KEPT_CONTROLS
-        or (unicodedata.category(char) != "Cc" and char not in BIDI_OVERRIDES)
-    )
-
-
-class CleanCharField(forms.CharField):
-    """A CharField that strips control characters before validating length."""
+class VisibleCharField(forms.CharField):
+    """A CharField for text people will read: boards.text.visible_text before the length
+    and required checks, so that a text with nothing visible in it is refused with the
+    same message as an empty one. A Textarea keeps its line breaks."""
 
     def to_python(self, value):
         value = super().to_python(value)
-        return strip_control_characters(value).strip() if value else value
+        return visible_text(value, multiline=isinstance(self.widget, forms.Textarea))
 
 
 class CardTextForm(forms.Form):
     """The text of a card: shared by claiming and editing."""
 
-    title = CleanCharField(
+    title = VisibleCharField(
         label=_("Title"),
         max_length=80,
         help_text=_("What you want to talk about. Up to 80 characters."),
     )
-    description = CleanCharField(
+    description = VisibleCharField(
         label=_("Description"),
         required=False,
         max_length=400,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Optional: a line or two. Up to 400 characters."),
     )
-    host_name = CleanCharField(
+    host_name = VisibleCharField(
         label=_("Your name"), max_length=60, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
-    host_handle = CleanCharField(
+    host_handle = VisibleCharField(
         label=_("Social handle"),
         required=False,
         max_length=120,
@@ -147,7 +131,7 @@ class MoveForm(forms.Form):
         group_by_day_and_hour(self.fields["to_slot"])
 
 
-class LinksField(CleanCharField):
+class LinksField(VisibleCharField):
     """A few web addresses, one a line: only http and https (no javascript:, data: …),
     each a whole URL, at most LINKS_MAX of them. Cleaned to a list, blank lines dropped."""
 
@@ -192,7 +176,7 @@ NOTES_FIELDS = ["notes", "links", "attendance"]
 class NotesForm(forms.Form):
     """What came out of the hour, from its host (or the chair in the admin)."""
 
-    notes = CleanCharField(
+    notes = VisibleCharField(
         label=_("Notes"),
         required=False,
         max_length=NOTES_LENGTH,
@@ -271,7 +255,7 @@ class ConferenceSetupForm(forms.Form):
         label=_("First day"), help_text=_("The first conference day, e.g. 2027-05-14.")
     )
     days = forms.IntegerField(label=_("Days"), min_value=1, max_value=14, initial=3)
-    rooms = forms.CharField(
+    rooms = VisibleCharField(
         label=_("Rooms"),
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("One room name a line. Rooms that exist already are kept as they are."),
@@ -302,7 +286,7 @@ class ConferenceSetupForm(forms.Form):
 class ReasonForm(forms.Form):
     """The reason the board (blocked slots) or the host (removed cards) will read."""
 
-    reason = CleanCharField(label=_("Reason"), max_length=120)
+    reason = VisibleCharField(label=_("Reason"), max_length=120)
 
     def __init__(self, *args, help_text: "StrOrPromise" = "", **kwargs):
         super().__init__(*args, **kwargs)
@@ -313,7 +297,7 @@ class RemovalReasonForm(ReasonForm):
     """The reason a host reads for their card's removal: room for a kind, clear sentence
     or two."""
 
-    reason = CleanCharField(
+    reason = VisibleCharField(
         label=_("Reason"),
         max_length=Card._meta.get_field("removed_reason").max_length,
         widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
@@ -345,7 +329,7 @@ class ChairMoveForm(forms.Form):
         help_text=_("Free, unblocked slots that have not ended yet."),
     )
     narrow_label = _("Show these slots")
-    reason = CleanCharField(
+    reason = VisibleCharField(
         label=_("Reason"),
         max_length=200,
         required=False,
@@ -394,7 +378,7 @@ class CardAdminForm(forms.ModelForm):
 class FlagForm(forms.Form):
     """An attendee's report: a short reason, which the chair reads."""
 
-    reason = CleanCharField(
+    reason = VisibleCharField(
         label=_("What is wrong with this card?"),
         max_length=200,
         error_messages={"required": _("Say in a few words what is wrong, for the chair.")},
@@ -427,13 +411,13 @@ class LostLinkForm(forms.Form):
 class IdeaForm(forms.Form):
     """An idea for the wall: a title and a line, as a card's."""
 
-    title = CleanCharField(
+    title = VisibleCharField(
         label=_("Your idea"),
         max_length=80,
         help_text=_("A topic you would come to. Up to 80 characters."),
         error_messages={"required": _("Say in a few words what the idea is.")},
     )
-    description = CleanCharField(
+    description = VisibleCharField(
         label=_("A line about it"),
         required=False,
         max_length=400,
@@ -443,7 +427,7 @@ class IdeaForm(forms.Form):
 
 
 class IdeaFlagForm(forms.Form):
-    reason = CleanCharField(
+    reason = VisibleCharField(
         label=_("What is wrong with this idea?"),
         max_length=200,
         error_messages={"required": _("Say in a few words what is wrong, for the chair.")},

@@ -11,6 +11,7 @@ from) are read through the cache, by boards.caching.
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 
 from django.db.models import Exists, OuterRef, Prefetch, Q
 
@@ -100,25 +101,40 @@ ALTERNATIVES_SHOWN = 5
 
 
 def alternatives(slot: Slot, now: dt.datetime) -> list[Slot]:
-    """Up to five claimable slots close in time to `slot`, nearest first."""
-    # Three hours either side is "close"; it also keeps this cheap on the busiest
-    # path there is: the 409s of everyone who lost a race for a popular slot.
-    window = dt.timedelta(hours=3)
-    candidates = (
+    """Up to five claimable slots to offer instead of `slot`: the nearest to it from now
+    on (to `now` itself when `slot` has started), those of the same day first.
+
+    Cheap on the busiest path there is (the 409s of everyone who lost a race for a
+    popular slot): one query of the slot's day, which nearly always has enough; the other
+    days only when it has not, read the nearest first from either side.
+    """
+    anchor = max(slot.starts_at, now)
+    free = (
         Slot.objects.claimable(now)
-        .filter(starts_at__range=(slot.starts_at - window, slot.starts_at + window))
         .exclude(pk=slot.pk)
         .select_related("room")
-        .only("starts_at", "room__name", "room__position")
+        .only("starts_at", "day_id", "room__name", "room__position")
     )
-    return sorted(
-        candidates,
-        key=lambda other: (
-            abs(other.starts_at - slot.starts_at),
-            other.starts_at,
-            other.room.position,
-        ),
-    )[:ALTERNATIVES_SHOWN]
+
+    def nearest(slots: Iterable[Slot]) -> list[Slot]:
+        return sorted(
+            slots,
+            key=lambda other: (
+                abs(other.starts_at - anchor),
+                other.starts_at,
+                other.room.position,
+                other.room_id,
+            ),
+        )[:ALTERNATIVES_SHOWN]
+
+    chosen = nearest(free.filter(day_id=slot.day_id))
+    missing = ALTERNATIVES_SHOWN - len(chosen)
+    if missing:
+        other_days = free.exclude(day_id=slot.day_id)
+        earlier = other_days.filter(starts_at__lt=anchor).order_by("-starts_at", "room__position")
+        later = other_days.filter(starts_at__gte=anchor).order_by("starts_at", "room__position")
+        chosen += nearest([*earlier[:missing], *later[:missing]])[:missing]
+    return chosen
 
 
 def recent_claim(*, browser: str, title: str, now: dt.datetime) -> tuple[Card, str] | None:

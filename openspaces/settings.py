@@ -66,7 +66,7 @@ MIDDLEWARE = [
     "boards.middleware.BoardFastPathMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "openspaces.middleware.RejectNulMiddleware",
+    "openspaces.middleware.RejectInvalidInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language: from the address (/es/…), English (LANGUAGE_CODE) without a prefix.
     "openspaces.middleware.LanguageMiddleware",

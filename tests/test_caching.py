@@ -1,13 +1,14 @@
 """Caching: ETags, the boards' fast path (boards.middleware), cached renderings and their
 freshness (boards.caching)."""
 
+import logging
 import threading
 import zlib
 
 import pytest
 import time_machine
 from django.core.cache import caches
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpResponse
 
 from boards import caching
@@ -337,3 +338,22 @@ def test_rate_limit_counters_shared_by_workers_lose_no_count():
         thread.join(30)
     assert shared.get("ratelimit:test") == 100
     shared.delete("ratelimit:test")  # the table is not flushed between tests
+
+
+# Failures that must not hide ------------------------------------------------------------
+
+
+def test_a_generation_that_cannot_be_read_is_logged_not_only_replaced(monkeypatch, caplog):
+    class Unreachable:
+        def get(self, key):
+            raise DatabaseError("the cache table is gone")
+
+        stamp = get
+
+    monkeypatch.setattr(caching, "_shared", Unreachable)
+    with caplog.at_level(logging.WARNING, logger="boards.caching"):
+        first, second = caching.generation(), caching.generation()
+    assert first != second  # served on: every read goes to the database
+    (record,) = [each for each in caplog.records if each.name == "boards.caching"][:1]
+    assert "generation could not be read" in record.getMessage()
+    assert record.exc_info and "the cache table is gone" in str(record.exc_info[1])

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from boards import services
-from boards.admin.common import acting_chair
+from boards.admin.common import ChairAdmin, acting_chair
 from boards.services.cards import Actor
 
 if TYPE_CHECKING:  # what gettext_lazy gives: a text, translated when it is shown
@@ -54,7 +54,7 @@ def back_to(request: HttpRequest) -> str:
     return ""
 
 
-class ChairActions(admin.ModelAdmin):
+class ChairActions(ChairAdmin):
     """A ModelAdmin with actions that ask first (intermediate pages) and write through
     boards.services."""
 

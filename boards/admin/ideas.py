@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from boards import guide, services
 from boards.admin.actions import ActionPage, ChairActions, applied
-from boards.admin.common import ReadOnlyAdmin, acting_chair, chair_time
-from boards.forms import CleanCharField, ReasonForm
+from boards.admin.common import ChairAdmin, ReadOnlyAdmin, acting_chair, chair_time
+from boards.forms import ReasonForm, VisibleCharField
 from boards.models import GuidePage, Idea, IdeaEvent, IdeaFlag
 from boards.services.ideas import (
     guide_page_save,
@@ -47,8 +47,8 @@ class MergeForm(forms.Form):
 
 
 class IdeaAdminForm(forms.ModelForm):
-    title = CleanCharField(label=_("Title"), max_length=80)
-    description = CleanCharField(
+    title = VisibleCharField(label=_("Title"), max_length=80)
+    description = VisibleCharField(
         label=_("Description"), max_length=400, required=False, widget=forms.Textarea
     )
 
@@ -212,7 +212,7 @@ class IdeaEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(GuidePage)
-class GuidePageAdmin(admin.ModelAdmin):
+class GuidePageAdmin(ChairAdmin):
     """The chair's text of the guide, one per language; without one, the default shows."""
 
     list_display = ["language", "updated"]

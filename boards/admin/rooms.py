@@ -2,11 +2,13 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from boards.admin.common import acting_chair, busy_told
+from boards.admin.common import ChairAdmin, acting_chair, busy_told
+from boards.forms import VisibleCharField
 from boards.models import Room
 from boards.services.cards import room_renamed
 from boards.services.grid import room_slots_create
@@ -40,8 +42,11 @@ def _hosts_told(count: int) -> str:
 
 
 @admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
+class RoomAdmin(ChairAdmin):
     form = RoomForm
+    # The name and location people read on the board and the door signs: visible text
+    # only, in the room's form and in the list's editable cells alike.
+    formfield_overrides = {models.CharField: {"form_class": VisibleCharField}}
     list_display = ["name", "capacity", "location", "position"]
     list_editable = ["capacity", "location", "position"]
     actions = ["create_slots"]

@@ -119,7 +119,10 @@ def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                         card=card, site_url=request.build_absolute_uri("/"), token=token
                     )
                 return _claimed(request, card, token)
-        browser, title = claiming_browser(request), request.POST.get("title", "")
+        # The title as the form cleaned it, never the raw field: nothing unvalidated
+        # reaches a query (a NUL byte there was a 500 on PostgreSQL).
+        form.is_valid()
+        browser, title = claiming_browser(request), form.cleaned_data.get("title", "")
         if own := queries.recent_claim(browser=browser, title=title, now=now):
             context["own_card"], context["own_token"] = own
     context["form"] = form

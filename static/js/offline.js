@@ -46,10 +46,16 @@
 
   // The offline note ---------------------------------------------------------------
 
+  // The time a copy was stored, as every other time on the site is: in the conference's
+  // zone (base.html's data-time-zone), not the phone's; the day too when it is not today.
   function clock(date) {
-    var time = date.toLocaleTimeString(document.documentElement.lang || [], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
-    if (date.toDateString() === new Date().toDateString()) return time;
-    return date.toLocaleDateString(document.documentElement.lang || [], { weekday: "short", day: "numeric", month: "short" }) + " " + time;
+    var lang = document.documentElement.lang || [];
+    var zone = uiText("time-zone") || undefined;
+    var day = { timeZone: zone, weekday: "short", day: "numeric", month: "short" };
+    var time = date.toLocaleTimeString(lang, { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    var storedDay = date.toLocaleDateString(lang, day);
+    if (storedDay === new Date().toLocaleDateString(lang, day)) return time;
+    return storedDay + " " + time;
   }
 
   function offlineNote() {

@@ -2,10 +2,13 @@
 write forms that say they need the network and keep what was typed, and the live board
 coming back by itself."""
 
+import datetime as dt
 import re
 import time
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import BrowserContext, Page, expect
 
 from boards.models import Card
@@ -199,6 +202,28 @@ def test_a_free_slot_tapped_offline_says_it_needs_a_connection(phone: BrowserCon
     phone.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     expect(note).to_have_count(0)
+
+
+def test_the_offline_note_tells_the_conferences_time_not_the_phones(
+    new_context, console, conference
+):
+    """A phone set to Tokyo reads the New York board: the note's time is New York's, as
+    every other time on the site."""
+    context = new_context(viewport=VIEWPORTS["phone"], timezone_id="Asia/Tokyo")
+    console.watch(context)
+    console.expect(r"ERR_INTERNET_DISCONNECTED|htmx:sendError|Failed to fetch")
+    page = context.new_page()
+    page.goto(conference.url + "/")
+    _wait_until_stored(page, "/")
+
+    context.set_offline(True)
+    page.reload()
+    stored_at = dt.datetime.fromisoformat(page.locator("body").get_attribute("data-stored-at"))
+    there = stored_at.astimezone(ZoneInfo(settings.TIME_ZONE))
+    assert there.utcoffset() != stored_at.astimezone(ZoneInfo("Asia/Tokyo")).utcoffset()
+    expect(page.locator("#offline-note")).to_have_text(
+        f"You are offline: this is the board as of {there:%H:%M}."
+    )
 
 
 def test_the_guide_the_wall_and_an_idea_read_offline(phone: BrowserContext, conference):
