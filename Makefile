@@ -12,7 +12,7 @@ UV_EXPORT := $(UV) export --quiet --frozen --format requirements-txt --no-emit-p
 	--no-default-groups --group build --no-header
 LOCK_HEADER := \# uv.lock exported with hashes by make lock (or make upgrade): do not edit by hand.
 
-.PHONY: run test lint types format check migrate demo clean serve worker bench faults upgrade lock lock-check browser messages
+.PHONY: fuzz run test lint types format check migrate demo clean serve worker bench faults upgrade lock lock-check browser messages
 
 $(VENV)/bin/python:
 	@python=$$(bin/find-python) && echo "Using $$python" && "$$python" -m venv $(VENV)
@@ -29,12 +29,15 @@ $(VENV)/installed-production: $(VENV)/bin/python requirements/production.txt pyp
 	$(PIP_INSTALL) --no-deps --no-build-isolation -e .
 	@touch $@
 
-run: $(VENV)/installed  ## the app with demo data on http://127.0.0.1:8000
+PORT ?= 8000
+
+run: $(VENV)/installed  ## the app with demo data on http://127.0.0.1:8000 (another port: make run PORT=8123)
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py load_demo
+	@echo "The boards: http://127.0.0.1:$(PORT)/  The chair's desk: http://127.0.0.1:$(PORT)/admin/"
 	@# The task worker beside the server (it sends the mail), stopped with it: the real
 	@# worker, not the immediate backend, so that development meets what production runs.
-	$(DEV_ENV) bin/with-worker $(PY) $(PY) manage.py runserver 127.0.0.1:8000
+	$(DEV_ENV) bin/with-worker $(PY) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 upgrade: $(VENV)/installed  ## the newest allowed versions into the lock (one package: make upgrade PACKAGE=django)
 	$(UV) lock $(if $(PACKAGE),--upgrade-package $(PACKAGE),--upgrade)
@@ -61,6 +64,11 @@ test: $(VENV)/installed  ## the whole test suite (DATABASE_URL picks the databas
 	@bin/ensure-chromium $(VENV)
 	$(TEST_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+FUZZ_EXAMPLES ?= 500
+fuzz: $(VENV)/installed  ## the fuzzer at length: FUZZ_EXAMPLES=500 examples an endpoint (DATABASE_URL picks the database)
+	$(TEST_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(TEST_ENV) $(VENV)/bin/pytest tests/test_fuzz.py -q
 
 browser: $(VENV)/installed  ## Playwright's Chromium for the browser tests, for this user (needs its download site)
 	$(VENV)/bin/playwright install chromium

@@ -2,11 +2,13 @@
 the slots boards.queries reads."""
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 
 from django.utils import timezone
 
 from boards.models import SLOT_LENGTH, Card, Day, Refusal, Room, Slot
+from boards.text import visible_text
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,22 @@ class Hour:
     is_past: bool
     is_now: bool
     is_next: bool = False
+    # Its clock time comes twice that day (the clocks fall back): the zone's abbreviation
+    # says which one it is.
+    repeated: bool = False
+
+    @property
+    def label(self) -> str:
+        """The hour as the board shows it: "10:00", and "01:00 (EDT)" / "01:00 (EST)" on
+        the night the clocks fall back."""
+        time = self.starts_at.strftime("%H:%M")
+        return f"{time} ({self.starts_at.tzname()})" if self.repeated else time
+
+    @property
+    def anchor(self) -> str:
+        """The hour's part of its element ids and links (#hour-1000): unique in a page."""
+        time = self.starts_at.strftime("%H%M")
+        return f"{time}-{self.starts_at.tzname()}".lower() if self.repeated else time
 
     # What the phone list shows of an hour: its cards in full, everything else in one line.
     @property
@@ -110,8 +128,9 @@ def _short_names(rooms: list[Room]) -> dict[int, str]:
 
 
 def normalise_query(raw: str) -> str:
-    """A search as typed, made canonical: one space between words, casefolded, bounded."""
-    return " ".join(raw.split()).casefold()[:80].strip()
+    """A search as typed, made canonical as card text is (boards.text: NFC, nothing
+    invisible, one space between words), casefolded, bounded."""
+    return visible_text(raw).casefold()[:80].strip()
 
 
 def build_board(day: Day, slots: list[Slot], now: dt.datetime, query: str = "") -> Board:
@@ -132,6 +151,7 @@ def build_board(day: Day, slots: list[Slot], now: dt.datetime, query: str = "") 
     hours = []
     today = timezone.localdate(now)
     next_found = False
+    clock_times = Counter(timezone.localtime(start).time() for start in by_hour)
     for starts_at in sorted(by_hour):
         row = by_hour[starts_at]
         cells = []
@@ -155,13 +175,15 @@ def build_board(day: Day, slots: list[Slot], now: dt.datetime, query: str = "") 
         # "Next" is the first hour still to come today: what to walk to after this one.
         is_next = not next_found and starts_at > now and day.date == today
         next_found = next_found or is_next
+        local_start = timezone.localtime(starts_at)
         hours.append(
             Hour(
-                starts_at=timezone.localtime(starts_at),
+                starts_at=local_start,
                 cells=cells,
                 is_past=ends_at <= now,
                 is_now=starts_at <= now < ends_at,
                 is_next=is_next,
+                repeated=clock_times[local_start.time()] > 1,
             )
         )
     return Board(day=day, rooms=rooms, hours=hours, is_open=day.is_open(now), query=query)

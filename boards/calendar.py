@@ -15,6 +15,7 @@ from icalendar import Alarm, Calendar, Event
 
 from boards.models import Card
 
+CONTENT_TYPE = "text/calendar; charset=utf-8"
 REMINDER = dt.timedelta(minutes=15)
 REFRESH = "PT15M"
 

@@ -1,13 +1,21 @@
-"""What leaves the boards in bulk: the chair's CSV of cards and the public schedule feed."""
+"""What leaves the boards in bulk: the chair's CSV of cards and the public schedule feeds
+(/schedule.json, and /schedule.xml for conference apps)."""
 
 import csv
+import datetime as dt
+import re
 from collections.abc import Iterable
 from typing import IO
+from xml.etree.ElementTree import Element, SubElement, tostring
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 
 from boards import queries
-from boards.models import Card
+from boards.models import SLOT_LENGTH, Card
+from openspaces import __version__
 
 CSV_COLUMNS = [
     "id",
@@ -128,3 +136,133 @@ def _public_card(card: Card, build_url) -> dict:
         "links": card.web_links,
         "attendance": card.attendance,
     }
+
+
+# /schedule.xml: the frab (Pentabarf) schedule, as conference apps read it ---------------
+
+# What frab calls the track and the type of every event here.
+OPEN_SPACE = "Open Space"
+# XML 1.0 has no way to write these characters, not even escaped; a card saved past the
+# forms (the admin, a shell) might hold one, and an app's parser would stop at it.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def acronym() -> str:
+    """The conference's short name for frab (lowercase letters, digits, _ and -, four or
+    more): the hashtag's, else the name's."""
+    for source in (settings.OPENSPACES_HASHTAG, settings.OPENSPACES_NAME):
+        word = slugify(source)
+        if len(word) >= 4:
+            return word
+    return "openspaces"
+
+
+def _event_slug(prefix: str, card: Card) -> str:
+    """Unique and stable enough for file names (the c3voc tools name recordings by it):
+    `<acronym>-<card id>-<title>`, in frab's `[a-z0-9_]{4,}-[a-z0-9-_]{4,}`."""
+    title = slugify(card.title)[:50].strip("-")
+    return f"{prefix}-{card.pk:04d}" + (f"-{title}" if title else "")
+
+
+def _abstract(description: str) -> str:
+    """The first paragraph: what an app shows in its list."""
+    return description.strip().split("\n\n")[0].strip()
+
+
+def schedule_xml(*, build_url, version: str) -> str:
+    """The public schedule in frab's schedule.xml (boards/schemas/schedule.xml.xsd says
+    what that is; tests/test_schedule_xml.py checks the two agree): one <day> per
+    conference day, every room in each, one <event> per card on the boards.
+
+    `build_url` turns a path into an absolute URL; `version` is the boards' version, so an
+    app sees the schedule changed. Never an email; a removed or hidden card is not there.
+    """
+    programme = queries.programme()
+    rooms = {room.pk: room for room in programme.rooms}
+    prefix = acronym().replace("-", "_")
+
+    root = Element("schedule")
+    SubElement(root, "generator", name="openspaces", version=__version__)
+    SubElement(root, "url").text = build_url(reverse("boards:schedule_xml"))
+    SubElement(root, "version").text = version
+    conference = SubElement(root, "conference")
+    SubElement(conference, "title").text = _xml_text(settings.OPENSPACES_NAME)
+    SubElement(conference, "acronym").text = acronym()
+    if programme.days:
+        SubElement(conference, "start").text = programme.days[0].date.isoformat()
+        SubElement(conference, "end").text = programme.days[-1].date.isoformat()
+    SubElement(conference, "days").text = str(len(programme.days))
+    SubElement(conference, "timeslot_duration").text = _duration(SLOT_LENGTH)
+    SubElement(conference, "base_url").text = build_url("/")
+    SubElement(conference, "time_zone_name").text = timezone.get_current_timezone_name()
+
+    for index, day in enumerate(programme.days, start=1):
+        slots = programme.slots.get(day.pk, [])
+        day_start, day_end = _day_span(day, slots)
+        day_element = SubElement(
+            root,
+            "day",
+            index=str(index),
+            date=day.date.isoformat(),
+            start=day_start.isoformat(),
+            end=day_end.isoformat(),
+        )
+        for room in programme.rooms:
+            room_element = SubElement(day_element, "room", name=_xml_text(room.name))
+            for slot, card in slots:
+                if card is not None and slot.room_id == room.pk:
+                    _event(room_element, card, slot, rooms[slot.room_id], prefix, build_url)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(root, encoding="unicode")
+
+
+def _event(parent: Element, card: Card, slot, room, prefix: str, build_url) -> None:
+    start = timezone.localtime(slot.starts_at)
+    event = SubElement(parent, "event", id=str(card.pk), guid=str(card.guid))
+    handle = card.handle
+    fields = {
+        "date": start.isoformat(),
+        "start": start.strftime("%H:%M"),
+        "duration": _duration(slot.ends_at - slot.starts_at),
+        "room": room.name,
+        "slug": _event_slug(prefix, card),
+        "url": build_url(card.get_absolute_url()),
+        "title": card.title,
+        "subtitle": "",
+        "track": OPEN_SPACE,
+        "type": OPEN_SPACE,
+        "language": settings.LANGUAGE_CODE,
+        "abstract": _abstract(card.description),
+        "description": card.description,
+    }
+    for name, text in fields.items():
+        SubElement(event, name).text = _xml_text(text)
+    persons = SubElement(event, "persons")
+    SubElement(persons, "person").text = _xml_text(card.host_name)
+    links = SubElement(event, "links")
+    if handle and handle.url:
+        SubElement(links, "link", href=handle.url).text = _xml_text(handle.text)
+    # After the hour: what the host linked to (slides, notes, a recording).
+    for address in card.web_links:
+        SubElement(links, "link", href=_xml_text(address)).text = _xml_text(address)
+
+
+def _day_span(day, slots) -> tuple[dt.datetime, dt.datetime]:
+    """A day runs from its first slot's start to its last slot's end; a day without
+    slots, midnight to midnight."""
+    if slots:
+        return (
+            timezone.localtime(min(slot.starts_at for slot, _card in slots)),
+            timezone.localtime(max(slot.ends_at for slot, _card in slots)),
+        )
+    zone = timezone.get_current_timezone()
+    midnight = dt.datetime.combine(day.date, dt.time(), tzinfo=zone)
+    return midnight, dt.datetime.combine(day.date + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+
+
+def _duration(length: dt.timedelta) -> str:
+    minutes = int(length.total_seconds()) // 60
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub("", text)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext, ngettext
 
 from boards import announcements, queries
 from boards.models import Card
+from boards.text import sentences
 
 ENTRIES = 50
 
@@ -52,7 +53,8 @@ class SoonFeed(Feed):
             "host": host,
         }
         # Atom readers take the summary as HTML: what hosts typed is text, never markup.
-        return escape(f"{line}. {card.description}" if card.description else line)
+        summary = sentences(line, card.description) if card.description else line
+        return escape(summary)
 
     def item_author_name(self, card: Card) -> str:
         return card.host_name

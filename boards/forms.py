@@ -1,7 +1,6 @@
 """What hosts type: validated, cleaned, and never lost."""
 
 import datetime as dt
-import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -18,54 +17,49 @@ if TYPE_CHECKING:  # what gettext_lazy gives: a text, translated when it is show
 
 from boards import queries
 from boards.handles import Handle, InvalidHandle
-from boards.models import ATTENDANCE_MAX, LINK_LENGTH, LINKS_MAX, NOTES_LENGTH, Card, Slot
-
-KEPT_CONTROLS = {"\n", "\x00"}
-BIDI_OVERRIDES = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def strip_control_characters(value: str) -> str:
-    """Drop control characters and bidi overrides; keep line breaks.
-
-    Right-to-left marks and emoji joiners are format characters people do use, so
-    only the bidi *overrides*, which can disguise text, are dropped. NUL is kept for
-    Django's own validator to reject with a message, rather than silently changed.
-    """
-    return "".join(
-        char
-        for char in value
-        if char in KEPT_CONTROLS
-        or (unicodedata.category(char) != "Cc" and char not in BIDI_OVERRIDES)
-    )
+from boards.models import (
+    ATTENDANCE_MAX,
+    LINK_LENGTH,
+    LINKS_MAX,
+    NOTES_LENGTH,
+    Card,
+    Day,
+    Room,
+    Slot,
+    SlotQuerySet,
+)
+from boards.text import visible_text
 
 
-class CleanCharField(forms.CharField):
-    """A CharField that strips control characters before validating length."""
+class VisibleCharField(forms.CharField):
+    """A CharField for text people will read: boards.text.visible_text before the length
+    and required checks, so that a text with nothing visible in it is refused with the
+    same message as an empty one. A Textarea keeps its line breaks."""
 
     def to_python(self, value):
         value = super().to_python(value)
-        return strip_control_characters(value).strip() if value else value
+        return visible_text(value, multiline=isinstance(self.widget, forms.Textarea))
 
 
 class CardTextForm(forms.Form):
     """The text of a card: shared by claiming and editing."""
 
-    title = CleanCharField(
+    title = VisibleCharField(
         label=_("Title"),
         max_length=80,
         help_text=_("What you want to talk about. Up to 80 characters."),
     )
-    description = CleanCharField(
+    description = VisibleCharField(
         label=_("Description"),
         required=False,
         max_length=400,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Optional: a line or two. Up to 400 characters."),
     )
-    host_name = CleanCharField(
+    host_name = VisibleCharField(
         label=_("Your name"), max_length=60, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
-    host_handle = CleanCharField(
+    host_handle = VisibleCharField(
         label=_("Social handle"),
         required=False,
         max_length=120,
@@ -93,8 +87,9 @@ class ClaimForm(CardTextForm):
         required=False,
         max_length=254,
         help_text=_(
-            "Optional and private: we only use it to send you the link to edit your card, "
-            "and once, after your hour, to ask for your notes."
+            "Optional and private: we send you the link to edit your card there, tell you "
+            "if the Open Spaces chair changes it, and ask once, after your hour, for your "
+            "notes."
         ),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
@@ -104,6 +99,15 @@ class ClaimForm(CardTextForm):
         label=_("Leave this field empty"),
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
+
+    # "Host this" on the ideas wall: the idea the card hosts, carried by the form (and to
+    # the free slots a 409 offers); an idea gone from the wall meanwhile is not linked.
+    idea = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_idea(self) -> int | None:
+        # Never an error: the field is hidden, and a claim stands without its idea.
+        text = self.cleaned_data["idea"]
+        return int(text) if text.isdigit() and len(text) <= 9 else None
 
     def clean_website(self) -> str:
         if self.cleaned_data["website"]:
@@ -127,7 +131,7 @@ class MoveForm(forms.Form):
         group_by_day_and_hour(self.fields["to_slot"])
 
 
-class LinksField(CleanCharField):
+class LinksField(VisibleCharField):
     """A few web addresses, one a line: only http and https (no javascript:, data: …),
     each a whole URL, at most LINKS_MAX of them. Cleaned to a list, blank lines dropped."""
 
@@ -172,7 +176,7 @@ NOTES_FIELDS = ["notes", "links", "attendance"]
 class NotesForm(forms.Form):
     """What came out of the hour, from its host (or the chair in the admin)."""
 
-    notes = CleanCharField(
+    notes = VisibleCharField(
         label=_("Notes"),
         required=False,
         max_length=NOTES_LENGTH,
@@ -212,13 +216,14 @@ def card_notes(card: Card) -> dict[str, object]:
     return {"notes": card.notes, "links": list(card.links), "attendance": card.attendance}
 
 
-def group_by_day_and_hour(field: forms.Field) -> None:
+def group_by_day_and_hour(field: forms.Field, shown: SlotQuerySet | None = None) -> None:
     """Show a slot list as one <optgroup> a day and hour ("Friday 14 May, 11:00"), each
     listing its rooms: a hundred slots become a list one can find a slot in. Validation
     still goes by the field's queryset; the grouping is read only when the form is shown."""
 
     assert isinstance(field, forms.ModelChoiceField) and field.queryset is not None
-    slots, empty_label = field.queryset, field.empty_label
+    # `shown`: only part of what is valid is listed (the chair narrowed it by day or room).
+    slots, empty_label = (field.queryset if shown is None else shown), field.empty_label
 
     def grouped() -> list[tuple[object, object]]:
         groups: dict[str, list[tuple[int, str]]] = {}
@@ -250,7 +255,7 @@ class ConferenceSetupForm(forms.Form):
         label=_("First day"), help_text=_("The first conference day, e.g. 2027-05-14.")
     )
     days = forms.IntegerField(label=_("Days"), min_value=1, max_value=14, initial=3)
-    rooms = forms.CharField(
+    rooms = VisibleCharField(
         label=_("Rooms"),
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("One room name a line. Rooms that exist already are kept as they are."),
@@ -281,24 +286,70 @@ class ConferenceSetupForm(forms.Form):
 class ReasonForm(forms.Form):
     """The reason the board (blocked slots) or the host (removed cards) will read."""
 
-    reason = CleanCharField(label=_("Reason"), max_length=120)
+    reason = VisibleCharField(label=_("Reason"), max_length=120)
 
     def __init__(self, *args, help_text: "StrOrPromise" = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reason"].help_text = help_text
 
 
+class RemovalReasonForm(ReasonForm):
+    """The reason a host reads for their card's removal: room for a kind, clear sentence
+    or two."""
+
+    reason = VisibleCharField(
+        label=_("Reason"),
+        max_length=Card._meta.get_field("removed_reason").max_length,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+    )
+
+
 class ChairMoveForm(forms.Form):
+    """Where the chair moves a card. A conference has a hundred or more free slots: the
+    list can be narrowed to a day and a room first (the "Show these slots" button, no
+    JavaScript needed); any free slot stays valid, whatever is shown."""
+
+    NARROW = "narrow"  # the name of the button that narrows the list instead of moving
+
+    day = forms.ModelChoiceField(
+        queryset=Day.objects.order_by("date"),
+        required=False,
+        label=_("Day"),
+        empty_label=_("Every day"),
+    )
+    room = forms.ModelChoiceField(
+        queryset=Room.objects.order_by("position", "name"),
+        required=False,
+        label=_("Room"),
+        empty_label=_("Every room"),
+    )
     to_slot = forms.ModelChoiceField(
         queryset=Slot.objects.none(),
         label=_("Move to"),
         help_text=_("Free, unblocked slots that have not ended yet."),
     )
+    narrow_label = _("Show these slots")
+    reason = VisibleCharField(
+        label=_("Reason"),
+        max_length=200,
+        required=False,
+        help_text=_("Optional. The host reads it on their manage page and in the mail."),
+    )
 
     def __init__(self, *args: Any, now: dt.datetime, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to_slot"].queryset = queries.chair_move_targets(now)
-        group_by_day_and_hour(self.fields["to_slot"])
+        targets = queries.chair_move_targets(now)
+        self.fields["to_slot"].queryset = targets
+        shown = targets
+        if day := self._chosen("day"):
+            shown = shown.filter(day_id=day)
+        if room := self._chosen("room"):
+            shown = shown.filter(room_id=room)
+        group_by_day_and_hour(self.fields["to_slot"], shown)
+
+    def _chosen(self, name: str) -> int | None:
+        value = str((self.data.get(name) if self.is_bound else self.initial.get(name)) or "")
+        return int(value) if value.isdigit() else None
 
 
 class CardAdminForm(forms.ModelForm):
@@ -327,10 +378,25 @@ class CardAdminForm(forms.ModelForm):
 class FlagForm(forms.Form):
     """An attendee's report: a short reason, which the chair reads."""
 
-    reason = CleanCharField(
+    reason = VisibleCharField(
         label=_("What is wrong with this card?"),
         max_length=200,
         error_messages={"required": _("Say in a few words what is wrong, for the chair.")},
+    )
+
+
+class HostEmailForm(forms.Form):
+    """The host adds, changes or takes away the address they are told at."""
+
+    email = forms.EmailField(
+        label=_("Your email"),
+        required=False,
+        max_length=254,
+        help_text=_(
+            "Private. We mail your manage link there, and tell you when the Open Spaces chair "
+            "changes your card. Leave it empty to get no mail."
+        ),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
 
@@ -339,4 +405,30 @@ class LostLinkForm(forms.Form):
         label=_("The email you gave when you pinned your card"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+
+class IdeaForm(forms.Form):
+    """An idea for the wall: a title and a line, as a card's."""
+
+    title = VisibleCharField(
+        label=_("Your idea"),
+        max_length=80,
+        help_text=_("A topic you would come to. Up to 80 characters."),
+        error_messages={"required": _("Say in a few words what the idea is.")},
+    )
+    description = VisibleCharField(
+        label=_("A line about it"),
+        required=False,
+        max_length=400,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Optional. Up to 400 characters."),
+    )
+
+
+class IdeaFlagForm(forms.Form):
+    reason = VisibleCharField(
+        label=_("What is wrong with this idea?"),
+        max_length=200,
+        error_messages={"required": _("Say in a few words what is wrong, for the chair.")},
     )

@@ -5,8 +5,11 @@ import datetime as dt
 import enum
 import hashlib
 import hmac
+import uuid
 from functools import cached_property
 
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -17,6 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from boards.handles import Handle, InvalidHandle
+from boards.timeline import walkup_grace
 
 SLOT_LENGTH = dt.timedelta(hours=1)
 # What a host may leave after the hour: a few paragraphs of notes, a few links, and a
@@ -121,7 +125,7 @@ class SlotQuerySet(models.QuerySet):
         free = self.free()
         if not keeps_to_the_hours:
             return free
-        return free.filter(starts_at__gt=now, day__board_opens_at__lte=now)
+        return free.filter(starts_at__gt=now - walkup_grace(), day__board_opens_at__lte=now)
 
 
 class Refusal(enum.StrEnum):
@@ -198,6 +202,8 @@ class Slot(models.Model):
         A card holding the slot (on the board or hidden for review) or a block refuse
         everyone. A host also keeps to the hours: not once the slot has started, nor before
         its board opens; the chair and the system (`keeps_to_the_hours=False`) do not.
+        A free room can still be taken in the first OPENSPACES_WALKUP_MINUTES of its hour
+        (a walk-up session: the hallway talk that wants a room now).
         """
         if self.holding_card is not None:
             return Refusal.TAKEN
@@ -205,7 +211,7 @@ class Slot(models.Model):
             return Refusal.BLOCKED
         if not keeps_to_the_hours:
             return None
-        if now >= self.starts_at:
+        if now >= self.starts_at + walkup_grace():
             return Refusal.STARTED
         if not self.day.is_open(now):
             return Refusal.NOT_OPEN
@@ -226,6 +232,11 @@ class Slot(models.Model):
                 return gettext("This slot has already started.")
             case Refusal.NOT_OPEN:
                 opens = timezone.localtime(self.day.board_opens_at)
+                if opens.time() == dt.time.min:  # "at 00:00" reads as either end of the day
+                    return gettext(
+                        "This board opens at midnight, as %(weekday)s begins; "
+                        "claims are not open yet."
+                    ) % {"weekday": date_format(opens, "l")}
                 return gettext(
                     "This board opens %(weekday)s at %(time)s; claims are not open yet."
                 ) % {"weekday": date_format(opens, "l"), "time": date_format(opens, "TIME_FORMAT")}
@@ -293,19 +304,38 @@ class Card(models.Model):
     host_handle = models.CharField(max_length=120, blank=True, verbose_name=_("host handle"))
     email = models.EmailField(
         blank=True,
-        help_text=_("Private: only used to send the manage link and the reminder after the hour."),
+        help_text=_(
+            "Private: the manage link, news of the chair's changes and the reminder after "
+            "the hour are mailed there."
+        ),
         verbose_name=_("email"),
     )
     status = models.CharField(
         max_length=10, choices=Status, default=Status.ACTIVE, verbose_name=_("status")
     )
     removed_reason = models.CharField(max_length=200, blank=True, verbose_name=_("removed reason"))
+    # The language the host claimed in: the mail that tells them of a change speaks it.
+    language = models.CharField(max_length=10, blank=True, verbose_name=_("language"))
     # Only a hash of the manage token is stored: a leaked database dump cannot edit cards.
     manage_token_hash = models.CharField(
         max_length=64, editable=False, verbose_name=_("manage token hash")
     )
+    # The idea on the wall this card hosts ("Host this"); several cards may host one idea.
+    idea = models.ForeignKey(
+        "Idea",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="cards",
+        verbose_name=_("idea"),
+    )
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    # The card's name in /schedule.xml, for good: a conference app that stored the event
+    # finds it again after the card moved to another slot (frab's event guid).
+    guid = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=_("GUID")
+    )
     # After the hour (boards.services.cards.card_notes): what came out of it, for the
     # card's page and the proceedings. Plain text and http(s) addresses only.
     notes = models.TextField(max_length=NOTES_LENGTH, blank=True, verbose_name=_("notes"))
@@ -444,8 +474,22 @@ class CardEvent(models.Model):
         HIDDEN = "hidden", _("Hidden pending review")
         FLAGS_CLEARED = "flags_cleared", _("Flags cleared")
         LINK_RENEWED = "link_renewed", _("New manage link (the host lost theirs)")
+        EMAIL_CHANGED = "email_changed", _("Email changed by the host")
+        ROOM_CHANGED = "room_changed", _("Room renamed or relocated")
         NOTES = "notes", _("Notes after the hour")
         NOTES_CLEARED = "notes_cleared", _("Notes cleared")
+
+    # The changes its host is told of (the manage page, a mail) when someone else made them.
+    TOLD = frozenset(
+        {
+            Action.EDITED,
+            Action.MOVED,
+            Action.REMOVED,
+            Action.RESTORED,
+            Action.HIDDEN,
+            Action.ROOM_CHANGED,
+        }
+    )
 
     card = models.ForeignKey(
         Card, on_delete=models.CASCADE, related_name="events", verbose_name=_("card")
@@ -457,6 +501,11 @@ class CardEvent(models.Model):
     action = models.CharField(max_length=20, choices=Action, verbose_name=_("action"))
     before = models.JSONField(default=dict, blank=True, verbose_name=_("before"))
     after = models.JSONField(default=dict, blank=True, verbose_name=_("after"))
+    # Why, in the chair's words, for the host (a move's or a removal's reason).
+    reason = models.CharField(max_length=200, blank=True, verbose_name=_("reason"))
+    # A move's slots, read by boards.queries.told_events; declared for the type checker only.
+    slot_before: "Slot | None"
+    slot_after: "Slot | None"
 
     class Meta:
         ordering = ["at", "pk"]
@@ -468,6 +517,61 @@ class CardEvent(models.Model):
             "action": self.get_action_display(),
             "actor": self.actor,
         }
+
+    def changes_in_words(self) -> list[str]:
+        """What this change changed, as the chair reads it: "Moved from Room A, Fri 10:00
+        to Room B, Fri 11:00.", "Status changed from “On the board” to “Removed by the
+        chair”." (field names and values as the admin shows them, not as stored)."""
+        words = []
+        for field, before, after in self.changes():
+            if field == "slot":
+                words.append(
+                    gettext("Moved from %(before)s to %(after)s.")
+                    % {"before": before, "after": after}
+                )
+                continue
+            if field == "status":
+                labels = dict(Card.Status.choices)
+                before, after = labels.get(str(before), before), labels.get(str(after), after)
+            if field == "removed_reason":
+                words.append(
+                    gettext("The chair's reason: “%(reason)s”.") % {"reason": after}
+                    if after
+                    else gettext("The chair's reason is cleared.")
+                )
+                continue
+            try:
+                name = str(getattr(Card._meta.get_field(field), "verbose_name", field))
+            except FieldDoesNotExist:
+                name = field
+            name = name[:1].upper() + name[1:]
+            if not before:
+                words.append(
+                    gettext("%(field)s set to “%(after)s”.") % {"field": name, "after": after}
+                )
+            elif not after:
+                words.append(
+                    gettext("%(field)s cleared (it was “%(before)s”).")
+                    % {"field": name, "before": before}
+                )
+            else:
+                words.append(
+                    gettext("%(field)s changed from “%(before)s” to “%(after)s”.")
+                    % {"field": name, "before": before, "after": after}
+                )
+        return words
+
+    @property
+    def by_host(self) -> bool:
+        return self.actor == "host"
+
+    @property
+    def told_to_host(self) -> bool:
+        """True for a change its host did not make and is told of (an edit only if it
+        changed something: the chair may save the form as it was)."""
+        if self.action not in self.TOLD or self.by_host:
+            return False
+        return self.action != self.Action.EDITED or bool(self.changes())
 
     def changes(self) -> list[tuple[str, object, object]]:
         """What this change changed, as (field, before, after); the slot by its name only."""
@@ -546,10 +650,12 @@ class Interest(models.Model):
 
 
 class Announcement(models.Model):
-    """One post about a card to the conference's Mastodon account, claimed before it is made.
+    """One post about a card to one of the conference's accounts (Mastodon, Bluesky),
+    claimed before it is made.
 
     The row is written before posting, so that two `announce` processes (or one restarted)
-    never post a card twice: the database's unique constraints pick the one that posts.
+    never post a card twice to a network: the database's unique constraints, per network,
+    pick the one that posts.
     `posted_at` stays empty until the server has taken the post; until then, a claim whose
     `claimed_until` has passed (its poster failed or died) may be taken again, and the
     retry carries the same idempotency key, so the server drops a post it already has.
@@ -558,6 +664,10 @@ class Announcement(models.Model):
     class Kind(models.TextChoices):
         POSTED = "posted", _("Announced")
         MOVED = "moved", _("Moved")
+
+    class Network(models.TextChoices):
+        MASTODON = "mastodon", _("Mastodon")
+        BLUESKY = "bluesky", _("Bluesky")
 
     card = models.ForeignKey(
         Card, on_delete=models.CASCADE, related_name="announcements", verbose_name=_("card")
@@ -568,11 +678,19 @@ class Announcement(models.Model):
     )
     slot_starts_at = models.DateTimeField(verbose_name=_("slot starts at"))
     kind = models.CharField(max_length=10, choices=Kind, verbose_name=_("kind"))
+    network = models.CharField(
+        max_length=10, choices=Network, default=Network.MASTODON, verbose_name=_("network")
+    )
     claimed_until = models.DateTimeField(verbose_name=_("claimed until"))
+    # When the post was first claimed: the time in its Bluesky record key (a TID).
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created at")
+    )
     attempts = models.PositiveSmallIntegerField(default=1, verbose_name=_("attempts"))
     last_error = models.CharField(max_length=300, blank=True, verbose_name=_("last error"))
     posted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("posted at"))
-    status_id = models.CharField(max_length=64, blank=True, verbose_name=_("status id"))
+    # Mastodon's status id, or the Bluesky post's at:// URI.
+    status_id = models.CharField(max_length=300, blank=True, verbose_name=_("post id"))
     text = models.TextField(blank=True, verbose_name=_("text"))
 
     class Meta:
@@ -581,12 +699,290 @@ class Announcement(models.Model):
         ordering = ["-slot_starts_at", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["card"], condition=Q(kind="posted"), name="announcement_card_posted_once"
+                fields=["card", "network"],
+                condition=Q(kind="posted"),
+                name="announcement_card_posted_once_per_network",
             ),
             models.UniqueConstraint(
-                fields=["card", "slot", "kind"], name="announcement_once_per_slot"
+                fields=["card", "slot", "kind", "network"],
+                name="announcement_once_per_slot_per_network",
+            ),
+            models.CheckConstraint(
+                condition=Q(network__in=["mastodon", "bluesky"]),
+                name="announcement_network_valid",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.card}"
+        return f"{self.get_kind_display()} ({self.get_network_display()}): {self.card}"
+
+
+class CalendarKey(models.Model):
+    """A browser's private calendar address, /mine/<key>/calendar.ics: the cards it said
+    "I'm interested" in, for a calendar app to subscribe to. No account: the browser is its
+    interest cookie's key (Interest.browser_key).
+
+    The key is derived (an HMAC keyed by SECRET_KEY of the browser and `salt`), so /mine/
+    can show it again without the database holding it: only its hash is stored, and a
+    database dump lets nobody read anyone's calendar. A new salt is a new address; the old
+    one stops working at once.
+    """
+
+    browser_key = models.CharField(max_length=64, verbose_name=_("browser key"))
+    salt = models.CharField(max_length=32, editable=False, verbose_name=_("salt"))
+    key_hash = models.CharField(max_length=64, editable=False, verbose_name=_("key hash"))
+    created_at = models.DateTimeField(auto_now=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("private calendar")
+        verbose_name_plural = _("private calendars")
+        constraints = [
+            models.UniqueConstraint(fields=["browser_key"], name="calendar_key_one_per_browser"),
+            models.UniqueConstraint(fields=["key_hash"], name="calendar_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.browser_key[:6]}…"
+
+    @staticmethod
+    def derive(browser_key: str, salt: str) -> str:
+        digest = salted_hmac(
+            "boards.mine.calendar", f"{browser_key}\x1f{salt}", algorithm="sha256"
+        ).digest()
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @property
+    def key(self) -> str:
+        return self.derive(self.browser_key, self.salt)
+
+
+# The ideas wall and the guide ------------------------------------------------------------
+
+
+class Wall(models.Model):
+    """The one row that versions the ideas wall and the guide, as Day.version does a board.
+
+    Every write that changes what /ideas/ or /guide/ shows bumps `version` in the same
+    transaction (boards.services.ideas); "I'd come" clicks publish their counts by window,
+    as card interest does (timeline.interest_mark), through the two interest fields.
+    """
+
+    ONLY = 1
+
+    version = models.PositiveBigIntegerField(default=1, editable=False, verbose_name=_("version"))
+    interest_epoch = models.PositiveBigIntegerField(
+        default=0, editable=False, verbose_name=_("interest epoch")
+    )
+    interest_pending = models.PositiveBigIntegerField(
+        default=0, editable=False, verbose_name=_("interest pending")
+    )
+
+    class Meta:
+        verbose_name = _("ideas wall")
+        verbose_name_plural = _("ideas wall")
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="wall_one_row"),
+        ]
+
+    def __str__(self) -> str:
+        return gettext("Ideas wall, version %(version)s") % {"version": self.version}
+
+
+class GuidePage(models.Model):
+    """The chair's own text of the guide in one language; without one, the default text
+    shipped with the app (boards.guide) is shown."""
+
+    language = models.CharField(
+        max_length=8, unique=True, choices=settings.LANGUAGES, verbose_name=_("language")
+    )
+    body = models.TextField(
+        blank=True,
+        verbose_name=_("text"),
+        help_text=_(
+            "Plain text. A blank line starts a new paragraph; a line starting with “# ” is "
+            "a heading, one starting with “- ” an item of a list. No HTML: it is shown as "
+            "typed. Empty it to go back to the default text."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+
+    class Meta:
+        verbose_name = _("guide page")
+        verbose_name_plural = _("guide pages")
+        ordering = ["language"]
+
+    def __str__(self) -> str:
+        return gettext("Guide (%(language)s)") % {"language": self.get_language_display()}
+
+
+class IdeaQuerySet(models.QuerySet):
+    def on_wall(self) -> "IdeaQuerySet":
+        return self.filter(status=Idea.Status.ACTIVE)
+
+    def with_support(self) -> "IdeaQuerySet":
+        """Each idea with `support_count` ("I'd come"), counted by the database."""
+        return self.annotate(support_count=models.Count("supporters", distinct=True))
+
+    def most_wanted(self) -> "IdeaQuerySet":
+        return self.with_support().order_by("-support_count", "-created_at", "-pk")
+
+
+class Idea(models.Model):
+    """A topic someone would like an open space about, before anyone hosts it."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("On the wall")
+        REPORTED = "reported", _("Hidden pending review")
+        HIDDEN = "hidden", _("Hidden by the chair")
+        MERGED = "merged", _("Merged into another idea")
+
+    title = models.CharField(max_length=80, verbose_name=_("title"))
+    description = models.CharField(max_length=400, blank=True, verbose_name=_("description"))
+    # Seeded by the chair (admin, load_demo): the guide's sample ideas.
+    sample = models.BooleanField(
+        default=False,
+        verbose_name=_("sample idea"),
+        help_text=_("A sample idea from the chair; the guide lists them."),
+    )
+    status = models.CharField(
+        max_length=10, choices=Status, default=Status.ACTIVE, verbose_name=_("status")
+    )
+    hidden_reason = models.CharField(max_length=200, blank=True, verbose_name=_("hidden reason"))
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged",
+        verbose_name=_("merged into"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+
+    objects = IdeaQuerySet.as_manager()
+    # Counted by IdeaQuerySet.with_support(); declared for the type checker only.
+    support_count: int
+
+    class Meta:
+        verbose_name = _("idea")
+        verbose_name_plural = _("ideas")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "reported", "hidden", "merged"]),
+                name="idea_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="merged", merged_into__isnull=False) | ~Q(status="merged"),
+                name="idea_merged_names_its_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("boards:idea", kwargs={"pk": self.pk})
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class IdeaSupport(models.Model):
+    """One browser saying "I'd come" to an idea; the same cookie key as card Interest."""
+
+    idea = models.ForeignKey(
+        Idea, on_delete=models.CASCADE, related_name="supporters", verbose_name=_("idea")
+    )
+    browser_key = models.CharField(max_length=64, verbose_name=_("browser key"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("“I’d come”")
+        verbose_name_plural = _("“I’d come”s")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["idea", "browser_key"], name="idea_support_one_per_browser"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.browser_key[:6]}… → {self.idea}"
+
+
+class IdeaFlag(models.Model):
+    """An attendee's report that an idea does not belong on the wall."""
+
+    idea = models.ForeignKey(
+        Idea, on_delete=models.CASCADE, related_name="flags", verbose_name=_("idea")
+    )
+    reason = models.CharField(max_length=200, verbose_name=_("reason"))
+    # A keyed hash of the reporter's address, as Flag.reporter.
+    reporter = models.CharField(
+        max_length=64, blank=True, editable=False, verbose_name=_("reporter")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    cleared_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cleared at"))
+
+    class Meta:
+        verbose_name = _("idea report")
+        verbose_name_plural = _("idea reports")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["idea", "reporter"],
+                condition=Q(cleared_at__isnull=True) & ~Q(reporter=""),
+                name="idea_flag_one_open_per_reporter",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return gettext("Report on “%(idea)s”") % {"idea": self.idea}
+
+
+class IdeaEvent(models.Model):
+    """One change to an idea: who did what, when, and the idea before and after."""
+
+    class Action(models.TextChoices):
+        SUGGESTED = "suggested", _("Suggested")
+        EDITED = "edited", _("Edited")
+        FLAGGED = "flagged", _("Reported")
+        REPORTED = "reported", _("Hidden pending review")
+        HIDDEN = "hidden", _("Hidden by the chair")
+        RESTORED = "restored", _("Restored")
+        MERGED = "merged", _("Merged")
+        HOSTED = "hosted", _("Hosted")
+
+    idea = models.ForeignKey(
+        Idea, on_delete=models.CASCADE, related_name="events", verbose_name=_("idea")
+    )
+    at = models.DateTimeField(auto_now_add=True, verbose_name=_("at"))
+    actor = models.CharField(max_length=160, verbose_name=_("actor"))
+    action = models.CharField(max_length=20, choices=Action, verbose_name=_("action"))
+    before = models.JSONField(default=dict, blank=True, verbose_name=_("before"))
+    after = models.JSONField(default=dict, blank=True, verbose_name=_("after"))
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("idea history entry")
+        verbose_name_plural = _("idea history")
+
+    def __str__(self) -> str:
+        return gettext("%(action)s by %(actor)s") % {
+            "action": self.get_action_display(),
+            "actor": self.actor,
+        }
+
+    def changes(self) -> list[tuple[str, object, object]]:
+        if not self.before:
+            return []
+        return [
+            (field, self.before.get(field, ""), value)
+            for field, value in self.after.items()
+            if self.before.get(field) != value
+        ]

@@ -1,12 +1,15 @@
 """Mail to hosts: composed here, in the reader's language, and handed to the task worker
 (boards/tasks.py), which sends it. Nothing here talks to a mail server."""
 
+import functools
+
 from django.conf import settings
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.translation import get_language, gettext
 
 from boards import reminders, tasks
-from boards.models import Card
+from boards.models import Card, CardEvent
 
 
 def send_manage_link(*, card: Card, manage_url: str) -> None:
@@ -26,6 +29,13 @@ def send_lost_links(*, email: str, site_url: str) -> None:
     """Mail the way back to every card pinned with `email`, if there is any (the worker
     looks: this costs the request the same whether or not the address is known)."""
     tasks.send_lost_links.enqueue(email=email, site_url=site_url, language=get_language())
+
+
+def tell_host(*, event: CardEvent) -> None:
+    """Mail the card's host about `event`, a change they did not make, once the write that
+    made it commits (a write rolled back, or retried, tells nothing). The worker composes
+    the mail (boards/notices.py), in the card's language."""
+    transaction.on_commit(functools.partial(tasks.tell_host.enqueue, event_id=event.pk))
 
 
 def remind_after_the_hour(*, card: Card, site_url: str, token: str) -> None:

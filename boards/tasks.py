@@ -38,7 +38,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django_tasks_db.models import DBTaskResult, get_date_max
 
-from boards import lost_links, reminders
+from boards import lost_links, notices, reminders
 from boards.models import Card
 from boards.services import cards
 
@@ -169,6 +169,18 @@ def send_lost_links(
         message = lost_links.message(email=email, site_url=site_url)
         if message is not None:
             deliver(to=[email], subject=message.subject, body=message.body)
+
+
+@task(takes_context=True)
+def tell_host(context: TaskContext, *, event_id: int, attempt: int = 1) -> None:
+    """Tell a card's host of change `event_id`, which they did not make, in the card's
+    language (boards/notices.py composes it). Composed here, not in the request: its
+    argument is a number, the manage-link key is made when it is sent, and an address the
+    host changed meanwhile is the one written to."""
+    with retried(context):
+        message = notices.mail(event_id)
+        if message is not None:
+            deliver(to=[message.to], subject=message.subject, body=message.body)
 
 
 @task(takes_context=True)

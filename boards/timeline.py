@@ -6,7 +6,9 @@ Kept free of queries so that a poll can be answered from the cache alone.
 import bisect
 import datetime as dt
 from dataclasses import dataclass
+from typing import Protocol
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -56,6 +58,24 @@ def preceding(boards: list[BoardState], date: dt.date) -> BoardState | None:
     return earlier[-1] if earlier else None
 
 
+def first_start_after(
+    boards: list[BoardState], now: dt.datetime
+) -> tuple[dt.date, dt.datetime] | None:
+    """The day and the moment of the first hour of open spaces still to begin after
+    `now` (its board's first moment: moments are slot starts and ends, the first a start),
+    so that a page with nothing on can say when something is."""
+    for board in boards:
+        if board.moments and board.moments[0] > now:
+            return board.date, board.moments[0]
+    return None
+
+
+def walkup_grace() -> dt.timedelta:
+    """How long into its hour a free slot can still be claimed (a walk-up session): the
+    claim rule (Slot.refusal) and the moments at which time alone changes a board."""
+    return dt.timedelta(minutes=settings.OPENSPACES_WALKUP_MINUTES)
+
+
 def next_midnight(now: dt.datetime) -> dt.datetime:
     tomorrow = timezone.localdate(now) + dt.timedelta(days=1)
     return timezone.make_aware(dt.datetime.combine(tomorrow, dt.time.min))
@@ -72,6 +92,10 @@ def next_change(
     """
     candidates = [next_midnight(now)]
     shifts = [dt.timedelta(0)] + ([lookahead] if lookahead else [])
+    # The end of an hour's walk-up minutes changes its free cells (no longer claimable):
+    # a moment a walk-up grace after each start (moments are starts and ends; an end's is
+    # the next start's, or harmless).
+    shifts.append(-walkup_grace())
     for board in boards:
         if board.opens_at > now:
             candidates.append(board.opens_at)
@@ -87,7 +111,17 @@ def interest_window(now: dt.datetime, seconds: int) -> int:
     return int(now.timestamp()) // max(seconds, 1)
 
 
-def interest_mark(board: BoardState, now: dt.datetime, seconds: int) -> int:
+class PublishesInterest(Protocol):
+    """What publishes interest counts by window: a day's board, the ideas wall."""
+
+    @property
+    def interest_epoch(self) -> int: ...
+
+    @property
+    def interest_pending(self) -> int: ...
+
+
+def interest_mark(board: PublishesInterest, now: dt.datetime, seconds: int) -> int:
     """Which interest counts a board shows at `now`: part of its ETag and cache key.
 
     An "I'm interested" click does not bump the board's version (that would turn

@@ -66,7 +66,7 @@ MIDDLEWARE = [
     "boards.middleware.BoardFastPathMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "openspaces.middleware.RejectNulMiddleware",
+    "openspaces.middleware.RejectInvalidInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language: from the address (/es/…), English (LANGUAGE_CODE) without a prefix.
     "openspaces.middleware.LanguageMiddleware",
@@ -270,6 +270,9 @@ OPENSPACES_HASHTAG = os.environ.get("OPENSPACES_HASHTAG", "#PyConOpenSpace")
 # Claims a minute from one client address. A conference venue often puts
 # hundreds of phones behind one NAT address, so the default is generous.
 OPENSPACES_CLAIM_RATE = int(os.environ.get("OPENSPACES_CLAIM_RATE", "30"))
+# A free room can be claimed for the hour under way during its first minutes (a walk-up
+# session); 0: only hours still to come.
+OPENSPACES_WALKUP_MINUTES = int(os.environ.get("OPENSPACES_WALKUP_MINUTES", "15"))
 # "I'm interested" clicks a minute allowed from one browser, and from one address
 # (many phones share a venue's NAT address); `0` turns a limit off.
 OPENSPACES_INTEREST_RATE = int(os.environ.get("OPENSPACES_INTEREST_RATE", "20"))
@@ -285,6 +288,13 @@ OPENSPACES_FLAG_RATE = int(os.environ.get("OPENSPACES_FLAG_RATE", "10"))
 # Hosts may add or change their notes, links and head count until this many days after
 # the conference's last day; the chair always can.
 OPENSPACES_NOTES_DAYS = max(0, int(os.environ.get("OPENSPACES_NOTES_DAYS", "14")))
+
+# The ideas wall (/ideas/): suggestions a minute from one client address; 0 turns it off.
+OPENSPACES_IDEA_RATE = int(os.environ.get("OPENSPACES_IDEA_RATE", "5"))
+# How to reach the chair and the code of conduct, on the guide and in every page's footer;
+# empty: not shown.
+OPENSPACES_CONTACT_EMAIL = os.environ.get("OPENSPACES_CONTACT_EMAIL", "")
+OPENSPACES_CONDUCT_URL = os.environ.get("OPENSPACES_CONDUCT_URL", "")
 
 # A host who lost the manage link asks for it at /manage/lost/: requests an hour from one
 # client address (a venue's NAT puts many hosts behind one) and for one email address.
@@ -334,6 +344,12 @@ OPENSPACES_ANNOUNCE_MINUTES = int(os.environ.get("OPENSPACES_ANNOUNCE_MINUTES", 
 # The Mastodon account `announce` posts to; without both, nothing is posted.
 MASTODON_API_BASE_URL = os.environ.get("MASTODON_API_BASE_URL", "")
 MASTODON_ACCESS_TOKEN = os.environ.get("MASTODON_ACCESS_TOKEN", "")
+# The Bluesky account `announce` posts to, with an app password (Settings → App passwords),
+# never the account's own; without both, nothing is posted there. BLUESKY_SERVICE is its
+# PDS (another server than Bluesky's own, for an account hosted elsewhere).
+BLUESKY_SERVICE = os.environ.get("BLUESKY_SERVICE", "") or "https://bsky.social"
+BLUESKY_HANDLE = os.environ.get("BLUESKY_HANDLE", "")
+BLUESKY_APP_PASSWORD = os.environ.get("BLUESKY_APP_PASSWORD", "")
 # The public address of the boards (https://openspaces.example.org), for the links in posts
 # made outside a request; without it, the first of ALLOWED_HOSTS over http(s).
 OPENSPACES_SITE_URL = os.environ.get("OPENSPACES_SITE_URL", "")

@@ -1,5 +1,6 @@
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from boards import caching
 
@@ -14,6 +15,14 @@ def _fresh_cache():
     yield
     cache.clear()
     caching.forget_local_copies()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request to /es/… leaves Spanish active in
+    the test's thread, and a later test's mail or page would be Spanish for no reason."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

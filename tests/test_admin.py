@@ -1,6 +1,7 @@
 """The chair's tools, through the admin's own views."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -325,8 +326,23 @@ def test_card_change_page_shows_history_of_host_and_chair(admin_client):
         ("host", CardEvent.Action.MOVED),
         ("chair admin", CardEvent.Action.EDITED),
     ]
-    assert "title: “Typo” → “Typing”" in page.text
+    assert "Title changed from “Typo” to “Typing”." in page.text
+    assert f"Moved from {first} to {second}." in page.text
     assert "chair admin" in page.text
+    assert "title:" not in page.text and "→" not in page.text
+
+
+@pytest.mark.django_db
+def test_card_history_says_a_removal_in_words(admin_client):
+    card = make_card()
+    card_remove(card=card, reason="Off topic", actor=Actor.chair("ada"))
+    page = admin_client.get(reverse("admin:boards_card_change", args=[card.pk])).text
+    assert "Status changed from “On the board” to “Removed by the chair”." in page
+    assert (
+        "The chair&#x27;s reason: “Off topic”." in page
+        or "The chair's reason: “Off topic”." in page
+    )
+    assert "&quot;active&quot;" not in page and "status:" not in page
 
 
 @pytest.mark.django_db
@@ -413,6 +429,18 @@ def test_chair_group_has_exactly_the_boards_permissions():
         ("boards", "change_card"),
         ("boards", "view_cardevent"),
         ("boards", "view_flag"),
+        # The ideas wall and the guide (issue 22): sample ideas added, ideas hidden,
+        # restored and merged; the guide's text per language.
+        ("boards", "view_idea"),
+        ("boards", "add_idea"),
+        ("boards", "change_idea"),
+        ("boards", "view_ideaevent"),
+        ("boards", "view_ideaflag"),
+        ("boards", "view_guidepage"),
+        ("boards", "add_guidepage"),
+        ("boards", "change_guidepage"),
+        # What `announce` posted where, and what failed (issue 24): read only.
+        ("boards", "view_announcement"),
         # What the task worker sent, waits or failed (issue 21): read only.
         ("django_tasks_database", "view_dbtaskresult"),
     }
@@ -711,3 +739,116 @@ def test_a_grid_action_that_keeps_meeting_conflicts_tells_the_chair_not_a_500(
     messages = [str(message) for message in response.wsgi_request._messages]
     assert messages == [services.Busy().reason]
     assert Slot.objects.get(pk=slot.pk).blocked_reason == ""
+
+
+# The chair's walk: a card's own page, the index, blocking, moving ---------------------
+
+
+@pytest.mark.django_db
+def test_card_page_offers_remove_move_and_clear_flags_and_comes_back_to_it(admin_client):
+    (day, *_) = conference(days=1)
+    card = make_card(slot=_slots(day)[0])
+    card_flag(card=card, reason="Spam", reporter="r1")
+    change = reverse("admin:boards_card_change", args=[card.pk])
+    page = admin_client.get(change).text
+    for action in ("remove_cards", "move_card", "clear_flags"):
+        assert f'name="action" value="{action}"' in page
+    assert 'name="action" value="restore_cards"' not in page  # only for a removed card
+
+    # Remove, as its button sends it: the reason page first, in a box for sentences.
+    asked = admin_client.post(
+        reverse("admin:boards_card_changelist"),
+        {"action": "remove_cards", ACTION_CHECKBOX_NAME: card.pk, "back": change},
+    )
+    assert "<textarea" in asked.text and 'name="reason"' in asked.text
+    assert f'name="back" value="{change}"' in asked.text
+    done = admin_client.post(
+        reverse("admin:boards_card_changelist"),
+        {"action": "remove_cards", ACTION_CHECKBOX_NAME: card.pk, "back": change}
+        | {"apply": "1", "reason": "Not an open space. Please see the chair, we can help."},
+    )
+    assert (done.status_code, done["Location"]) == (302, change)  # back on the card's page
+    card.refresh_from_db()
+    assert card.status == Card.Status.REMOVED
+    assert card.removed_reason == "Not an open space. Please see the chair, we can help."
+    page = admin_client.get(change).text
+    assert 'name="action" value="restore_cards"' in page
+    assert 'name="action" value="remove_cards"' not in page
+
+
+@pytest.mark.django_db
+def test_an_action_never_sends_the_chair_to_another_site(admin_client):
+    card = make_card()
+    response = _action(
+        admin_client, "card", "clear_flags", [card], apply="1", back="https://evil.example/admin/"
+    )
+    assert response["Location"] == reverse("admin:boards_card_changelist")
+
+
+@pytest.mark.django_db
+def test_admin_index_counts_the_flagged_cards_waiting(admin_client):
+    assert "No flagged card is waiting for an answer" in admin_client.get("/admin/").text
+    (day, *_) = conference(days=1)
+    first = make_card(slot=_slots(day)[0], title="One")
+    second = make_card(slot=_slots(day)[1], title="Two")
+    card_flag(card=first, reason="Spam", reporter="r1")
+    card_flag(card=first, reason="Rude", reporter="r2")
+    card_flag(card=second, reason="Spam", reporter="r1")
+    assert "2 flagged cards waiting for an answer" in admin_client.get("/admin/").text
+
+
+@pytest.mark.django_db
+def test_blocking_a_slot_that_holds_a_card_is_refused_before_the_reason_is_asked(admin_client):
+    (day, *_) = conference(days=1)
+    taken, free = _slots(day)[:2]
+    make_card(slot=taken, title="Already here")
+
+    only_taken = _action(admin_client, "slot", "block_slots", [taken])
+    assert only_taken.status_code == 302  # no page asking for a reason
+    told = [
+        str(message) for message in admin_client.get(only_taken["Location"]).context["messages"]
+    ]
+    assert any("Not blocked" in message and "Already here" in message for message in told)
+
+    both = _action(admin_client, "slot", "block_slots", [taken, free])
+    assert both.status_code == 200 and 'name="reason"' in both.text
+    assert list(both.context["queryset"]) == [free]  # only the free one is asked about
+    assert "Already here" in both.text  # and why the other is not
+
+
+@pytest.mark.django_db
+def test_move_list_narrows_to_a_day_and_a_room_without_javascript(admin_client):
+    first_day, second_day, *_ = conference(days=2, rooms=3)
+    card = make_card(slot=_slots(first_day)[0])
+    room_b = Room.objects.get(name="Room B")
+
+    everything = _action(admin_client, "card", "move_card", [card])
+    assert everything.text.count("<option value=") > 6
+    # The narrowing button is not held up by the browser's "pick a slot" check.
+    assert 'name="narrow" value="1" class="button" formnovalidate' in everything.text
+    narrowed = _action(
+        admin_client, "card", "move_card", [card],
+        apply="1", narrow="1", day=second_day.pk, room=room_b.pk,
+    )  # fmt: skip
+    card.refresh_from_db()
+    assert card.slot == _slots(first_day)[0]  # narrowing moves nothing
+    offered = {
+        int(pk)
+        for pk in re.findall(r'<option value="(\d+)"', narrowed.text.split('name="to_slot"')[1])
+    }
+    wanted = set(Slot.objects.filter(day=second_day, room=room_b).values_list("pk", flat=True))
+    assert offered == wanted
+    target = Slot.objects.filter(day=second_day, room=room_b).order_by("starts_at").first()
+    _action(
+        admin_client, "card", "move_card", [card],
+        apply="1", day=second_day.pk, room=room_b.pk, to_slot=target.pk,
+    )  # fmt: skip
+    card.refresh_from_db()
+    assert card.slot == target
+
+
+@pytest.mark.django_db
+def test_admin_pages_have_the_boards_icon_and_the_version_footer(admin_client):
+    page = admin_client.get("/admin/").text
+    assert 'rel="icon"' in page and "favicon" in page
+    assert "admin-site" in page and 'class="openspaces-version"' in page

@@ -248,6 +248,15 @@ def test_soon_feed_is_atom_with_cards_as_they_come_up_newest_first(client, days)
 
 
 @pytest.mark.django_db
+def test_soon_feed_ends_each_sentence_with_one_full_stop(client, days):
+    make_card(slot=slot("Room A", 10), host_name="Grace L.", description="Share what you learnt")
+    make_card(slot=slot("Room B", 10), host_name="Bo", description="Bring questions!")
+    summaries = sorted(entry.summary for entry in feed_at(client, 9, 45).entries)
+    assert summaries[0].endswith("Room A · hosted by Grace L. Share what you learnt.")
+    assert summaries[1].endswith("Room B · hosted by Bo. Bring questions!")
+
+
+@pytest.mark.django_db
 def test_soon_feed_shows_what_hosts_typed_as_text(client, days):
     make_card(
         slot=slot("Room A", 10),

@@ -28,7 +28,7 @@ def test_service_worker_is_served_from_the_root_with_this_release(client):
     config = json.loads(body.split("\n", 1)[0].removeprefix("self.OPENSPACES = ").rstrip(";"))
     assert config["release"] == caching.RELEASE
     assert static("css/boards.css") in config["static"]  # the name of this release's file
-    assert config["pages"] == ["/", "/now/"]
+    assert config["pages"] == ["/", "/now/", "/guide/", "/ideas/"]
     assert 'addEventListener("fetch"' in body
 
 
@@ -154,3 +154,17 @@ def test_head_works_where_get_does(client, url):
     response = client.head(url)
     assert response.status_code == 200
     assert response.content == b""
+
+
+def test_the_offline_page_is_named_to_the_worker_in_each_language_and_stored_by_it(client):
+    worker = client.get("/sw.js").content.decode()
+    config = json.loads(worker.split("self.OPENSPACES = ", 1)[1].split(";\n", 1)[0])
+    assert config["offline"] == {"": "/offline/", "/es": "/es/offline/"}
+
+    page = client.get("/offline/")
+    assert page.status_code == 200
+    assert "You are offline" in page.content.decode()
+    assert "private" not in page["Cache-Control"] and "no-store" not in page["Cache-Control"]
+    assert "sessionid" not in page.cookies and "csrftoken" not in page.cookies
+    assert client.get("/offline/", headers={"if-none-match": page["ETag"]}).status_code == 304
+    assert "No tienes conexión" in client.get("/es/offline/").content.decode()

@@ -117,3 +117,23 @@ def test_board_shows_a_handle_saved_past_the_form_as_plain_text(client):
         response = client.get("/day/2027-05-14/")
     assert response.status_code == 200
     assert '<span class="handle">javascript:alert(1) &lt;b&gt;</span>' in response.content.decode()
+
+
+def test_phone_board_has_an_index_of_the_hours_to_come(client):
+    full_day(rooms=2, hours=(10, 18))
+    with time_machine.travel(local(2027, 5, 14, 13, 20), tick=False):
+        html = client.get("/day/2027-05-14/").content.decode()
+    index = html.split('<nav class="p-index"', 1)[1].split("</nav>", 1)[0]
+    assert 'aria-label="Go to an hour"' in index
+    # The hour under way and the ones after it, each to its section; not the past ones.
+    assert '<a href="#at-1300" aria-current="time">13:00</a>' in index
+    for hour in ("14", "15", "16", "17"):
+        assert f'href="#at-{hour}00"' in index and f'id="at-{hour}00"' in html
+    assert 'href="#at-1200"' not in index
+
+
+def test_phone_board_with_two_hours_left_needs_no_index(client):
+    full_day(rooms=2, hours=(10, 18))
+    with time_machine.travel(local(2027, 5, 14, 16, 20), tick=False):
+        html = client.get("/day/2027-05-14/").content.decode()
+    assert 'class="p-index"' not in html

@@ -1,6 +1,7 @@
 """Caching: ETags, the boards' fast path (boards.middleware), cached renderings and their
 freshness (boards.caching)."""
 
+import logging
 import random
 import sys
 import threading
@@ -9,7 +10,7 @@ import zlib
 import pytest
 import time_machine
 from django.core.cache import caches
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test import Client
 
 from boards import caching
@@ -68,6 +69,12 @@ def test_board_etag_changes_when_the_next_slot_starts(client):
         response = client.get("/day/2027-05-14/", headers={"if-none-match": before})
     assert response.status_code == 200
     assert 'class="claim-link"' in response.content.decode()  # 11:00 is still free
+    # 10:00 is under way, and free for a walk-up claim in its first 15 minutes.
+    assert response.content.decode().count('<td class="cell open">') == 2
+    during = response["ETag"]
+    with time_machine.travel(local(2027, 5, 14, 10, 15), tick=False):
+        response = client.get("/day/2027-05-14/", headers={"if-none-match": during})
+    assert response.status_code == 200  # the walk-up minutes are over: time alone changed it
     assert response.content.decode().count('<td class="cell open">') == 1
 
 
@@ -357,6 +364,11 @@ def test_every_same_for_everyone_page_is_answered_by_the_fast_path_as_its_view_d
         "/calendar.ics",
         "/day/2027-05-14/calendar.ics",
         "/soon.atom",
+        "/schedule.xml",
+        "/guide/",
+        "/es/guide/",
+        "/ideas/",
+        "/es/ideas/",
         "/proceedings/",
         "/day/2027-05-14/proceedings/",
         "/day/2027-05-14/print/",
@@ -442,3 +454,22 @@ def test_board_served_and_the_outage_logged_when_redis_is_unreachable(client, se
     assert response.status_code == 200
     assert "Still here" in response.text
     assert "Redis unreachable" in caplog.text
+
+
+# Failures that must not hide ------------------------------------------------------------
+
+
+def test_a_generation_that_cannot_be_read_is_logged_not_only_replaced(monkeypatch, caplog):
+    class Unreachable:
+        def get(self, key):
+            raise DatabaseError("the cache table is gone")
+
+        stamp = get
+
+    monkeypatch.setattr(caching.generation, "_shared", Unreachable)
+    with caplog.at_level(logging.WARNING, logger="boards.caching"):
+        first, second = caching.read_generation(), caching.read_generation()
+    assert first != second  # served on: every read goes to the database
+    (record,) = [each for each in caplog.records if each.name == "boards.caching"][:1]
+    assert "generation could not be read" in record.getMessage()
+    assert record.exc_info and "the cache table is gone" in str(record.exc_info[1])

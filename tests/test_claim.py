@@ -1,6 +1,5 @@
 """The claim contract of DESIGN.md, through the test client."""
 
-import json
 import re
 
 import pytest
@@ -108,7 +107,7 @@ def test_claim_card_appears_on_the_board(client, slots):
         ({"description": "d" * 401}, "description", "at most 400 characters"),
         ({"email": "not-an-address"}, "email", "Enter a valid email address."),
         ({"host_handle": "@@@"}, "host_handle", "Use a form such as"),
-        ({"title": "Null\x00byte"}, "title", "Null characters are not allowed."),
+        # A NUL byte never reaches the form: the input gate answers it (test_bad_input).
     ],
 )
 def test_claim_invalid_field_is_422_with_the_error_beside_it_and_values_kept(
@@ -160,8 +159,19 @@ def test_claim_of_a_blocked_slot_is_409_with_the_reason(client, slots):
     assert_typed_values_kept(response.content.decode())
 
 
-def test_claim_of_a_started_slot_is_409(client, slots, frozen):
+def test_a_walk_up_claim_of_the_hour_under_way_is_taken_in_its_first_minutes(
+    client, slots, frozen
+):
     frozen.move_to(local(2027, 5, 14, 10, 5))
+    response = claim(client, slots[0])
+    assert response.status_code == 303
+    assert Card.objects.get().slot == slots[0]
+    board = client.get("/day/2027-05-14/").content.decode()
+    assert f"/slot/{slots[1].pk}/claim/" in board  # the other room of the hour under way
+
+
+def test_claim_of_a_started_slot_is_409(client, slots, frozen):
+    frozen.move_to(local(2027, 5, 14, 10, 15))  # past the walk-up minutes (15 by default)
     response = claim(client, slots[0])
     assert response.status_code == 409
     assert "This slot has already started." in response.content.decode()
@@ -238,13 +248,20 @@ def test_claim_htmx_errors_have_the_same_status_and_a_fragment(
     assert '<section class="claim"' in response.content.decode()
 
 
-def test_claim_htmx_success_is_303_and_the_card_fragment_refreshes_the_board(client, slots):
+def test_claim_htmx_success_ends_on_the_cards_own_page_as_a_reload_would(client, slots):
     response = claim(client, slots[0], hx_request="true")
     assert response.status_code == 303
-    card = client.get(response["Location"], headers={"hx-request": "true"})
-    assert "<html" not in card.content.decode()
-    assert "/manage/" in card.content.decode()
-    assert json.loads(card["HX-Trigger"]) == {"board-changed": {}}
+    card_url = response["Location"]
+    # The board's panel asks for the card: it is told to load the card's page whole.
+    answer = client.get(card_url, headers={"hx-request": "true"})
+    assert answer["HX-Redirect"] == card_url
+    assert "/manage/" not in answer.content.decode()
+    page = client.get(card_url)  # the page the browser loads: the manage link, once
+    assert "<html" in page.content.decode()
+    assert "/manage/" in page.content.decode()
+    again = client.get(card_url).content.decode()  # a reload: the same card, no link
+    assert "Your card is on the board" not in again
+    assert "Manage your card" in again
 
 
 def test_claim_form_of_a_taken_slot_says_so_and_links_free_slots_nearby(client, slots):
@@ -347,3 +364,49 @@ def test_claim_422_links_to_the_card_this_browser_already_holds_for_that_text(cl
     response = claim(client, slots[1], {**TYPED, "host_handle": "not a handle at all !"})
     assert response.status_code == 422
     assert "You already pinned" in response.content.decode()
+
+
+# Alternatives: around now, the same day first -------------------------------------------
+
+
+def offered(html: str) -> list[int]:
+    return [int(pk) for pk in re.findall(r'<form method="post" action="/slot/(\d+)/claim/"', html)]
+
+
+def test_claim_of_a_started_slot_offers_the_free_slots_from_now_on(client, frozen):
+    conference(days=1, rooms=2, hours=(10, 18))
+    ten = Slot.objects.filter(starts_at=local(2027, 5, 14, 10)).first()
+    frozen.move_to(local(2027, 5, 14, 14, 20))
+    response = claim(client, ten)
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "This slot has already started." in html
+    assert "No other slot close in time is free." not in html
+    starts = [Slot.objects.get(pk=pk).starts_at for pk in offered(html) if pk != ten.pk]
+    # The two rooms at 15:00, then at 16:00, then one at 17:00: nothing that has begun.
+    assert starts == [local(2027, 5, 14, hour) for hour in (15, 15, 16, 16, 17)]
+    assert_typed_values_kept(html)
+
+
+def test_claim_of_a_started_slot_shown_by_get_offers_the_slots_from_now_on(client, frozen):
+    conference(days=1, rooms=1, hours=(10, 18))
+    ten = Slot.objects.get(starts_at=local(2027, 5, 14, 10))
+    frozen.move_to(local(2027, 5, 14, 14, 20))
+    html = client.get(f"/slot/{ten.pk}/claim/").content.decode()
+    assert "No other slot close in time is free." not in html
+    assert html.count('class="alternatives"') == 1
+    assert "15:00" in html.split('class="alternatives"')[1]
+
+
+def test_claim_of_a_taken_slot_offers_the_same_day_before_the_next(client, frozen):
+    first, _second = conference(days=2, rooms=1, hours=(10, 13))
+    last = Slot.objects.get(starts_at=local(2027, 5, 14, 12))
+    for taken in Slot.objects.filter(day=first).exclude(pk=last.pk):
+        make_card(slot=taken)
+    make_card(slot=last, title="Got there first")
+    frozen.move_to(local(2027, 5, 14, 9))
+    html = claim(client, last).content.decode()
+    # Nothing is free on the first day: the second's slots, the first in the morning first.
+    assert [Slot.objects.get(pk=pk).starts_at for pk in offered(html) if pk != last.pk] == [
+        local(2027, 5, 15, hour) for hour in (10, 11, 12)
+    ]

@@ -56,6 +56,9 @@ MOMENTS = [
     local(2027, 5, 13, 23, 59),
     LATER_OPENS,  # local midnight: the next day's board opens
     local(2027, 5, 14, 9),  # the 9:00 slot starts, to the second
+    local(2027, 5, 14, 9, 14)
+    + dt.timedelta(seconds=59),  # its walk-up minutes (15 by default): still claimable
+    local(2027, 5, 14, 9, 15),  # they are over
     local(2027, 5, 14, 10, 59),
     local(2027, 5, 14, 11),  # the 11:00 slots start
     local(2027, 5, 15, 11, 30),
@@ -110,3 +113,26 @@ def test_claim_rule_refuses_each_kind_of_slot_for_its_reason(slots):
     }
     assert chair == reasons | {"free, early": None}
     assert slots["next day"].refusal(local(2027, 5, 13, 20)) == Refusal.NOT_OPEN
+
+
+@pytest.mark.django_db
+def test_a_free_room_is_claimable_in_the_first_walkup_minutes_of_its_hour(slots, settings):
+    early = slots["free, early"]  # 9:00
+    assert early.refusal(local(2027, 5, 14, 9, 10)) is None
+    assert early.refusal(local(2027, 5, 14, 9, 15)) == Refusal.STARTED
+    assert slots["card"].refusal(local(2027, 5, 14, 11, 5)) == Refusal.TAKEN
+
+    settings.OPENSPACES_WALKUP_MINUTES = 0  # only hours still to come
+    assert early.refusal(local(2027, 5, 14, 9)) == Refusal.STARTED
+    assert early.pk not in _by_sql(local(2027, 5, 14, 9), keeps_to_the_hours=True)
+
+    settings.OPENSPACES_WALKUP_MINUTES = 30
+    assert early.refusal(local(2027, 5, 14, 9, 29)) is None
+    assert early.pk in _by_sql(local(2027, 5, 14, 9, 29), keeps_to_the_hours=True)
+    assert early.pk not in _by_sql(local(2027, 5, 14, 9, 30), keeps_to_the_hours=True)
+
+
+@pytest.mark.django_db
+def test_a_board_opening_at_local_midnight_says_midnight_not_00_00(slots):
+    reason = slots["next day"].unavailable_reason(local(2027, 5, 13, 20))
+    assert reason == "This board opens at midnight, as Friday begins; claims are not open yet."

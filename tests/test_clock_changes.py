@@ -7,6 +7,7 @@ own instant. The chair is told both, in the command's output and in the admin.
 
 import datetime as dt
 import io
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -176,3 +177,20 @@ def test_slot_starts_every_day_of_the_year_are_distinct_and_in_order(settings, z
         assert starts == sorted(set(starts)), date
         assert 23 <= len(starts) <= 25, date
         date += dt.timedelta(days=1)
+
+
+def test_the_fall_back_board_says_which_one_oclock_each_row_is(client, settings):
+    settings.TIME_ZONE = "America/New_York"
+    conference(first_day=dt.date(2027, 11, 7), days=1, rooms=1, hours=(0, 4))
+    day = dt.date(2027, 11, 7)
+    with time_machine.travel(dt.datetime(2027, 11, 6, 12, tzinfo=dt.UTC), tick=False):
+        pages = [
+            client.get(reverse("boards:day", kwargs={"date": day})).text,
+            client.get(reverse("boards:day_print", kwargs={"date": day})).text,
+            client.get(reverse("boards:day_display", kwargs={"date": day})).text,
+        ]
+    for html in pages:
+        assert ">01:00 (EDT)<" in html and ">01:00 (EST)<" in html
+        assert ">00:00<" in html and ">02:00<" in html  # the other hours as always
+    ids = re.findall(r'id="([^"]+)"', pages[0])
+    assert len(ids) == len(set(ids))  # each row has its own anchor

@@ -5,6 +5,7 @@ import io
 
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from boards.models import Card, Day, Room, Slot
@@ -129,3 +130,44 @@ def test_load_demo_twice_keeps_the_first_demo_unless_reset():
         call_command("load_demo", "--reset", stdout=io.StringIO())
     assert Card.objects.count() == 40
     assert Day.objects.count() == 3
+
+
+def test_load_demo_in_development_makes_a_chair_and_says_how_to_sign_in(client, settings):
+    settings.DEBUG = True
+    out = io.StringIO()
+    with time_machine.travel(local(2027, 5, 14, 9), tick=False):
+        call_command("load_demo", stdout=out)
+    said = out.getvalue()
+    assert "sign in as 'chair' with the password 'demo-chair-2026'" in said
+    signed_in = client.post(
+        "/admin/login/?next=/admin/", {"username": "chair", "password": "demo-chair-2026"}
+    )
+    assert signed_in.status_code == 302
+    index = client.get("/admin/")
+    assert index.status_code == 200 and "Cards" in index.text  # the Chair group's desk
+    assert "Users" not in index.text  # a chair, not a superuser
+    again = io.StringIO()
+    call_command("load_demo", stdout=again)  # the next `make run`: the same sign-in
+    assert "sign in as 'chair'" in again.getvalue()
+
+
+def test_load_demo_says_no_password_once_the_chair_changed_it(settings):
+    settings.DEBUG = True
+    with time_machine.travel(local(2027, 5, 14, 9), tick=False):
+        call_command("load_demo", stdout=io.StringIO())
+    chair = get_user_model().objects.get(username="chair")
+    chair.set_password("something only I know")
+    chair.save()
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    assert "password" not in out.getvalue()
+
+
+def test_load_demo_with_production_settings_makes_no_account_and_prints_no_password(settings):
+    settings.DEBUG = False
+    out = io.StringIO()
+    with time_machine.travel(local(2027, 5, 14, 9), tick=False):
+        call_command("load_demo", stdout=out)
+    assert Card.objects.active().count() == 40
+    assert not get_user_model().objects.exists()
+    assert "password" not in out.getvalue()

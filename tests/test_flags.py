@@ -180,3 +180,15 @@ def test_manage_page_of_a_hidden_card_tells_the_host(client, settings):
 
     assert "hidden from the board until the Open Spaces chair" in response.text
     assert "Save changes" not in response.text
+
+
+@pytest.mark.django_db
+def test_the_report_form_is_folded_and_opens_again_with_its_error(client):
+    card = make_card()
+    folded = client.get(card.get_absolute_url()).text
+    assert '<details class="flag">' in folded
+
+    refused = _flag(client, card, reason="   ")
+    assert refused.status_code == 422
+    assert '<details class="flag" open>' in refused.text
+    assert "Say in a few words what is wrong, for the chair." in refused.text

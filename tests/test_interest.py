@@ -3,13 +3,13 @@ import threading
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import OperationalError, connection
 from django.test import Client
 from django.urls import reverse
 
 from boards import services
 from boards.models import Card, Interest, Slot
-from boards.services import interest
+from boards.services import _write, interest
 from boards.services.cards import card_release
 from boards.services.interest import interest_set
 from tests.factories import conference, local, make_card
@@ -187,4 +187,25 @@ def test_interest_when_the_database_keeps_refusing_is_409_and_not_counted(
         response = _interest(client, card)
     assert response.status_code == 409
     assert "Nothing you typed is lost" in response.content.decode()
+    assert Interest.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)  # outside a transaction, as a request is: retried
+def test_interest_whose_retries_run_out_is_the_busy_answer_not_a_500(client, card, monkeypatch):
+    """The real write path: every attempt meets a deadlock, the write decorator gives up
+    with Busy, and the click is answered "send it again"."""
+    attempts = []
+
+    def deadlocked(**_kwargs):
+        attempts.append(1)
+        error = OperationalError("deadlock detected")
+        error.__cause__ = type("Cause", (Exception,), {"sqlstate": "40P01"})()
+        raise error
+
+    monkeypatch.setattr(Interest.objects, "create", deadlocked)
+    with time_machine.travel(CLICK, tick=False):
+        response = _interest(client, card)
+    assert response.status_code == 409
+    assert "Nothing you typed is lost" in response.content.decode()
+    assert len(attempts) == _write.WRITE_ATTEMPTS
     assert Interest.objects.count() == 0

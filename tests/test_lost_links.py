@@ -140,7 +140,7 @@ def test_the_mailed_link_gives_the_card_a_new_manage_link_and_ends_the_old(clien
         renewed = client.post(link)
     assert renewed.status_code == 303
     new_url = renewed["Location"]
-    assert re.fullmatch(rf"/card/{card.pk}/manage/[^/]+/\?done=renewed", new_url)
+    assert re.fullmatch(rf"/card/{card.pk}/manage/[^/]+/", new_url)
     manage = client.get(new_url)
     assert manage.status_code == 200
     assert "This is your new private link" in manage.content.decode()

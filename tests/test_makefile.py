@@ -73,3 +73,16 @@ def test_the_worker_stops_when_the_server_ends(tmp_path):
     process, log = _with_worker(tmp_path, "sh", "-c", "sleep 0.3; exit 3")
     assert process.wait(timeout=10) == 3  # the server's own exit status
     assert log.read_text().splitlines()[-1] == "worker got TERM"
+
+
+def test_make_run_takes_another_port_and_says_where_the_boards_and_the_admin_are():
+    commands = subprocess.run(
+        ["make", "-n", "-W", "pyproject.toml", "run", "PORT=8123"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "manage.py runserver 127.0.0.1:8123" in commands
+    assert "http://127.0.0.1:8123/admin/" in commands
+    assert "8000" not in commands

@@ -4,6 +4,7 @@ import re
 
 import pytest
 import time_machine
+from django.test import Client as client_class
 
 from boards.models import Card, Slot
 from boards.services.cards import Actor, card_remove
@@ -46,11 +47,31 @@ def test_manage_edit_changes_the_card_and_the_board(client, claimed):
     with committed():
         response = client.post(url, {**TYPED, "title": "Typing at scale"})
     assert response.status_code == 303
-    assert response["Location"] == f"{url}?done=saved"
+    assert response["Location"] == url  # the clean address: a bookmark replays nothing
     card.refresh_from_db()
     assert card.title == "Typing at scale"
     assert "Typing at scale" in client.get("/day/2027-05-14/").content.decode()
-    assert "Your changes are on the board." in client.get(response["Location"]).content.decode()
+    assert "Your changes are on the board." in client.get(url).content.decode()
+    assert "Your changes are on the board." not in client.get(url).content.decode()  # once
+
+
+def test_manage_page_asks_to_bookmark_it_on_the_first_visit_only(client, claimed):
+    card, url = claimed
+    first = client.get(url)
+    assert "Bookmark this page now" in first.content.decode()
+    assert first.cookies["os_manage_seen"]["path"] == url
+    again = client.get(url).content.decode()
+    assert "Bookmark this page now" not in again
+    assert "This page’s address is your private link." in again  # one quiet line stays
+    # Another browser opening the link (the host's laptop) is told too.
+    assert "Bookmark this page now" in client_class().get(url).content.decode()
+
+
+def test_manage_edit_with_errors_counts_them_as_the_claim_form_does(client, claimed):
+    card, url = claimed
+    response = client.post(url, {**TYPED, "title": "", "host_name": ""})
+    assert response.status_code == 422
+    assert "Please fix 2 things below." in response.content.decode()
 
 
 def test_manage_edit_with_errors_is_422_and_keeps_the_text(client, claimed):
@@ -94,7 +115,13 @@ def test_manage_release_frees_the_slot_and_keeps_the_card(client, claimed):
     assert "Type hints" not in board
     assert f'href="/slot/{card.slot_id}/claim/"' in board
     assert client.get(f"/card/{card.pk}/").status_code == 410
-    assert "You released this card" in client.get(url).content.decode()
+    assert response["Location"] == url
+    page = client.get(url).content.decode()
+    assert "You released this card" in page
+    # Not a dead end: the board, and free slots to host another one.
+    assert 'href="/day/2027-05-14/"' in page
+    other = Slot.objects.exclude(pk=card.slot_id).order_by("starts_at", "room__name").first()
+    assert f'href="/slot/{other.pk}/claim/"' in page
 
 
 def test_manage_wrong_token_is_404(client, claimed):

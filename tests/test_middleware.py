@@ -9,7 +9,7 @@ from django.test import Client, RequestFactory
 
 from boards.models import Card, Slot
 from boards.services import _write
-from openspaces.middleware import DatabaseUnavailableMiddleware, RejectNulMiddleware
+from openspaces.middleware import DatabaseUnavailableMiddleware, RejectInvalidInputMiddleware
 from tests.factories import conference, local
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +66,9 @@ def test_an_error_that_is_not_an_outage_is_left_to_the_500_page():
 )
 def test_a_nul_byte_in_the_address_is_a_400_and_no_view_runs(path):
     views = []
-    middleware = RejectNulMiddleware(lambda request: views.append(request) or HttpResponse())
+    middleware = RejectInvalidInputMiddleware(
+        lambda request: views.append(request) or HttpResponse()
+    )
 
     response = middleware(RequestFactory().get(path))
 
@@ -75,7 +77,7 @@ def test_a_nul_byte_in_the_address_is_a_400_and_no_view_runs(path):
 
 
 def test_an_address_without_a_nul_byte_goes_on_to_the_view():
-    middleware = RejectNulMiddleware(lambda request: HttpResponse("the view"))
+    middleware = RejectInvalidInputMiddleware(lambda request: HttpResponse("the view"))
 
     response = middleware(RequestFactory().get("/day/2027-05-14/?q=django%20async"))
 

@@ -52,6 +52,31 @@ def test_now_on_a_day_without_a_board_points_to_the_current_board(client):
     )
 
 
+def test_now_before_the_first_hour_says_when_it_starts(client):
+    conference(hours=(10, 12))
+    with time_machine.travel(local(2027, 5, 14, 7, 30), tick=False):
+        html = client.get(reverse("boards:now")).content.decode()
+    assert "Nothing is on yet: today’s first open spaces start at 10:00." in html
+
+
+def test_now_after_the_last_hour_says_when_tomorrows_start(client):
+    conference(hours=(10, 12))
+    with time_machine.travel(local(2027, 5, 14, 18), tick=False):
+        html = client.get(reverse("boards:now")).content.decode()
+    assert "Today’s open spaces are over. The next ones start on Saturday 15 May at 10:00." in html
+    assert 'href="/day/2027-05-15/"' in html
+    with time_machine.travel(local(2027, 5, 16, 18), tick=False):  # the last day
+        html = client.get(reverse("boards:now")).content.decode()
+    assert "Today’s open spaces are over, and they were the last of the conference." in html
+
+
+def test_now_on_the_eve_says_when_the_first_day_starts(client):
+    conference(hours=(10, 12))
+    with time_machine.travel(local(2027, 5, 13, 19), tick=False):
+        html = client.get(reverse("boards:now")).content.decode()
+    assert "The next ones start on Friday 14 May at 10:00." in html
+
+
 def test_now_just_after_local_midnight_shows_the_new_day(client):
     conference(hours=(0, 2), rooms=1)
     first_slot = Slot.objects.order_by("starts_at").first()

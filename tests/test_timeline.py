@@ -86,7 +86,7 @@ def test_tomorrows_board_opens_when_today_begins(client):
     with time_machine.travel(local(2027, 5, 14, 0, 0), tick=False):
         after = client.get("/day/2027-05-15/")
     assert 'class="claim-link"' not in before.content.decode()
-    assert "This board opens for sign-up Friday at 00:00" in before.content.decode()
+    assert "This board opens for sign-up at midnight, as Friday begins." in before.content.decode()
     assert after.content.decode().count('<td class="cell open">') == 4
 
 

@@ -287,3 +287,16 @@ def test_spanish_catalogue_is_compiled() -> None:
         if entry.msgid
     }
     assert actual == expected
+
+
+def test_spanish_plurals_fill_every_form_the_catalogue_declares() -> None:
+    """Spanish declares three plural forms (one, a round million, other): an entry with two
+    falls back to English for 14 ("14 people would come" on a Spanish page)."""
+    po = catalogue()
+    forms = int(re.search(r"nplurals=(\d+)", po.metadata["Plural-Forms"])[1])
+    short = [
+        entry.msgid
+        for entry in po
+        if entry.msgid_plural and not entry.obsolete and len(entry.msgstr_plural) < forms
+    ]
+    assert short == []

@@ -5,4 +5,4 @@ form that posts back to the changelist with `apply`, as Django's own delete acti
 """
 
 # Each module registers its models with the admin site (Django imports boards.admin).
-from boards.admin import cards, days, flags, rooms, slots  # noqa: F401
+from boards.admin import announcements, cards, days, flags, ideas, rooms, slots  # noqa: F401

@@ -8,12 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import ActionLocation
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from boards import services
-from boards.admin.common import acting_chair
+from boards.admin.common import ChairAdmin, acting_chair
 from boards.services.cards import Actor
 
 if TYPE_CHECKING:  # what gettext_lazy gives: a text, translated when it is shown
@@ -40,18 +43,44 @@ def applied(request: HttpRequest) -> QueryDict | None:
     return request.POST if "apply" in request.POST else None
 
 
-class ChairActions(admin.ModelAdmin):
+def back_to(request: HttpRequest) -> str:
+    """Where an action started from an object's page returns: that page, if it is one of
+    this site's admin pages (never another site: the field comes from the browser)."""
+    back = request.POST.get("back", "")
+    if back.startswith(reverse("admin:index")) and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return back
+    return ""
+
+
+class ChairActions(ChairAdmin):
     """A ModelAdmin with actions that ask first (intermediate pages) and write through
     boards.services."""
 
     # What the chosen objects' names need on the intermediate page (a slot says its room).
     shown_with: tuple[str, ...] = ()
 
+    def response_action(
+        self,
+        request: HttpRequest,
+        queryset: Any,
+        action_location: ActionLocation = ActionLocation.CHANGE_LIST,
+    ) -> HttpResponse | None:
+        """As Django's, but an action started from an object's own page (its buttons send
+        `back`) goes back there once done, rather than to the changelist."""
+        response = super().response_action(request, queryset, action_location)
+        back = back_to(request)
+        if back and isinstance(response, HttpResponseRedirect):
+            return HttpResponseRedirect(back)
+        return response
+
     def action_page(
         self, request: HttpRequest, queryset: Any, page: ActionPage, form: forms.Form
     ) -> TemplateResponse:
         """The intermediate page: the chosen objects, the form, and the action's button."""
         context = {
+            "back": back_to(request),
             **self.admin_site.each_context(request),
             "title": page.title,
             "intro": page.intro,

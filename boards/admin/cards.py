@@ -17,7 +17,7 @@ from boards import exports, queries, services
 from boards.admin.actions import ActionPage, ChairActions, applied
 from boards.admin.common import ReadOnlyAdmin, YesNoFilter, acting_chair, chair_time
 from boards.admin.flags import FlagInline
-from boards.forms import CardAdminForm, ChairMoveForm, ReasonForm
+from boards.forms import CardAdminForm, ChairMoveForm, RemovalReasonForm
 from boards.models import Card, CardEvent, Room
 from boards.services.cards import (
     card_flags_clear,
@@ -48,7 +48,12 @@ RESTORE = ActionPage(
     _("These cards go back on the board, on their slots if still free:"),
 )
 MOVE = ActionPage(
-    "move_card", _("Move a card"), _("Tell the host: this card moves to the slot you pick.")
+    "move_card",
+    _("Move a card"),
+    _(
+        "This card moves to the slot you pick. Its host is told: on their manage page, "
+        "and by mail if they gave an address."
+    ),
 )
 CLEAR_NOTES = ActionPage(
     "clear_notes",
@@ -111,6 +116,7 @@ class CardAdmin(ChairActions):
         "export_csv",
     ]
     change_list_template = "admin/boards/card/change_list.html"
+    change_form_template = "admin/boards/card/change_form.html"
     shown_with = ("slot__room",)
 
     def get_queryset(self, request):
@@ -231,7 +237,7 @@ class CardAdmin(ChairActions):
     )
     def remove_cards(self, request, queryset):
         help_text = _("The host reads it on their card's page. Be kind and clear.")
-        form = ReasonForm(applied(request), help_text=help_text)
+        form = RemovalReasonForm(applied(request), help_text=help_text)
         if not form.is_valid():
             return self.action_page(request, queryset, REMOVE, form)
         reason = form.cleaned_data["reason"]
@@ -265,14 +271,22 @@ class CardAdmin(ChairActions):
             )
             return None
         now = timezone.now()
-        form = ChairMoveForm(applied(request), now=now)
+        data = applied(request)
+        if data is not None and ChairMoveForm.NARROW in data:  # narrow the list, move nothing
+            narrowed = {name: data.get(name, "") for name in ("day", "room")}
+            return self.action_page(
+                request, queryset, MOVE, ChairMoveForm(initial=narrowed, now=now)
+            )
+        form = ChairMoveForm(data, now=now)
         if not form.is_valid():
             return self.action_page(request, queryset, MOVE, form)
-        to_slot = form.cleaned_data["to_slot"]
+        to_slot, reason = form.cleaned_data["to_slot"], form.cleaned_data["reason"]
         self.write_each(
             request,
             queryset.select_related("slot__room", "slot__day"),
-            lambda card, chair: card_move(card=card, to_slot=to_slot, now=now, actor=chair),
+            lambda card, chair: card_move(
+                card=card, to_slot=to_slot, now=now, actor=chair, reason=reason
+            ),
             done=lambda card: (
                 gettext("Moved “%(card)s” to %(slot)s.") % {"card": card, "slot": card.slot}
             ),

@@ -5,10 +5,14 @@ import contextlib
 from collections.abc import Iterator
 
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from boards import services
@@ -44,7 +48,33 @@ def busy_told(modeladmin: admin.ModelAdmin, request: HttpRequest) -> Iterator[No
         modeladmin.message_user(request, busy.reason, messages.ERROR)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ChairAdmin(admin.ModelAdmin):
+    """Every model admin of the boards: what Django's own lets through, answered."""
+
+    def response_action(self, request: HttpRequest, queryset, *args, **kwargs):
+        # Django filters the changelist by the selected ids as sent: one that is not an
+        # id ("" or "x") raised ValueError there, one past the column's range (2**63)
+        # OverflowError on SQLite, each a 500. Either is "nothing selected".
+        pk = self.model._meta.pk
+        assert pk is not None
+        low, high = connection.ops.integer_field_range(pk.get_internal_type())
+        try:
+            ids = [pk.to_python(value) for value in request.POST.getlist(ACTION_CHECKBOX_NAME)]
+        except ValidationError:
+            ids = [None]
+        if not all(isinstance(each, int) and low <= each <= high for each in ids):
+            self.message_user(request, NOTHING_SELECTED, messages.WARNING)
+            return None
+        return super().response_action(request, queryset, *args, **kwargs)
+
+
+# Django's own words, in Django's own translations.
+NOTHING_SELECTED = gettext_lazy(
+    "Items must be selected in order to perform actions on them. No items have been changed."
+)
+
+
+class ReadOnlyAdmin(ChairAdmin):
     """A record the services write and the chair only reads (the history, the reports)."""
 
     def has_add_permission(self, request):

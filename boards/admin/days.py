@@ -13,14 +13,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from boards import queries
-from boards.admin.common import chair_date, chair_time
+from boards.admin.common import ChairAdmin, chair_date, chair_time
 from boards.forms import ConferenceSetupForm
 from boards.models import Card, Day
 from boards.services.setup import conference_setup
 
 
 @admin.register(Day)
-class DayAdmin(admin.ModelAdmin):
+class DayAdmin(ChairAdmin):
     list_display = ["day", "opens", "slot_count", "card_count", "glance_link"]
     fields = ["date", "board_opens_at"]
     change_list_template = "admin/boards/day/change_list.html"

@@ -82,6 +82,15 @@ class SlotAdmin(ChairActions):
     def block_slots(self, request, queryset):
         help_text = _("The board shows it, e.g. “Sponsor workshop until 14:00”.")
         form = ReasonForm(applied(request), help_text=help_text)
+        if not form.is_bound:
+            # Refused before the reason is typed: a slot a card holds cannot be blocked,
+            # so it leaves the selection now (the service still refuses one taken since).
+            held = [slot for slot in queryset if slot.holding_card is not None]
+            if held:
+                self._tell_blocked(request, 0, held)
+                queryset = queryset.exclude(pk__in=[slot.pk for slot in held])
+                if not queryset.exists():
+                    return None
         if form.is_valid():
             # Read before the write: the changelist's filter ("not blocked") would not find
             # them after it.

@@ -5,7 +5,8 @@ Read in this order:
 - `keys`: the release stamp and the one ETag recipe (`page_tag`, `board_tag`), with the
   moment each ETag stops being valid;
 - `generation`: the token every write changes at commit, in the store all workers share,
-  and the boards' states read under it (read-your-writes on every worker and server);
+  and the boards' and the ideas wall's states read under it (read-your-writes on every
+  worker and server);
 - `responses`: `cached_page` (the view decides: 304, the kept rendering, or a new one,
   with the public headers) and what the fast path (boards.middleware) learns from it;
 - `memo`: the one bounded, thread-safe memory beside the cache;
@@ -21,6 +22,7 @@ from boards.caching.generation import (
     board_states_generation,
     boards_changed,
     forget_boards,
+    wall_state,
 )
 from boards.caching.generation import generation as read_generation
 from boards.caching.keys import (
@@ -33,6 +35,7 @@ from boards.caching.keys import (
     page_tag,
     release_stamp,
     states_version,
+    wall_tag,
 )
 from boards.caching.responses import cached_page, forget_local_copies, fragment_requested
 
@@ -54,4 +57,6 @@ __all__ = [
     "read_generation",
     "release_stamp",
     "states_version",
+    "wall_state",
+    "wall_tag",
 ]

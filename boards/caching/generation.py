@@ -8,6 +8,7 @@ answers this process keeps are all keyed by it, so a request that starts after a
 was answered can only see data read after that write.
 """
 
+import dataclasses
 import logging
 import secrets
 import threading
@@ -17,10 +18,11 @@ from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.db import DatabaseCache
 from django.db import DatabaseError, transaction
 
-from boards.models import SLOT_LENGTH, Day, Slot
+from boards.models import SLOT_LENGTH, Day, Slot, Wall
 from boards.timeline import BoardState
 
-logger = logging.getLogger(__name__)
+# "boards.caching": the name this warning has always had (log filters and alerts use it).
+logger = logging.getLogger("boards.caching")
 
 STATE_KEY = "boards:state"
 GENERATION_KEY = "boards:generation"
@@ -74,15 +76,17 @@ def generation() -> str:
     shared = _shared()
     # The shared backends read the token as plain text (boards.caching.backends); any
     # other Django cache the settings may name, through its get/add.
-    read = getattr(shared, "read_text", shared.get)
-    add = getattr(shared, "add_text", shared.add)
+    read = getattr(shared, "read_text", None) or shared.get
     try:
         current = read(GENERATION_KEY)
         if current is None:  # new, evicted or expired: the first reader starts one
+            add = getattr(shared, "add_text", None) or shared.add
             add(GENERATION_KEY, secrets.token_hex(8), _generation_timeout(shared))
             current = read(GENERATION_KEY)
-    except DatabaseError as error:
-        logger.warning("The boards' generation could not be read: %s", error)
+    except DatabaseError:
+        # Served on (every board read afresh) but said: an outage must not pass for a
+        # slowdown.
+        logger.warning("The boards' generation could not be read", exc_info=True)
         current = None
     current = current or secrets.token_hex(8)
     if getattr(_request, "active", False):
@@ -138,8 +142,8 @@ def board_states_generation() -> tuple[str, list[BoardState]]:
 
 
 def forget_states() -> None:
-    global _copy
-    _copy = None
+    global _copy, _wall_copy
+    _copy, _wall_copy = None, None
 
 
 def _load_states() -> list[BoardState]:
@@ -157,3 +161,43 @@ def _load_states() -> list[BoardState]:
         )
         for day in Day.objects.order_by("date")
     ]
+
+
+# The ideas wall's state, read-your-writes, as the boards' ----------------------------
+
+WALL_KEY = "boards:wall"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WallState:
+    """What decides the ideas wall and the guide, apart from the boards (Wall's row)."""
+
+    version: int
+    interest_epoch: int
+    interest_pending: int
+
+
+# As _copy: replaced whole, never mutated.
+_wall_copy: tuple[str, WallState] | None = None
+
+
+def wall_state() -> WallState:
+    """The wall's state under the current generation: from this process, the cache, or one
+    query. Every idea write changes the generation (boards_changed), as a card write does."""
+    global _wall_copy
+    current = generation()
+    copy = _wall_copy
+    if copy is not None and copy[0] == current:
+        return copy[1]
+    key = f"{WALL_KEY}:{current}"
+    state = cache.get(key)
+    if state is None:
+        row = (
+            Wall.objects.filter(pk=Wall.ONLY)
+            .values_list("version", "interest_epoch", "interest_pending")
+            .first()
+        )
+        state = WallState(*row) if row else WallState(0, 0, 0)
+        cache.set(key, state, STATE_TIMEOUT)
+    _wall_copy = (current, state)
+    return state

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from boards import timeline
+from boards.caching.generation import WallState
 from boards.timeline import BoardState
 
 # The release stamp --------------------------------------------------------------------
@@ -152,3 +153,21 @@ def board_tag(
         variant=".".join(flags),
         now=now,
     )
+
+
+def wall_tag(
+    kind: str,
+    wall: WallState,
+    now: dt.datetime,
+    *,
+    states: list[BoardState] | None = None,
+) -> PageTag:
+    """The ideas wall or the guide (`kind`): the wall's version and published interest
+    counts, and, given every board's `states` (the wall lists the cards hosting its
+    ideas), their version too. Time alone changes neither page, but the counts are
+    published at a window's start: valid until then."""
+    interests = timeline.interest_mark(wall, now, settings.OPENSPACES_INTEREST_WINDOW)
+    version = f"w{wall.version}.i{interests}"
+    if states is not None:
+        version += "." + states_version(states)[:12]
+    return page_tag(kind, version=version, now=now)

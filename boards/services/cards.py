@@ -12,8 +12,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from boards import timeline
-from boards.models import Card, CardEvent, Day, Flag, Refusal, Slot
+from boards import notifications, timeline
+from boards.models import SLOT_LENGTH, Card, CardEvent, Day, Flag, Refusal, Room, Slot
 from boards.services import (
     CardNotOnBoard,
     LinkUsed,
@@ -100,10 +100,28 @@ def card_snapshot(card: Card) -> dict[str, object]:
     }
 
 
-def _record(*, card: Card, actor: Actor, action: str, before: dict | None = None) -> None:
-    CardEvent.objects.create(
-        card=card, actor=actor.label, action=action, before=before or {}, after=card_snapshot(card)
+def _record(
+    *,
+    card: Card,
+    actor: Actor,
+    action: str,
+    before: dict | None = None,
+    after: dict | None = None,
+    reason: str = "",
+) -> CardEvent:
+    """Keep the change in the card's history; a change its host did not make is told to
+    them (the manage page reads the history; a mail goes out once the write commits)."""
+    event = CardEvent.objects.create(
+        card=card,
+        actor=actor.label,
+        action=action,
+        before=before or {},
+        after=after or card_snapshot(card),
+        reason=reason,
     )
+    if event.told_to_host and card.email:
+        notifications.tell_host(event=event)
+    return event
 
 
 def _check_slot(slot: Slot, now: dt.datetime, actor: Actor) -> None:
@@ -174,7 +192,9 @@ def card_claim(
     email: str = "",
     now: dt.datetime,
     browser: str = "",
+    language: str = "",
     actor: Actor = HOST,
+    idea_id: int | None = None,
 ) -> ClaimResult:
     """Pin a new card on a free slot: where a claim is decided.
 
@@ -183,6 +203,9 @@ def card_claim(
     `browser` names the browser that claims (its CSRF cookie; empty: unknown). The same
     browser's same claim on the same slot within Card.REPEAT_WINDOW is one claim: the
     result is that card, `repeated`, and nothing is written (Card.claim_token says how).
+    `idea_id`: the idea on the wall this card hosts ("Host this"), linked if it is still
+    there (services.ideas.idea_hosted); several cards may host one idea.
+    `language` is the host's, which the mails telling them of changes speak.
     """
     actor.require(Role.HOST, Role.CHAIR, Role.SYSTEM)
     slot = lock_slot(slot.pk)
@@ -201,10 +224,16 @@ def card_claim(
     if not token or slot.cards.filter(manage_token_hash=Card.hash_token(token)).exists():
         # A released card with the same text from the same browser: this is a new claim.
         token = secrets.token_urlsafe(32)
-    card = Card(**text, manage_token_hash=Card.hash_token(token))
+    card = Card(**text, language=language, manage_token_hash=Card.hash_token(token))
     _pin(card=card, slot=slot)
     _record(card=card, actor=actor, action=CardEvent.Action.CLAIMED)
     bump_board_versions(slot.day_id)
+    if idea_id is not None:
+        # Imported here: services.ideas builds on this module's Actor.
+        from boards.services.ideas import idea_hosted
+
+        if idea_hosted(idea_id=idea_id, card_id=card.pk, actor=actor):
+            card.idea_id = idea_id
     return ClaimResult(card=card, token=token)
 
 
@@ -262,11 +291,14 @@ def card_update(
 
 
 @write
-def card_move(*, card: Card, to_slot: Slot, now: dt.datetime, actor: Actor = HOST) -> Card:
+def card_move(
+    *, card: Card, to_slot: Slot, now: dt.datetime, actor: Actor = HOST, reason: str = ""
+) -> Card:
     """Move a card to another slot.
 
     A host may move only a card on the board, and only to a slot that can be claimed
-    now; the chair any card not released, to any free, unblocked slot, whatever the time.
+    now; the chair any card not released, to any free, unblocked slot, whatever the time,
+    with a `reason` its host is told.
     """
     actor.require(Role.HOST, Role.CHAIR)
     to_slot = lock_card(card, to_slot)[to_slot.pk]
@@ -290,7 +322,7 @@ def card_move(*, card: Card, to_slot: Slot, now: dt.datetime, actor: Actor = HOS
         fields.append("removed_reason")
     status = Card.Status.HIDDEN if card.status == Card.Status.HIDDEN else Card.Status.ACTIVE
     _pin(card=card, slot=to_slot, status=status, fields=fields)
-    _record(card=card, actor=actor, action=CardEvent.Action.MOVED, before=before)
+    _record(card=card, actor=actor, action=CardEvent.Action.MOVED, before=before, reason=reason)
     bump_board_versions(from_day_id, to_slot.day_id)
     return card
 
@@ -325,14 +357,16 @@ def card_token_renew(*, card: Card, token: str, key: "lost_links.Key") -> Card:
     return card
 
 
-def _set_status(card: Card, status: str, *, actor: Actor, action: str, **fields: str) -> None:
+def _set_status(
+    card: Card, status: str, *, actor: Actor, action: str, reason: str = "", **fields: str
+) -> None:
     """Change a card's status (and `fields`), keep it in the history, refresh its board."""
     before = card_snapshot(card)
     card.status = status
     for name, value in fields.items():
         setattr(card, name, value)
     card.save(update_fields=["status", *fields, "updated_at"])
-    _record(card=card, actor=actor, action=action, before=before)
+    _record(card=card, actor=actor, action=action, before=before, reason=reason)
     bump_board_versions(card.slot.day_id)
 
 
@@ -352,6 +386,7 @@ def card_remove(*, card: Card, reason: str, actor: Actor) -> Card:
         Card.Status.REMOVED,
         actor=actor,
         action=CardEvent.Action.REMOVED,
+        reason=reason,
         removed_reason=reason,
     )
     return card
@@ -420,6 +455,45 @@ def card_flags_clear(*, card: Card, actor: Actor) -> Card:
     if _clear_flags(card):
         _record(card=card, actor=actor, action=CardEvent.Action.FLAGS_CLEARED)
     return card
+
+
+@write
+def card_email_set(*, card: Card, email: str) -> bool:
+    """The host adds, changes or (empty) takes away the address they are told at; True
+    when it changed. The history says it changed, never the address."""
+    lock_card(card)
+    if card.email == email:
+        return False
+    card.email = email
+    # Nothing a board or a calendar shows changes: updated_at (the calendar's SEQUENCE)
+    # stays, and no board version moves.
+    card.save(update_fields=["email"])
+    _record(card=card, actor=HOST, action=CardEvent.Action.EMAIL_CHANGED)
+    return True
+
+
+@write
+def room_renamed(*, room: Room, before: Room, now: dt.datetime, actor: Actor) -> int:
+    """The chair renamed or relocated `room` (already saved; `before` as it was): the host
+    of every card in it that has not ended is told where it is now. Returns how many."""
+    actor.require(Role.CHAIR)
+    if (room.name, room.location) == (before.name, before.location):
+        return 0
+    told = 0
+    not_ended = now - SLOT_LENGTH
+    held = Card.objects.holding().filter(slot__room=room, slot__starts_at__gt=not_ended)
+    for card in held.order_by("pk"):
+        place = {"room": before.name, "location": before.location}
+        now_place = {"room": room.name, "location": room.location}
+        _record(
+            card=card,
+            actor=actor,
+            action=CardEvent.Action.ROOM_CHANGED,
+            before=place,
+            after=now_place,
+        )
+        told += 1
+    return told
 
 
 # After the hour -------------------------------------------------------------------------

@@ -3,8 +3,8 @@ import re
 
 from django import template
 from django.utils.formats import date_format
-from django.utils.html import Urlizer
-from django.utils.safestring import SafeString
+from django.utils.html import Urlizer, escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 register = template.Library()
@@ -60,3 +60,13 @@ def relative_day(date: dt.date, today: dt.date) -> str:
 def day_label(date: dt.date, today: dt.date) -> str:
     """The relative name of `date` where there is one, else e.g. 'Fri 29 May' ('vie 29 may')."""
     return relative_day(date, today) or date_format(date, "SHORT_DATE_FORMAT")
+
+
+@register.filter
+def handle_breaks(text: str) -> SafeString:
+    """A handle that may wrap only before an inner "@" (@lukasw<wbr>@hachyderm.io) or
+    after a "/", not mid-word: escaped, with a line-break opportunity there
+    (static/css/boards.css breaks inside a part only when it cannot fit its line)."""
+    first, rest = text[:1], text[1:]
+    # Also after a "/" (github.com/<wbr>you): the other handles' natural seam.
+    return mark_safe(escape(first) + escape(rest).replace("@", "<wbr>@").replace("/", "/<wbr>"))

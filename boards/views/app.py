@@ -7,8 +7,11 @@ import json
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.templatetags.static import static
-from django.utils.cache import patch_cache_control
+from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
@@ -25,7 +28,8 @@ PRECACHED_STATIC = [
 ]
 # Pages stored when the service worker is installed; the page that installs it asks
 # for the boards it links to (today's and tomorrow's, static/js/offline.js).
-PRECACHED_PAGES = ["/", "/now/"]
+# The guide and the ideas wall too: what to do between talks, offline as well.
+PRECACHED_PAGES = ["/", "/now/", "/guide/", "/ideas/"]
 THEME_COLOUR = "#1b1b1f"  # the site header's ink (static/css/boards.css)
 BACKGROUND_COLOUR = "#ffffff"
 
@@ -52,6 +56,8 @@ def service_worker(request: HttpRequest) -> HttpResponse:
             "release": caching.RELEASE,
             "static": [static(path) for path in PRECACHED_STATIC],
             "pages": PRECACHED_PAGES,
+            # The app's own page for a page never stored, one per language (its prefix).
+            "offline": _offline_pages(),
         }
         return f"self.OPENSPACES = {json.dumps(config)};\n{_service_worker_source()}"
 
@@ -67,6 +73,30 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     response["Service-Worker-Allowed"] = "/"
     # Only browsers fetch a worker, for themselves: no shared cache needs to keep it.
     response["Cache-Control"] = "no-cache"
+    return response
+
+
+def _offline_pages() -> dict[str, str]:
+    """The offline page's address in each language, by the path prefix that names it
+    ("" for the main language)."""
+    pages = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            prefix = "" if code == settings.LANGUAGE_CODE else f"/{code}"
+            pages[prefix] = reverse("boards:offline")
+    return pages
+
+
+@require_safe
+def offline(request: HttpRequest) -> HttpResponse:
+    """What the service worker shows for a page this phone never stored, with no network:
+    the same for everyone and for the whole release (stored when the worker installs)."""
+    etag = f'"offline-{caching.RELEASE}-{translation.get_language()}"'
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        response = render(request, "boards/offline.html")
+    response["ETag"] = etag
+    patch_cache_control(response, public=True, no_cache=True)
     return response
 
 

@@ -8,14 +8,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST, require_safe
-from django_htmx.http import push_url, trigger_client_event
+from django_htmx.http import HttpResponseClientRedirect
 from django_ratelimit.core import is_ratelimited
 
-from boards import clients, queries, services
+from boards import queries, services
 from boards.forms import FlagForm
 from boards.models import Card
 from boards.services import cards, interest
@@ -23,8 +22,11 @@ from boards.views.common import (
     CLAIMED_COOKIE,
     CLAIMED_COOKIE_SALT,
     HtmxHttpRequest,
+    browser_key,
     hosted_token,
     never_cache_headers,
+    remember_browser,
+    reporter,
     see_other,
     wants_fragment,
 )
@@ -32,13 +34,22 @@ from boards.views.common import (
 
 @require_safe
 def card_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    card = get_object_or_404(Card.objects.with_place().with_interest(), pk=pk)
+    card = get_object_or_404(
+        Card.objects.with_place().with_interest().select_related("idea"), pk=pk
+    )
     # The manage link is shown once, to the person who just claimed the card.
     token = request.get_signed_cookie(
         CLAIMED_COOKIE, default="", salt=CLAIMED_COOKIE_SALT, max_age=600
     )
     if token and not card.token_matches(token):
         token = ""
+    if token and wants_fragment(request):
+        # A claim from the board's panel ends on the card's own page, the same page a
+        # reload or the plain form shows (not the card inside the board): the browser
+        # loads it whole, and the cookie, kept until then, shows the manage link once.
+        redirect = HttpResponseClientRedirect(card.get_absolute_url())
+        never_cache_headers(redirect)
+        return redirect
     context = {
         **_card_context(request, card),
         "manage_url": (
@@ -49,6 +60,8 @@ def card_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             else ""
         ),
         "own_card": bool(hosted_token(request, card)),
+        # The claim's answer warns a host who now holds two cards at the same hour.
+        "same_hour": queries.same_hour_cards(card) if token else [],
     }
     status = 200 if card.is_active else 410
     template = "boards/card.html#card" if wants_fragment(request) else "boards/card.html"
@@ -58,14 +71,6 @@ def card_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if token:
         never_cache_headers(response)
         response.delete_cookie(CLAIMED_COOKIE, path=card.get_absolute_url(), samesite="Lax")
-        # The board behind an in-place claim form refreshes itself.
-        trigger_client_event(response, "board-changed")
-        if wants_fragment(request):
-            # The address bar holds the manage link, so that "bookmark this page" keeps
-            # it (and a reload opens it) rather than the board's address.
-            push_url(
-                response, reverse("boards:card_manage", kwargs={"pk": card.pk, "token": token})
-            )
     return response
 
 
@@ -77,7 +82,7 @@ def _card_context(
         "flagged": card.pk in request.session.get(FLAGGED_SESSION_KEY, []),
         "flag_form": flag_form or FlagForm(),
         "flag_limit": settings.OPENSPACES_FLAG_LIMIT,
-        **_interest_context(card, _browser_key(request)),
+        **_interest_context(card, browser_key(request)),
         **_share_context(request, card),
     }
 
@@ -86,7 +91,9 @@ def _card_context(
 def card_flag(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """An attendee reports a card with a reason: counted once per client address (however
     many cookies it clears), rate-limited per address."""
-    card = get_object_or_404(Card.objects.with_place().with_interest(), pk=pk)
+    card = get_object_or_404(
+        Card.objects.with_place().with_interest().select_related("idea"), pk=pk
+    )
     flagged = request.session.get(FLAGGED_SESSION_KEY, [])
     form = FlagForm(request.POST)
     per_minute = settings.OPENSPACES_FLAG_RATE
@@ -97,12 +104,8 @@ def card_flag(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return render(request, "boards/card.html", context, status=429)
     if not form.is_valid():
         return render(request, "boards/card.html", _card_context(request, card, form), status=422)
-    # A keyed hash: the table can tell reporters apart without keeping their addresses.
-    reporter = salted_hmac(
-        "boards.flag.reporter", clients.client_address(request), algorithm="sha256"
-    ).hexdigest()
     try:
-        cards.card_flag(card=card, reason=form.cleaned_data["reason"], reporter=reporter)
+        cards.card_flag(card=card, reason=form.cleaned_data["reason"], reporter=reporter(request))
     except services.Busy as busy:  # not counted: the attendee can send it again
         return HttpResponse(busy.reason, status=409, content_type="text/plain; charset=utf-8")
     request.session[FLAGGED_SESSION_KEY] = [*flagged, card.pk]
@@ -110,16 +113,9 @@ def card_flag(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 FLAGGED_SESSION_KEY = "flagged_cards"
-BROWSER_COOKIE = "os_browser"
-BROWSER_COOKIE_AGE = 60 * 60 * 24 * 365
 
 
 # Interest
-
-
-def _browser_key(request: HttpRequest) -> str:
-    key = request.COOKIES.get(BROWSER_COOKIE, "")
-    return key if 20 <= len(key) <= 64 and key.isascii() else ""
 
 
 def _interest_context(card: Card, key: str) -> dict:
@@ -176,7 +172,7 @@ def _interest_rate_limited(request: HttpRequest, browser_key: str) -> bool:
 def card_interest(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """POST interested=1 (or 0): this browser is (no longer) interested in the card."""
     card = get_object_or_404(Card.objects.with_place(), pk=pk)
-    key = _browser_key(request) or secrets.token_urlsafe(24)
+    key = browser_key(request) or secrets.token_urlsafe(24)
     status, busy_reason = 200, ""
     limited = _interest_rate_limited(request, key)
     if limited:
@@ -211,13 +207,6 @@ def card_interest(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             status=status,
             content_type="text/plain; charset=utf-8",
         )
-    response.set_cookie(
-        BROWSER_COOKIE,
-        key,
-        max_age=BROWSER_COOKIE_AGE,
-        secure=request.is_secure(),
-        httponly=True,
-        samesite="Lax",
-    )
+    remember_browser(response, request, key)
     never_cache_headers(response)
     return response

@@ -1,18 +1,27 @@
 """Hosts: claim a slot, then edit, move or release the card through its private link."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import is_ratelimited
 
-from boards import queries, services
-from boards.forms import CardEditForm, ClaimForm, MoveForm, NotesForm, card_notes, card_text
-from boards.models import Card, Slot
+from boards import notices, queries, services
+from boards.forms import (
+    CardEditForm,
+    ClaimForm,
+    HostEmailForm,
+    MoveForm,
+    NotesForm,
+    card_notes,
+    card_text,
+)
+from boards.models import Card, Idea, Slot
 from boards.notifications import remind_after_the_hour, send_manage_link
 from boards.services import cards
 from boards.views.common import (
@@ -68,7 +77,9 @@ def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     context = {"slot": slot, "reason": "", "alternatives": []}
     status = 200
     if request.method in ("GET", "HEAD"):
-        form = ClaimForm()
+        # "Host this" on the ideas wall: the idea's text, filled in (and the idea carried).
+        hosted = queries.idea_to_host(request.GET.get("idea", ""))
+        form = ClaimForm(initial=_idea_text(hosted))
         context["reason"] = slot.unavailable_reason(now)
         if context["reason"]:
             context["alternatives"] = queries.alternatives(slot, now)
@@ -86,7 +97,12 @@ def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             text = {name: form.cleaned_data[name] for name in Card.CLAIM_FIELDS}
             try:
                 claim = cards.card_claim(
-                    slot=slot, now=now, browser=claiming_browser(request), **text
+                    slot=slot,
+                    now=now,
+                    browser=claiming_browser(request),
+                    idea_id=form.cleaned_data["idea"],
+                    language=translation.get_language(),
+                    **text,
                 )
             except (services.SlotUnavailable, services.Busy) as not_claimed:
                 status = 409
@@ -103,12 +119,22 @@ def slot_claim(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                         card=card, site_url=request.build_absolute_uri("/"), token=token
                     )
                 return _claimed(request, card, token)
-        browser, title = claiming_browser(request), request.POST.get("title", "")
+        # The title as the form cleaned it, never the raw field: nothing unvalidated
+        # reaches a query (a NUL byte there was a 500 on PostgreSQL).
+        form.is_valid()
+        browser, title = claiming_browser(request), form.cleaned_data.get("title", "")
         if own := queries.recent_claim(browser=browser, title=title, now=now):
             context["own_card"], context["own_token"] = own
     context["form"] = form
+    context["hosted_idea"] = queries.idea_to_host(str(form["idea"].value() or ""))
     template = "boards/claim.html#claim" if wants_fragment(request) else "boards/claim.html"
     return render(request, template, context, status=status)
+
+
+def _idea_text(idea: Idea | None) -> dict[str, object]:
+    if idea is None:
+        return {}
+    return {"title": idea.title, "description": idea.description, "idea": idea.pk}
 
 
 # Cards --------------------------------------------------------------------------------
@@ -134,20 +160,42 @@ def _render_manage(
     context = {
         "card": card,
         "token": token,
-        "done": request.GET.get("done", ""),
+        # The "bookmark this page" box is for the first visit; later ones get one line.
+        "first_visit": not request.COOKIES.get(MANAGE_SEEN_COOKIE),
         "edit_form": CardEditForm(initial=card_text(card)),
         "move_form": MoveForm(free_slots=free_slots),
         "free_slots_exist": card.is_active and free_slots.exists(),
+        "notices": notices.for_card(card),
+        "email_form": HostEmailForm(initial={"email": card.email}),
         "notes_form": NotesForm(initial=card_notes(card)),
         "notes_open": now >= card.slot.starts_at,
         **forms_and_errors,
     }
-    return render(request, "boards/manage.html", context, status=status)
+    if card.status == Card.Status.RELEASED:  # what next: another slot, or the board
+        context["other_slots"] = queries.alternatives(card.slot, now)
+    response = render(request, "boards/manage.html", context, status=status)
+    if context["first_visit"]:
+        response.set_cookie(
+            MANAGE_SEEN_COOKIE,
+            "1",
+            max_age=MANAGE_SEEN_AGE,
+            path=request.path,  # this card's page only (the path never reaches a log)
+            secure=request.is_secure(),
+            httponly=True,
+            samesite="Lax",
+        )
+    return response
 
 
-def _back_to_manage(card: Card, token: str, done: str) -> HttpResponse:
-    url = reverse("boards:card_manage", kwargs={"pk": card.pk, "token": token})
-    return see_other(f"{url}?done={done}")
+MANAGE_SEEN_COOKIE = "os_manage_seen"
+MANAGE_SEEN_AGE = 60 * 60 * 24 * 21
+
+
+def _back_to_manage(request: HttpRequest, card: Card, token: str, done: str) -> HttpResponse:
+    """Post/Redirect/Get to the manage page's own clean address (a bookmark of it never
+    replays the message): what was done is told once, as a message."""
+    messages.success(request, done)
+    return see_other(reverse("boards:card_manage", kwargs={"pk": card.pk, "token": token}))
 
 
 @never_cache
@@ -166,7 +214,7 @@ def card_manage(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
             return _render_manage(
                 request, card, token, status=409, edit_form=edit_form, refusal=refused.reason
             )
-        return _back_to_manage(card, token, "saved")
+        return _back_to_manage(request, card, token, gettext("Your changes are on the board."))
     return _render_manage(request, card, token)
 
 
@@ -192,7 +240,48 @@ def card_move(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
     # Moved earlier, the claim's reminder would come late: one for the new hour too (the
     # card is asked once, whichever runs first; a later hour's is put off by the task).
     remind_after_the_hour(card=card, site_url=request.build_absolute_uri("/"), token=token)
-    return _back_to_manage(card, token, "moved")
+    return _back_to_manage(
+        request, card, token, gettext("Your card has moved. Tell people who planned to come!")
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def card_email(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
+    """The host adds, changes or takes away their address; a new one gets the manage link
+    at once (which also shows them it is the right one)."""
+    card = _managed_card(pk, token)
+    if request.method != "POST":  # a reload or a pasted address: the manage page
+        return see_other(reverse("boards:card_manage", kwargs={"pk": pk, "token": token}))
+    email_form = HostEmailForm(request.POST)
+    if not email_form.is_valid():
+        return _render_manage(request, card, token, status=422, email_form=email_form)
+    email = email_form.cleaned_data["email"]
+    try:
+        changed = cards.card_email_set(card=card, email=email)
+    except services.Busy as busy:
+        return _render_manage(
+            request, card, token, status=409, email_form=email_form, email_error=busy.reason
+        )
+    if changed and email:
+        manage_url = request.build_absolute_uri(
+            reverse("boards:card_manage", kwargs={"pk": card.pk, "token": token})
+        )
+        send_manage_link(card=card, manage_url=manage_url)
+        # A first address (or a new one) gets the reminder after the hour too; the card is
+        # asked once however many are queued (services.cards.card_reminder).
+        remind_after_the_hour(card=card, site_url=request.build_absolute_uri("/"), token=token)
+    return _back_to_manage(
+        request,
+        card,
+        token,
+        gettext(
+            "Your email is saved: the manage link is on its way there, and you will be told "
+            "of changes you did not make."
+        )
+        if email
+        else gettext("Your email is taken away: you will get no mail about this card."),
+    )
 
 
 @never_cache
@@ -214,7 +303,12 @@ def card_notes_save(request: HtmxHttpRequest, pk: int, token: str) -> HttpRespon
         return _render_manage(
             request, card, token, status=409, notes_form=notes_form, notes_error=refused.reason
         )
-    return _back_to_manage(card, token, "notes")
+    return _back_to_manage(
+        request,
+        card,
+        token,
+        gettext("Thank you: your notes are on the card and in the proceedings."),
+    )
 
 
 RELEASE_CONFIRMED = "release"
@@ -229,7 +323,7 @@ def card_release(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
     if request.method != "POST":  # a reload or a pasted address: the manage page
         return see_other(reverse("boards:card_manage", kwargs={"pk": pk, "token": token}))
     if card.status == Card.Status.RELEASED:
-        return _back_to_manage(card, token, "released")  # released twice: done already
+        return see_other(reverse("boards:card_manage", kwargs={"pk": pk, "token": token}))
     if card.is_active and request.POST.get("confirm") != RELEASE_CONFIRMED:
         context = {"card": card, "token": token, "confirm_release": RELEASE_CONFIRMED}
         return render(request, "boards/manage.html", context)
@@ -237,4 +331,5 @@ def card_release(request: HtmxHttpRequest, pk: int, token: str) -> HttpResponse:
         cards.card_release(card=card)
     except (services.Refused, services.Busy) as refused:
         return _render_manage(request, card, token, status=409, refusal=refused.reason)
-    return _back_to_manage(card, token, "released")
+    # No message: the page of a released card says so, and what to do next.
+    return see_other(reverse("boards:card_manage", kwargs={"pk": pk, "token": token}))

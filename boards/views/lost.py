@@ -4,10 +4,12 @@
 import base64
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.core import is_ratelimited
@@ -105,6 +107,12 @@ def lost_link(request: HtmxHttpRequest, key: str) -> HttpResponse:
             status=409,
         )
     url = reverse("boards:card_manage", kwargs={"pk": card.pk, "token": token})
-    response = see_other(f"{url}?done=renewed")
+    messages.success(
+        request,
+        gettext(
+            "This is your new private link: bookmark this page. The old link no longer works."
+        ),
+    )
+    response = see_other(url)
     remember_host(response, request, card, token)
     return response

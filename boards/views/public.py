@@ -156,6 +156,27 @@ def schedule_json(request: HtmxHttpRequest) -> HttpResponse:
     return response
 
 
+@require_safe
+def schedule_xml(request: HtmxHttpRequest) -> HttpResponse:
+    """The whole schedule in frab's schedule.xml, for conference apps (Giggity, ConfClerk,
+    the c3voc tools). Cached like schedule.json: the boards' version is its ETag."""
+    states = caching.board_states()
+    version = caching.states_version(states)
+    # Under the scheme and Host its links name, as schedule.json.
+    tag = caching.page_tag(
+        "schedule-xml", version=version, typed=[request.build_absolute_uri("/")]
+    )
+    response = cached_page(
+        request,
+        tag,
+        lambda: exports.schedule_xml(build_url=request.build_absolute_uri, version=version),
+        vary="",
+        content_type="application/xml; charset=utf-8",
+    )
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 # The proceedings -----------------------------------------------------------------------
 
 
@@ -230,9 +251,14 @@ def now_next(request: HtmxHttpRequest) -> HttpResponse:
 
     def render_now() -> str:
         current, upcoming = queries.now_and_next(state.date, now) if state else ([], [])
+        coming = timeline.first_start_after(states, now)
         context = {
             "now": now,
             "today_board": state,
+            # With nothing on: when the first hour starts, today or on a later day.
+            "today_over": bool(state and state.moments and state.moments[-1] <= now),
+            "coming_date": coming[0] if coming else None,
+            "coming_start": timezone.localtime(coming[1]) if coming else None,
             "current_cards": current,
             "next_cards": upcoming,
             "current_date": timeline.current_date(states, now),
@@ -251,7 +277,7 @@ def _domain(request: HttpRequest) -> str:
     return request.get_host().split(":")[0]
 
 
-ICS_TYPE = "text/calendar; charset=utf-8"
+ICS_TYPE = calendar.CONTENT_TYPE
 
 
 def _attachment(response: HttpResponse, filename: str) -> HttpResponse:

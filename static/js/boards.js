@@ -65,6 +65,17 @@
     }
   });
 
+  // The grid opens at the hour under way, not at the morning's past hours: a page opened
+  // without an #hour (a link to one is kept) scrolls that row to the top. Phones show the
+  // hour under way first anyway (the list), so only the grid (a table from 48rem) moves.
+  document.addEventListener("DOMContentLoaded", function () {
+    if (location.hash) return;
+    var board = document.querySelector("table.board");
+    var now = board && board.querySelector("tr.hour.now");
+    if (!now || !now.previousElementSibling || getComputedStyle(board).display !== "table") return;
+    now.scrollIntoView({ block: "start" });
+  });
+
   // Copy buttons only make sense where the clipboard API exists (every secure page):
   // shown from the first paint wherever scripts run (static/css/boards.css), hidden
   // here in the rare browser without it, so that nothing on the page moves.

@@ -20,12 +20,14 @@
     else window.addEventListener("load", register);
     navigator.serviceWorker.ready.then(function (registration) {
       // The board this page shows and the next day's (on the home page: today's and
-      // tomorrow's; sw.js reads the same links), home and now and next in this page's
-      // language (the worker stores only the main language's at install), and this page
-      // itself if the worker was not there yet when it loaded.
+      // tomorrow's; sw.js reads the same links), home, now and next, the guide and the
+      // ideas wall (the footer's links) in this page's language (the worker stores only
+      // the main language's at install), and this page itself if the worker was not
+      // there yet when it loaded.
       var links = Array.prototype.map.call(
         document.querySelectorAll(
-          'a[href*="/day/"][href$="/calendar.ics"], a[rel="next"], a.site-name, a[href$="/now/"]'
+          'a[href*="/day/"][href$="/calendar.ics"], a[rel="next"], a.site-name, a[href$="/now/"],' +
+          ' .footer-links a[href$="/guide/"], .footer-links a[href$="/ideas/"]'
         ),
         function (link) { return link.getAttribute("href").replace(/calendar\.ics$/, ""); }
       );
@@ -44,10 +46,16 @@
 
   // The offline note ---------------------------------------------------------------
 
+  // The time a copy was stored, as every other time on the site is: in the conference's
+  // zone (base.html's data-time-zone), not the phone's; the day too when it is not today.
   function clock(date) {
-    var time = date.toLocaleTimeString(document.documentElement.lang || [], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
-    if (date.toDateString() === new Date().toDateString()) return time;
-    return date.toLocaleDateString(document.documentElement.lang || [], { weekday: "short", day: "numeric", month: "short" }) + " " + time;
+    var lang = document.documentElement.lang || [];
+    var zone = uiText("time-zone") || undefined;
+    var day = { timeZone: zone, weekday: "short", day: "numeric", month: "short" };
+    var time = date.toLocaleTimeString(lang, { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    var storedDay = date.toLocaleDateString(lang, day);
+    if (storedDay === new Date().toLocaleDateString(lang, day)) return time;
+    return storedDay + " " + time;
   }
 
   function offlineNote() {
@@ -223,6 +231,35 @@
   document.addEventListener("htmx:afterSettle", function (event) {
     restoreDrafts(event.detail.target);
     showNeedsNetwork();
+  });
+
+  // A free slot's chip opens the claim form from the network: offline it says so beside
+  // the chip instead of doing nothing (capture phase: before htmx sends anything).
+  function claimNeedsNetwork(link) {
+    var line = link.closest("p, td") || link.parentNode;
+    var note = line.querySelector(".needs-network");
+    if (!note) {
+      note = document.createElement("span");
+      note.className = "needs-network claim-needs-network";
+      line.appendChild(note);
+    }
+    note.setAttribute("role", "alert");
+    note.textContent = uiText("needs-network-claim");  // announced again on every tap
+  }
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a.claim-link");
+    if (!link || navigator.onLine) return;
+    event.preventDefault();
+    event.stopPropagation();
+    claimNeedsNetwork(link);
+  }, true);
+  // Online as far as the phone knows, but no answer came (a dead hall's Wi-Fi).
+  document.addEventListener("htmx:sendError", function (event) {
+    var link = event.detail.elt;
+    if (link && link.matches && link.matches("a.claim-link")) claimNeedsNetwork(link);
+  });
+  window.addEventListener("online", function () {
+    document.querySelectorAll(".claim-needs-network").forEach(function (note) { note.remove(); });
   });
 
   offlineNote();

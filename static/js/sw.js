@@ -17,9 +17,11 @@ var STORED_AT = "X-Openspaces-Stored-At";
 var REFETCHED_AFTER_DEPLOY = 40;
 
 // Pages worth keeping offline: the boards, now and next, the cards, the claim forms
-// (their text is kept by offline.js; sending still needs the network).
+// (their text is kept by offline.js; sending still needs the network), the guide, the
+// ideas wall and the ideas' pages.
 // Each in the main language (no prefix) or another one (/es/…).
-var KEPT = [/^\/$/, /^\/day\/\d{4}-\d{2}-\d{2}\/$/, /^\/now\/$/, /^\/card\/\d+\/$/, /^\/slot\/\d+\/claim\/$/]
+var KEPT = [/^\/$/, /^\/day\/\d{4}-\d{2}-\d{2}\/$/, /^\/now\/$/, /^\/card\/\d+\/$/, /^\/slot\/\d+\/claim\/$/,
+  /^\/guide\/$/, /^\/ideas\/$/, /^\/idea\/\d+\/$/]
   .map(function (pattern) { return new RegExp("^(?:/[a-z]{2}(?:-[a-z]+)?)?" + pattern.source.slice(1)); });
 
 function isKept(url) {
@@ -96,7 +98,7 @@ function storeMissing(hrefs) {
 self.addEventListener("install", function (event) {
   event.waitUntil(Promise.all([
     caches.open(STATIC_CACHE).then(function (cache) { return cache.addAll(CONFIG.static); }),
-    Promise.allSettled(CONFIG.pages.map(fetchAndStore)).then(function () {
+    Promise.allSettled(CONFIG.pages.concat(offlinePages()).map(fetchAndStore)).then(function () {
       return storeBoardsOf(new URL("/", self.location.origin).href);
     }),
   ]).then(function () { return self.skipWaiting(); }));
@@ -133,6 +135,22 @@ self.addEventListener("message", function (event) {
   }));
 });
 
+// The app's own offline page (boards/views/app.py), one per language: what a navigation
+// gets with no network and no stored copy, instead of the browser's error page.
+function offlinePages() {
+  return Object.keys(CONFIG.offline).map(function (prefix) { return CONFIG.offline[prefix]; });
+}
+
+function offlinePage(url, error) {
+  var language = url.pathname.match(/^(\/[a-z]{2}(?:-[a-z]+)?)\//);
+  var page = CONFIG.offline[language && CONFIG.offline[language[1]] ? language[1] : ""];
+  return caches.open(PAGES_CACHE).then(function (cache) { return cache.match(page); })
+    .then(function (copy) {
+      if (copy) return copy;
+      throw error;  // not stored either (storage cleared): the browser's own page
+    });
+}
+
 function networkFirst(event) {
   var request = event.request;
   var url = request.url.split("#")[0];
@@ -157,7 +175,10 @@ function networkFirst(event) {
     fresh.then(answer, function (error) {
       fallback().then(function (copy) {
         if (copy) answer(copy);
-        else if (!settled) { settled = true; reject(error); }
+        else if (!settled) {
+          settled = true;
+          offlinePage(new URL(url), error).then(resolve, reject);
+        }
       });
     });
     timeout.then(answer);  // no copy: keep waiting for the network
@@ -189,5 +210,9 @@ self.addEventListener("fetch", function (event) {
   // page swaps in itself and which fail, harmlessly, while offline.
   if (request.mode === "navigate" && isKept(url) && !url.search) {
     event.respondWith(networkFirst(event));
+  } else if (request.mode === "navigate" && url.origin === self.location.origin) {
+    // Any other page (never stored: a search, a manage link, the guide): the network,
+    // or the app's offline page when there is none.
+    event.respondWith(fetch(request).catch(function (error) { return offlinePage(url, error); }));
   }
 });

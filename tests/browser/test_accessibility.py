@@ -4,7 +4,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from boards import lost_links
-from boards.models import Card
+from boards.models import Card, Slot
+from boards.services import ideas
+from boards.services.cards import Actor, card_move
+from tests import factories
 from tests.browser import VIEWPORTS
 from tests.browser.axe import axe_violations, describe
 
@@ -67,6 +70,36 @@ def _release_confirm(page: Page, conference) -> None:
     page.goto(f"{conference.url}/card/{conference.card.pk}/manage/token/")
     page.get_by_role("button", name="Release my slot…").click()
     expect(page.get_by_role("heading", name="Release this slot?")).to_be_visible()
+
+
+def _manage_after_chairs_move(page: Page, conference) -> None:
+    card_move(
+        card=Card.objects.get(pk=conference.card.pk),
+        to_slot=conference.free,
+        now=conference.free.starts_at,
+        actor=Actor.chair("chair"),
+        reason="A bigger room",
+    )
+    page.goto(f"{conference.url}/card/{conference.card.pk}/manage/token/")
+    expect(page.get_by_role("heading", name="What changed")).to_be_visible()
+
+
+def _mine_empty(page: Page, conference) -> None:
+    page.goto("/mine/")
+
+
+def _mine_with_clash_and_calendar(page: Page, conference) -> None:
+    slot = Slot.objects.get(room=conference.rooms[1], starts_at=conference.card.slot.starts_at)
+    other = factories.make_card(slot=slot, title="Packaging, again", host_name="Priya N.")
+    for card in (conference.card, other):
+        page.goto(f"/card/{card.pk}/")
+        page.get_by_role("button", name="I’m interested").click()
+        expect(page.get_by_role("button", name="I’m interested")).to_have_attribute(
+            "aria-pressed", "true"
+        )
+    page.goto("/mine/")
+    page.get_by_role("button", name="Make my private calendar address").click()
+    expect(page.locator(".space.clash")).to_have_count(2)
 
 
 def _not_your_card(page: Page, conference) -> None:
@@ -153,7 +186,41 @@ def _not_found(page: Page, conference) -> None:
     page.goto("/day/2030-01-01/")
 
 
+def _an_idea() -> int:
+    return ideas.idea_suggest(title="Packaging war stories", description="uv, wheels").pk
+
+
+def _guide(page: Page, conference) -> None:
+    _an_idea()
+    page.goto("/guide/")
+
+
+def _ideas_wall(page: Page, conference) -> None:
+    _an_idea()
+    page.goto("/ideas/")
+
+
+def _idea(page: Page, conference) -> None:
+    page.goto(f"/idea/{_an_idea()}/")
+
+
+def _idea_host(page: Page, conference) -> None:
+    page.goto(f"/idea/{_an_idea()}/host/")
+
+
+def _idea_suggest_errors(page: Page, conference) -> None:
+    page.goto("/ideas/suggest/")
+    with page.expect_response(lambda response: response.status == 422):
+        page.get_by_role("button", name="Put it on the wall").click()
+    expect(page.locator(".error").first).to_be_visible()
+
+
 PAGES = [
+    _guide,
+    _ideas_wall,
+    _idea,
+    _idea_host,
+    _idea_suggest_errors,
     _board,
     _tomorrow,
     _not_open_yet,
@@ -165,6 +232,9 @@ PAGES = [
     _card_just_claimed,
     _manage,
     _release_confirm,
+    _manage_after_chairs_move,
+    _mine_empty,
+    _mine_with_clash_and_calendar,
     _not_your_card,
     _lost_links,
     _lost_links_error,

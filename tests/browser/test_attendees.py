@@ -44,8 +44,33 @@ def test_interest_toggle_counts_this_browser_once(page: Page, conference):
     expect(page.locator("#interest")).to_contain_text("1 person is interested, you included")
     page.reload()
     expect(page.locator("#interest")).to_contain_text("you included")
-    page.get_by_role("button", name="I’m interested").click()  # taken back
+    # Pressed reads as pressed, and the way back is in words beside it.
+    pressed = page.get_by_role("button", name="I’m interested", pressed=True)
+    expect(pressed).to_have_css("background-color", "rgb(22, 101, 52)")
+    expect(pressed).to_have_accessible_description(
+        "Changed your mind? Press it again to take it back."
+    )
+    expect(page.get_by_text("Changed your mind? Press it again to take it back.")).to_be_visible()
+    pressed.click()  # taken back
     expect(page.locator("#interest")).to_contain_text("Nobody has said they are interested")
+    expect(page.get_by_role("button", name="I’m interested", pressed=False)).to_be_visible()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "plain"])
+def test_the_report_form_is_folded_until_asked_for(
+    page: Page, plain_page: Page, conference, javascript
+):
+    page = page if javascript else plain_page
+    page.goto(f"{conference.url}/card/{conference.card.pk}/")
+    reason = page.get_by_label("What is wrong with this card?")
+    expect(reason).to_be_hidden()
+    page.get_by_text("Report this card as inappropriate").click()
+    expect(reason).to_be_visible()
+    reason.fill("Spam")
+    page.get_by_role("button", name="Send the report").click()
+    expect(
+        page.get_by_text("Thank you: the Open Spaces chair will look at this card.")
+    ).to_be_visible()
 
 
 # Every layout shift the page makes, as the browser reports them (the CLS metric's parts).

@@ -1,6 +1,7 @@
 """The board as attendees see it on a phone and on a laptop."""
 
 import pytest
+import time_machine
 from playwright.sync_api import Page, expect
 
 from tests import factories
@@ -52,7 +53,7 @@ def test_board_not_open_yet_says_when_it_opens(page: Page, conference):
     page.goto("/day/2027-05-16/")
 
     expect(page.locator(".board-summary")).to_contain_text(
-        "This board opens for sign-up Saturday at 00:00."
+        "This board opens for sign-up at midnight, as Saturday begins."
     )
     expect(page.locator("a.claim-link")).to_have_count(0)
     expect(
@@ -97,3 +98,90 @@ def test_longest_texts_do_not_widen_pages(new_context, console, conference):
     assert widths == {
         (path, size["width"]): size["width"] for path in paths for size in VIEWPORTS.values()
     }
+
+
+def test_free_slot_chips_on_the_phone_board_are_full_touch_targets(page: Page, conference):
+    page.set_viewport_size(VIEWPORTS["phone"])
+    page.goto("/")
+    chips = page.locator(".phone-board .p-free a.claim-link")
+    expect(chips.first).to_be_visible()
+    for index in range(chips.count()):
+        box = chips.nth(index).bounding_box()
+        assert box is not None
+        assert box["width"] >= 44 and box["height"] >= 44, box
+
+
+# The first character of each line after the first, within an element's text.
+LINE_STARTS = """element => {
+  const starts = []; let top = null;
+  const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const text = walker.currentNode;
+    for (let i = 0; i < text.length; i++) {
+      const range = document.createRange(); range.setStart(text, i); range.setEnd(text, i + 1);
+      const rect = range.getClientRects()[0];
+      if (!rect) continue;
+      if (top !== null && rect.top > top + 2) starts.push(text.data[i]);
+      top = rect.top;
+    }
+  }
+  return starts;
+}"""
+
+
+@pytest.mark.parametrize("width", [800, 1000, 1280])
+def test_handles_wrap_only_before_an_inner_at(page: Page, conference, width):
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto("/")
+    handle = page.locator("#board a.handle", has_text="fosstodon")
+    expect(handle).to_be_visible()
+    assert set(handle.evaluate(LINE_STARTS)) <= {"@"}
+    page.goto(f"/card/{conference.card.pk}/")
+    handle = page.locator(".card-page a.handle")
+    assert set(handle.evaluate(LINE_STARTS)) <= {"@"}
+
+
+def test_the_grid_opens_at_the_hour_under_way_with_the_rooms_in_view(page: Page, conference):
+    page.set_viewport_size({"width": 1280, "height": 500})
+    with time_machine.travel(factories.local(2027, 5, 14, 11, 30), tick=True):
+        page.goto("/")
+        now = page.locator("table.board tr.hour.now")
+        expect(now).to_have_id("hour-1100")
+        page.wait_for_function("window.scrollY > 0")
+        # Scrolled as far as the page allows towards putting the hour under way at the top,
+        # the morning's past hours above it, out of the way.
+        wanted, scrolled = page.evaluate(
+            """() => {
+              const row = document.querySelector("table.board tr.hour.now");
+              const target = row.getBoundingClientRect().top + scrollY;
+              const most = document.scrollingElement.scrollHeight - innerHeight;
+              return [Math.min(target, most), scrollY];
+            }"""
+        )
+        assert abs(scrolled - wanted) < 80, (scrolled, wanted)
+        expect(now).to_be_in_viewport()
+        page.goto("/#hour-0900")  # a link to an hour is kept
+        expect(page.locator("#hour-0900")).to_be_in_viewport()
+
+
+def test_free_cells_are_quiet_and_sessions_loud_on_the_grid(page: Page, conference):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto("/")
+    free = page.locator("td.cell.open a.claim-link").first
+    title = page.locator("td.cell.card a.card-title").first
+    style = "e => [getComputedStyle(e).fontWeight, getComputedStyle(e).color]"
+    free_weight, free_colour = free.evaluate(style)
+    title_weight, title_colour = title.evaluate(style)
+    assert int(free_weight) < int(title_weight)
+    assert free_colour == "rgb(82, 82, 91)" and free_colour != title_colour  # muted grey
+
+
+def test_the_big_screen_reads_calm_not_alarm(new_context, conference):
+    context = new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    page.goto("/display/")
+    now_card = page.locator(".display-board tr.now td.cell.card").first
+    expect(now_card).to_be_visible()
+    assert now_card.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(30, 58, 138)"
+    free = page.locator(".display-board .free").first
+    assert free.evaluate("e => getComputedStyle(e).color") == "rgb(148, 163, 184)"

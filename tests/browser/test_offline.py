@@ -2,13 +2,17 @@
 write forms that say they need the network and keep what was typed, and the live board
 coming back by itself."""
 
+import datetime as dt
 import re
 import time
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import BrowserContext, Page, expect
 
 from boards.models import Card
+from boards.services import ideas
 from boards.services.grid import bump_board_versions
 from tests import factories
 from tests.browser import VIEWPORTS
@@ -91,7 +95,8 @@ def test_a_spanish_reader_finds_both_boards_and_now_offline(phone: BrowserContex
     _wait_until_stored(page, "/es/", "/es/now/", today, tomorrow)
 
     phone.set_offline(True)
-    for path in ("/es/", tomorrow, "/es/now/"):
+    _wait_until_stored(page, "/es/guide/", "/es/ideas/")  # the footer's links
+    for path in ("/es/", tomorrow, "/es/now/", "/es/guide/", "/es/ideas/"):
         page.goto(conference.url + path)
         expect(page.locator("#offline-note")).to_contain_text("No tienes conexión")
 
@@ -159,3 +164,79 @@ def test_display_is_never_stored(phone: BrowserContext, conference):
     page.goto(conference.url + "/display/")
     page.goto(conference.url + "/")
     assert page.evaluate("caches.match('/display/').then(Boolean)") is False
+
+
+def test_a_page_never_opened_shows_the_apps_offline_page(phone: BrowserContext, conference):
+    page = phone.new_page()
+    page.goto(conference.url + "/")
+    _wait_until_stored(page, "/", "/now/", "/offline/", "/es/offline/")
+
+    phone.set_offline(True)
+    page.goto(f"{conference.url}/room/{conference.rooms[0].pk}/")  # never opened or stored
+    expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
+    expect(page.get_by_role("link", name="Today’s board")).to_be_visible()
+    violations = axe_violations(page)
+    assert violations == [], describe(violations)
+    page.goto(conference.url + "/?q=packaging")  # a search is never stored either
+    expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
+    page.goto(conference.url + "/es/card/99999/")  # in the language of its address
+    expect(page.get_by_role("heading", level=1)).to_have_text("No tienes conexión")
+    page.goto(f"{conference.url}/room/{conference.rooms[0].pk}/")
+    page.get_by_role("link", name="Today’s board").click()  # stored: it opens
+    expect(page.locator("#offline-note")).to_contain_text("You are offline: this is the board")
+
+
+def test_a_free_slot_tapped_offline_says_it_needs_a_connection(phone: BrowserContext, conference):
+    page = phone.new_page()
+    page.goto(conference.url + "/")
+    _wait_until_stored(page, "/")
+    phone.set_offline(True)
+    chip = page.locator(".phone-board .p-free a.claim-link").first
+    chip.click()
+    note = page.locator(".claim-needs-network")
+    expect(note).to_have_text(
+        "You are offline: taking a slot needs a connection. Try again when you are back online."
+    )
+    expect(note).to_have_attribute("role", "alert")
+    expect(page.locator("#claim-panel")).to_be_empty()
+    phone.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(note).to_have_count(0)
+
+
+def test_the_offline_note_tells_the_conferences_time_not_the_phones(
+    new_context, console, conference
+):
+    """A phone set to Tokyo reads the New York board: the note's time is New York's, as
+    every other time on the site."""
+    context = new_context(viewport=VIEWPORTS["phone"], timezone_id="Asia/Tokyo")
+    console.watch(context)
+    console.expect(r"ERR_INTERNET_DISCONNECTED|htmx:sendError|Failed to fetch")
+    page = context.new_page()
+    page.goto(conference.url + "/")
+    _wait_until_stored(page, "/")
+
+    context.set_offline(True)
+    page.reload()
+    stored_at = dt.datetime.fromisoformat(page.locator("body").get_attribute("data-stored-at"))
+    there = stored_at.astimezone(ZoneInfo(settings.TIME_ZONE))
+    assert there.utcoffset() != stored_at.astimezone(ZoneInfo("Asia/Tokyo")).utcoffset()
+    expect(page.locator("#offline-note")).to_have_text(
+        f"You are offline: this is the board as of {there:%H:%M}."
+    )
+
+
+def test_the_guide_the_wall_and_an_idea_read_offline(phone: BrowserContext, conference):
+    idea = ideas.idea_suggest(title="Board games", description="Bring one, learn one.")
+    page = phone.new_page()
+    page.goto(conference.url + "/")
+    # The first visit stores the guide and the wall without opening them.
+    _wait_until_stored(page, "/guide/", "/ideas/")
+    page.goto(f"{conference.url}/idea/{idea.pk}/")
+    _wait_until_stored(page, f"/idea/{idea.pk}/")
+
+    phone.set_offline(True)
+    for path in ("/guide/", "/ideas/", f"/idea/{idea.pk}/"):
+        page.goto(conference.url + path)
+        expect(page.locator("#offline-note")).to_contain_text("You are offline")
+        expect(page.locator("main")).to_contain_text("Board games")

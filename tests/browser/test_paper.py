@@ -191,3 +191,36 @@ def test_room_page_works_on_a_phone_without_javascript(new_context, live_server,
     expect(page.get_by_role("region", name="Next")).to_be_visible()
     overflow = page.evaluate("() => document.documentElement.scrollWidth - innerWidth")
     assert overflow <= 0
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_printed_board_fills_its_page(printer, live_server, frozen_time, tmp_path, size):
+    call_command("load_demo", stdout=None)  # a usual day: a few cards, many free boxes
+    pdf = printer(f"{live_server.url}/day/{FIRST_DAY}/print/?size={size}")
+    pages, (_width, height), _text = pdf_facts(pdf, tmp_path, f"fill-{size}")
+    assert pages == 1
+    printed = [word for word in pdf_words(tmp_path / f"fill-{size}.pdf") if word[3] == "Printed"]
+    assert printed, "the footer is on the page"
+    # The footer sits at the foot of the page, not two thirds of the way down.
+    assert printed[0][1] > 0.88 * height, (printed[0][1], height)
+
+
+def test_print_preview_has_a_print_button_that_prints(new_context, live_server, frozen_time):
+    call_command("load_demo", stdout=None)
+    context = new_context(viewport=VIEWPORTS["desktop"])
+    page = context.new_page()
+    page.add_init_script("window.print = () => { window.printed = true; };")
+    page.goto(f"{live_server.url}/day/{FIRST_DAY}/print/")
+    page.get_by_role("button", name="Print").click()
+    assert page.evaluate("window.printed") is True
+
+
+def test_print_preview_without_javascript_shows_no_dead_button(
+    new_context, live_server, frozen_time
+):
+    call_command("load_demo", stdout=None)
+    context = new_context(viewport=VIEWPORTS["desktop"], java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/day/{FIRST_DAY}/print/")
+    expect(page.get_by_role("button", name="Print")).to_be_hidden()
+    expect(page.get_by_text("Print it with your browser’s Print command")).to_be_visible()

@@ -1,13 +1,16 @@
 import datetime as dt
 import random
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
 from boards.handles import Handle
-from boards.models import Card, Day, Room, Slot
-from boards.services import cards, grid, setup
+from boards.models import Card, Day, Idea, Room, Slot
+from boards.services import cards, grid, ideas, setup
 from boards.services.grid import bump_board_versions
 
 ROOMS = [
@@ -21,6 +24,9 @@ ROOMS = [
     ("Room 312", 15, "Level 3, ballroom foyer"),
 ]
 LUNCH_ROOM = "Room 310"
+# The demo's chair (DEBUG only): a published password, for a development machine.
+DEMO_CHAIR = "chair"
+DEMO_CHAIR_PASSWORD = "demo-chair-2026"
 
 CARDS = [
     (
@@ -196,6 +202,24 @@ CARDS = [
 ]
 
 
+# Sample ideas for the wall: (title, a line, how many browsers said "I'd come").
+IDEAS = [
+    (
+        "Packaging in 2027: what actually works",
+        "uv, wheels, lock files: bring your war stories.",
+        14,
+    ),
+    ("Python for scientists who never learnt it", "Notebooks, NumPy, and habits that last.", 9),
+    ("Board games", "Bring one, learn one. Beginners welcome.", 7),
+    ("Mentoring new contributors", "How projects keep first-timers coming back.", 5),
+    (
+        "Accessibility for Python web apps",
+        "Screen readers, contrast, keyboards: a hands-on hour.",
+        3,
+    ),
+]
+
+
 class Command(BaseCommand):
     help = (
         "Fill a demo conference around today: three days from today (from tomorrow late "
@@ -211,6 +235,7 @@ class Command(BaseCommand):
     def handle(self, *args, reset: bool = False, **options) -> None:
         if Day.objects.exists() and not reset:
             self.stdout.write("The boards already have days; use --reset to start over.")
+            self._tell_demo_chair()
             return
         # Late in the evening today's hours are over; start tomorrow so that the
         # board a new user sees still has free slots to claim.
@@ -219,6 +244,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             if reset:
                 Card.objects.all().delete()
+                Idea.objects.all().delete()
                 Slot.objects.all().delete()
                 Day.objects.all().delete()
                 Room.objects.all().delete()
@@ -242,13 +268,58 @@ class Command(BaseCommand):
                 reason="Sponsor lunch until 13:00",
             )
             self._pin_cards(today, now)
+            self._seed_ideas()
             bump_board_versions(*Day.objects.values_list("pk", flat=True))
+            if settings.DEBUG:  # a development machine: a chair to try the admin with
+                self._make_demo_chair()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo conference: {Day.objects.count()} days from {today:%A %-d %B}, "
                 f"{Room.objects.count()} rooms, {Card.objects.active().count()} cards."
             )
         )
+        self._tell_demo_chair()
+
+    def _make_demo_chair(self) -> None:
+        """A staff account in the Chair group with the demo's fixed, published password:
+        only with DEBUG on (never in production settings), and only with the demo data."""
+        User = get_user_model()
+        chair, _created = User.objects.get_or_create(
+            username=DEMO_CHAIR, defaults={"is_staff": True}
+        )
+        chair.is_staff = True
+        chair.set_password(DEMO_CHAIR_PASSWORD)
+        chair.save()
+        chair.groups.add(Group.objects.get(name="Chair"))
+
+    def _tell_demo_chair(self) -> None:
+        """The demo chair's sign-in, while it is the demo's: DEBUG on, and the account still
+        has the published password (a chair who changed it, or production, gets nothing)."""
+        if not settings.DEBUG:
+            return
+        chair = get_user_model().objects.filter(username=DEMO_CHAIR, is_staff=True).first()
+        if chair is None or not chair.check_password(DEMO_CHAIR_PASSWORD):
+            return
+        self.stdout.write(
+            f"The chair's desk: /admin/ — sign in as {DEMO_CHAIR!r} "
+            f"with the password {DEMO_CHAIR_PASSWORD!r} (demo data only)."
+        )
+
+    def _seed_ideas(self) -> None:
+        """A few sample ideas on the wall (the guide lists them), some with "I'd come"s."""
+        if Idea.objects.exists():
+            return
+        for index, (title, description, supporters) in enumerate(IDEAS):
+            idea = ideas.idea_suggest(
+                title=title, description=description, sample=True, actor=cards.DEMO
+            )
+            for number in range(supporters):
+                ideas.idea_support_set(
+                    idea=idea,
+                    browser_key=f"demo-browser-{index:02d}-{number:04d}-xxxxxxxx",
+                    supports=True,
+                    now=timezone.now(),
+                )
 
     def _pin_cards(self, today: dt.date, now: dt.datetime) -> None:
         # The same demo every time: cards spread over today and tomorrow, a few on day 3.
