@@ -136,3 +136,31 @@ def test_a_card_moved_earlier_is_reminded_after_its_new_hour_once(client, slots)
     assert len(_reminders()) == 1
     _run_at(13, 11)  # the claim's reminder, for the old hour, finds it done
     assert len(_reminders()) == 1
+
+
+def test_a_card_the_chair_moves_earlier_is_reminded_after_its_new_hour(
+    client, admin_client, admin_user, slots
+):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+    _claim(client, slots[2])  # 12:00
+    card = Card.objects.get()
+    with _at(9, 30), committed():
+        admin_client.force_login(admin_user)  # signed in then, not months before
+        response = admin_client.post(
+            "/admin/boards/card/",
+            {
+                "action": "move_card",
+                ACTION_CHECKBOX_NAME: [card.pk],
+                "apply": "1",
+                "to_slot": slots[0].pk,
+                "reason": "A bigger room",
+            },
+        )
+    assert response.status_code == 302
+    assert Card.objects.get().slot == slots[0]
+    _run_at(11, 11)  # the new hour's end
+    (reminder,) = _reminders()
+    assert f"http://testserver/card/{card.pk}/manage/\n" in reminder.body
+    _run_at(13, 11)  # the claim's own reminder, for the old hour, finds it done
+    assert len(_reminders()) == 1

@@ -19,6 +19,7 @@ from boards.admin.common import ReadOnlyAdmin, YesNoFilter, acting_chair, chair_
 from boards.admin.flags import FlagInline
 from boards.forms import CardAdminForm, ChairMoveForm, RemovalReasonForm
 from boards.models import Card, CardEvent, Room
+from boards.notifications import remind_after_the_hour
 from boards.services.cards import (
     card_flags_clear,
     card_move,
@@ -281,12 +282,18 @@ class CardAdmin(ChairActions):
         if not form.is_valid():
             return self.action_page(request, queryset, MOVE, form)
         to_slot, reason = form.cleaned_data["to_slot"], form.cleaned_data["reason"]
+
+        def move(card: Card, chair) -> None:
+            card_move(card=card, to_slot=to_slot, now=now, actor=chair, reason=reason)
+            # Moved earlier, the claim's reminder would come late: one for the new hour
+            # too, as a host's move queues (the card is asked once, whichever runs first).
+            # The chair has no manage link: the mail points to the way back to it.
+            remind_after_the_hour(card=card, site_url=request.build_absolute_uri("/"), token="")
+
         self.write_each(
             request,
             queryset.select_related("slot__room", "slot__day"),
-            lambda card, chair: card_move(
-                card=card, to_slot=to_slot, now=now, actor=chair, reason=reason
-            ),
+            move,
             done=lambda card: (
                 gettext("Moved “%(card)s” to %(slot)s.") % {"card": card, "slot": card.slot}
             ),

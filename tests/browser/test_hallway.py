@@ -241,3 +241,28 @@ def test_big_screen_shows_whole_titles_of_a_full_day(
         assert page.evaluate("document.documentElement.scrollWidth") == width
     finally:
         travel.stop()
+
+
+def test_big_screen_text_grows_when_few_hours_are_left(new_context, console, live_server):
+    """At 14:30 four hours are left: tall rows, so larger text, still never cut."""
+    travel = _demo(14, 30)
+    try:
+        Slot.objects.update(blocked_reason="")
+        _fill_every_slot_with_demo_titles(FIRST_DAY)
+        context = new_context(viewport={"width": 1920, "height": 1080})
+        console.watch(context)
+        page = context.new_page()
+        page.goto(live_server.url + "/display/")
+
+        expect(page.locator(".display-board tbody tr").filter(visible=True)).to_have_count(4)
+        sizes = page.evaluate(
+            """() => [...document.querySelectorAll('.display-board .card-title')]
+                .map(e => [parseFloat(getComputedStyle(e).fontSize),
+                           e.scrollHeight > e.clientHeight + 1
+                           || e.getBoundingClientRect().bottom > innerHeight])"""
+        )
+        assert len(sizes) == 8 * 4
+        assert min(size for size, _ in sizes) >= 28  # 20 px at eight hours
+        assert not any(cut for _, cut in sizes)
+    finally:
+        travel.stop()
