@@ -1,11 +1,9 @@
 """The print pages as Chromium prints them: one page at every paper size, every title in
-the PDF's text (pdftotext, from poppler-utils)."""
+the PDF's text (read with pdfplumber, in Python: no command-line PDF tools needed)."""
 
-import html
 import itertools
-import re
-import subprocess
 
+import pdfplumber
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
@@ -21,7 +19,7 @@ from tests.browser.conftest import FIRST_DAY
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SIZES = ["letter", "a4", "a3", "tabloid"]
-# Points, as pdfinfo gives them: (width, height) of the landscape sheet.
+# Points, as the PDF's page box gives them: (width, height) of the landscape sheet.
 LANDSCAPE = {"letter": (792, 612), "a4": (842, 595), "a3": (1191, 842), "tabloid": (1224, 792)}
 
 
@@ -45,31 +43,29 @@ def pdf_facts(pdf: bytes, tmp_path, name: str) -> tuple[int, tuple[int, int], st
     (a title wraps in its cell)."""
     path = tmp_path / f"{name}.pdf"
     path.write_bytes(pdf)
-    info = subprocess.run(["pdfinfo", path], capture_output=True, text=True, check=True).stdout
-    facts = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
-    width, _, height = facts["Page size"].split()[:3]
+    with pdfplumber.open(path) as document:
+        pages = len(document.pages)
+        first = document.pages[0]  # a print has one sheet size: the first page's
+        size = (round(first.width), round(first.height))
     text = "".join(word for *_, word in pdf_words(path))
-    return int(facts["Pages"]), (round(float(width)), round(float(height))), text
-
-
-WORD = re.compile(
-    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">(.*?)</word>'
-)
+    return pages, size, text
 
 
 def pdf_words(path) -> list[tuple[float, float, float, str]]:
-    """Each word of the PDF's text layer with its place: (x min, y min, x max, word)."""
-    out = subprocess.run(["pdftotext", "-bbox", path, "-"], capture_output=True, text=True)
-    return [
-        (float(x0), float(y0), float(x1), html.unescape(word))
-        for x0, y0, x1, word in WORD.findall(out.stdout)
-    ]
+    """Each word of the PDF's text layer with its place on its page, in points from the
+    page's top left corner: (x min, y min, x max, word)."""
+    with pdfplumber.open(path) as document:
+        return [
+            (word["x0"], word["top"], word["x1"], word["text"])
+            for page in document.pages
+            for word in page.extract_words()
+        ]
 
 
 def room_columns(path, rooms: int) -> list[str]:
     """The text of each room's column of the printed board, top to bottom, spaces taken out.
 
-    pdftotext's reading order runs neighbouring cells together; the words' places do not.
+    The text in reading order runs neighbouring cells together; the words' places do not.
     """
     words = pdf_words(path)
     by_line: dict[int, list] = {}
