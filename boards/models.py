@@ -986,3 +986,47 @@ class IdeaEvent(models.Model):
             for field, value in self.after.items()
             if self.before.get(field) != value
         ]
+
+
+# Freshness (boards.caching) -------------------------------------------------------------
+
+
+class Generation(models.Model):
+    """The one row every write that changes a board changes, in its own transaction.
+
+    `token` names the data every worker reads under it (board states, renderings, ETags:
+    boards.caching.generation); `seq` counts the changes, so that a writer can tell which
+    workers have seen its change (Watcher.seen).
+    """
+
+    ONLY = 1
+
+    token = models.CharField(max_length=32, verbose_name=_("token"))
+    seq = models.PositiveBigIntegerField(default=1, verbose_name=_("sequence"))
+
+    class Meta:
+        verbose_name = _("boards' generation")
+        verbose_name_plural = _("boards' generation")
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="generation_one_row"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.token}"
+
+
+class Watcher(models.Model):
+    """A worker process that keeps the generation it was last told (boards.caching.watch)
+    instead of reading it per request: what it has seen, and until when its lease holds.
+    A write is answered only once every watcher whose lease holds has seen it."""
+
+    name = models.CharField(max_length=200, primary_key=True, verbose_name=_("name"))
+    seen = models.PositiveBigIntegerField(verbose_name=_("seen"))
+    expires_at = models.DateTimeField(verbose_name=_("lease expires at"))
+
+    class Meta:
+        verbose_name = _("generation watcher")
+        verbose_name_plural = _("generation watchers")
+
+    def __str__(self) -> str:
+        return self.name

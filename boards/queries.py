@@ -11,7 +11,6 @@ from) are read through the cache, by boards.caching.
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
 
 from django.db.models import Exists, OuterRef, Prefetch, Q
 
@@ -105,8 +104,8 @@ def alternatives(slot: Slot, now: dt.datetime) -> list[Slot]:
     on (to `now` itself when `slot` has started), those of the same day first.
 
     Cheap on the busiest path there is (the 409s of everyone who lost a race for a
-    popular slot): one query of the slot's day, which nearly always has enough; the other
-    days only when it has not, read the nearest first from either side.
+    popular slot): the few nearest from either side of the slot's day, which nearly
+    always has enough; the other days' only when it has not.
     """
     anchor = max(slot.starts_at, now)
     free = (
@@ -116,24 +115,27 @@ def alternatives(slot: Slot, now: dt.datetime) -> list[Slot]:
         .only("starts_at", "day_id", "room__name", "room__position")
     )
 
-    def nearest(slots: Iterable[Slot]) -> list[Slot]:
+    def nearest(slots: SlotQuerySet, wanted: int) -> list[Slot]:
+        # The `wanted` nearest are among the `wanted` first on each side of the anchor.
+        earlier = slots.filter(starts_at__lt=anchor).order_by(
+            "-starts_at", "room__position", "room_id"
+        )
+        later = slots.filter(starts_at__gte=anchor).order_by(
+            "starts_at", "room__position", "room_id"
+        )
         return sorted(
-            slots,
+            [*earlier[:wanted], *later[:wanted]],
             key=lambda other: (
                 abs(other.starts_at - anchor),
                 other.starts_at,
                 other.room.position,
                 other.room_id,
             ),
-        )[:ALTERNATIVES_SHOWN]
+        )[:wanted]
 
-    chosen = nearest(free.filter(day_id=slot.day_id))
-    missing = ALTERNATIVES_SHOWN - len(chosen)
-    if missing:
-        other_days = free.exclude(day_id=slot.day_id)
-        earlier = other_days.filter(starts_at__lt=anchor).order_by("-starts_at", "room__position")
-        later = other_days.filter(starts_at__gte=anchor).order_by("starts_at", "room__position")
-        chosen += nearest([*earlier[:missing], *later[:missing]])[:missing]
+    chosen = nearest(free.filter(day_id=slot.day_id), ALTERNATIVES_SHOWN)
+    if missing := ALTERNATIVES_SHOWN - len(chosen):
+        chosen += nearest(free.exclude(day_id=slot.day_id), missing)
     return chosen
 
 

@@ -137,7 +137,7 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache: board fragments, board versions and rate-limit counters. Redis is shared
+# Cache: board states and renderings, rate-limit counters. Redis is shared
 # by every worker; a Redis outage must never become an error page, hence
 # IGNORE_EXCEPTIONS and short socket timeouts.
 if redis_url := os.environ.get("REDIS_URL"):
@@ -153,11 +153,11 @@ if redis_url := os.environ.get("REDIS_URL"):
             },
         }
     }
-    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# What every worker must agree on (the boards' generation, rate-limit counters): Redis
-# when there is one, else a table in the database (local memory is one worker's own).
+# What every worker must count together (rate-limit counters): Redis when there is one,
+# else a table in the database (local memory is one worker's own). The boards' generation,
+# which every page's freshness rests on, is always in the database (boards.caching).
 CACHES["shared"] = (
     CACHES["default"]
     if redis_url
@@ -167,6 +167,12 @@ CACHES["shared"] = (
         "OPTIONS": {"MAX_ENTRIES": 20000},
     }
 )
+
+# On PostgreSQL each worker process is told of every change to the boards (LISTEN/NOTIFY)
+# and believes what it was told for this many seconds without asking again, instead of
+# reading the generation per request; a write is answered once every worker has seen it.
+# A worker killed without leaving makes writes wait up to this long. 0: read per request.
+OPENSPACES_GENERATION_LEASE = float(os.environ.get("OPENSPACES_GENERATION_LEASE", "2"))
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 

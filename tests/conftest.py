@@ -1,8 +1,10 @@
 import pytest
 from django.core.cache import cache
+from django.test import override_settings
 from django.utils import translation
 
 from boards import caching
+from boards.caching import watch
 
 
 @pytest.fixture(autouse=True)
@@ -15,6 +17,18 @@ def _fresh_cache():
     yield
     cache.clear()
     caching.forget_local_copies()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _generation_read_per_request(django_db_setup):
+    """Requests read the generation row themselves, as on SQLite, for the whole session
+    (the live server's threads too, between tests): a watcher thread (boards.caching.watch)
+    would hold a connection to the test database past the test, and the database could not
+    be dropped. tests/test_watch.py turns watching on, with real workers' threads; any
+    watcher left is stopped before the test database goes."""
+    with override_settings(OPENSPACES_GENERATION_LEASE=0):
+        yield
+    watch.stop_watching()
 
 
 @pytest.fixture(autouse=True)

@@ -435,8 +435,8 @@ def test_the_memo_stays_bounded_and_whole_under_threads():
 
 
 def test_board_served_and_the_outage_logged_when_redis_is_unreachable(client, settings, caplog):
-    """Redis down: the generation read fails, is logged, and the board comes from the
-    database (a new generation each request), never an error page."""
+    """Redis down: the cache's reads fail, are logged, and the board comes from the
+    database, never an error page."""
     unreachable = {
         "BACKEND": "boards.caching.backends.RedisCache",
         "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
@@ -460,16 +460,13 @@ def test_board_served_and_the_outage_logged_when_redis_is_unreachable(client, se
 
 
 def test_a_generation_that_cannot_be_read_is_logged_not_only_replaced(monkeypatch, caplog):
-    class Unreachable:
-        def get(self, key):
-            raise DatabaseError("the cache table is gone")
+    def unreachable(*args, **kwargs):
+        raise DatabaseError("the generation table is gone")
 
-        stamp = get
-
-    monkeypatch.setattr(caching.generation, "_shared", Unreachable)
+    monkeypatch.setattr(caching.watch.table, "read", unreachable)
     with caplog.at_level(logging.WARNING, logger="boards.caching"):
         first, second = caching.read_generation(), caching.read_generation()
     assert first != second  # served on: every read goes to the database
     (record,) = [each for each in caplog.records if each.name == "boards.caching"][:1]
     assert "generation could not be read" in record.getMessage()
-    assert record.exc_info and "the cache table is gone" in str(record.exc_info[1])
+    assert record.exc_info and "the generation table is gone" in str(record.exc_info[1])

@@ -1,57 +1,170 @@
-"""The stores every worker shares, and the one thin read every request makes of them.
+"""The stores behind freshness: the generation's table, and the caches all workers share.
 
-`SharedDatabaseCache` is the shared store when there is no Redis: a table in the database
-the boards already use (local memory lives in one worker, so it cannot hold what all
-workers must agree on: the boards' generation and the rate-limit counters);
+`GenerationTable` is the Generation row (boards.models) and the watchers' leases, in the
+database the boards already use, so that a write changes the generation in the same
+transaction as its data: no reader can see the new data under the old generation, nor the
+new generation before the data. Its reads go through the driver's own cursor: Django's
+cursor wrapper costs more than the query itself on the one read a request can make.
+
+`SharedDatabaseCache` is the shared cache when there is no Redis (rate-limit counters):
+local memory lives in one worker, so it cannot hold what all workers must count together;
 `manage.py migrate` creates its table (migration 0005_issue10_shared_cache).
 
-`RedisCache` is django-redis's, with the generation read as plain text on a connection of
-the thread's own: django-redis's get() (the pool's lock, the client's layers, unpickling)
-costs several times the round trip itself, on the one read every request makes.
-
-Both give `read_text`, `add_text` and `set_text`: the generation as the store holds it
-(two equal texts are one value). boards.caching.generation uses them, or any Django
-cache's get/add/set when the settings name another backend.
+`RedisCache` is django-redis's, its outages said: a Redis that is down is served around
+(IGNORE_EXCEPTIONS) but logged, so that an outage does not pass for a slowdown.
 """
 
+import dataclasses
 import logging
-import threading
+import secrets
 from typing import Any
 
 from django.core.cache.backends.db import DatabaseCache
 from django.db import connections, router, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django_redis.cache import RedisCache as DjangoRedisCache
-from redis import RedisError
+
+from boards.models import Generation, Watcher
 
 logger = logging.getLogger(__name__)
 
 
-class SharedDatabaseCache(DatabaseCache):
-    def read_text(self, key: str, version: int | None = None) -> str | None:
-        """The stored text of `key` as it is, or None: two equal texts are one value.
+@dataclasses.dataclass(frozen=True, slots=True)
+class Stamp:
+    """The generation as one read found it: the token data is kept under, and how many
+    changes it has seen."""
 
-        One primary-key lookup, without the expiry check and unpickling of get() (the
-        generation never expires here), through the driver's cursor: Django's cursor
-        wrapper costs more than the query itself (about 50 µs against 20 on SQLite). So
-        it is not in Django's query log (DEBUG, tests that count queries).
-        """
-        connection = connections[router.db_for_read(self.cache_model_class)]
-        table = connection.ops.quote_name(self.cache_model_class._meta.db_table)
-        placeholder = "?" if connection.vendor == "sqlite" else "%s"  # the drivers' own styles
-        sql = f"SELECT value FROM {table} WHERE cache_key = {placeholder}"  # noqa: S608
+    token: str
+    seq: int
+
+
+class GenerationTable:
+    """The Generation row and the watchers' leases (Watcher rows) in the database."""
+
+    # What every change says at commit (PostgreSQL's NOTIFY), to the watchers that listen.
+    CHANNEL = "boards_generation"
+
+    @property
+    def alias(self) -> str:
+        return router.db_for_write(Generation)
+
+    @property
+    def connection(self) -> BaseDatabaseWrapper:
+        return connections[self.alias]
+
+    @property
+    def watchable(self) -> bool:
+        """Whether processes can be told of changes (LISTEN/NOTIFY) instead of reading the
+        row per request: on PostgreSQL, where that read is a network round trip. SQLite's
+        is a read of a file on this machine, cheaper than any telling."""
+        return self.connection.vendor == "postgresql"
+
+    def _sql(self, connection: BaseDatabaseWrapper, sql: str, *, driver: bool = True) -> str:
+        """`sql` with the tables' names, in the placeholder style of the driver's own
+        cursor (SQLite's "?"), or of Django's (`driver=False`: "%s" everywhere)."""
+        sql = sql.format(
+            generation=connection.ops.quote_name(Generation._meta.db_table),
+            watcher=connection.ops.quote_name(Watcher._meta.db_table),
+        )
+        return sql.replace("%s", "?") if driver and connection.vendor == "sqlite" else sql
+
+    def read(self, raw: Any = None) -> Stamp | None:
+        """The row as it is, or None before the first change: one primary-key read on the
+        request's own connection, or on `raw` (a driver connection: the watcher's)."""
+        if raw is None:
+            connection = self.connection
+            connection.ensure_connection()
+            with connection.wrap_database_errors:
+                return self._read(connection, connection.connection)
+        return self._read(self.connection, raw)
+
+    def _read(self, connection: BaseDatabaseWrapper, raw: Any) -> Stamp | None:
+        sql = self._sql(connection, "SELECT token, seq FROM {generation} WHERE id = %s")
+        row = raw.execute(sql, [Generation.ONLY]).fetchone()
+        return Stamp(row[0], row[1]) if row else None
+
+    def start(self, raw: Any = None) -> None:
+        """The first generation, if there is none yet (any number of readers may race)."""
+        sql = (
+            "INSERT INTO {generation} (id, token, seq) VALUES (%s, %s, 1)"
+            " ON CONFLICT (id) DO NOTHING"
+        )
+        params = [Generation.ONLY, secrets.token_hex(8)]
+        if raw is None:
+            connection = self.connection
+            connection.ensure_connection()
+            with connection.wrap_database_errors:
+                connection.connection.execute(self._sql(connection, sql), params)
+        else:
+            raw.execute(self._sql(self.connection, sql), params)
+
+    def bump(self) -> int:
+        """A new token and the next sequence number, in the caller's transaction; on
+        PostgreSQL the watchers are told at commit. Returns the new sequence number."""
+        connection = self.connection
+        sql = self._sql(
+            connection,
+            "INSERT INTO {generation} (id, token, seq) VALUES (%s, %s, 1)"
+            " ON CONFLICT (id) DO UPDATE SET token = excluded.token, seq = {generation}.seq + 1"
+            " RETURNING seq",
+            driver=False,  # a write: through Django's cursor, in the query log like the rest
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [Generation.ONLY, secrets.token_hex(8)])
+            (seq,) = cursor.fetchone()
+            if self.watchable:
+                # Sent at commit, and only then: no watcher hears of a change before its data
+                # can be read (NOTIFY is transactional).
+                cursor.execute("SELECT pg_notify(%s, %s)", [self.CHANNEL, str(seq)])
+        return seq
+
+    # The watchers' side (PostgreSQL only: boards.caching.watch) --------------------------
+
+    def listen(self, raw: Any) -> None:
+        raw.execute(f"LISTEN {self.CHANNEL}")
+
+    def acknowledge(self, raw: Any, *, name: str, seen: int, lease: float) -> None:
+        """Watcher `name` has seen change `seen`; its lease holds `lease` seconds from now,
+        by the database's clock."""
+        raw.execute(
+            self._sql(
+                self.connection,
+                "INSERT INTO {watcher} (name, seen, expires_at)"
+                " VALUES (%s, %s, now() + make_interval(secs => %s))"
+                " ON CONFLICT (name) DO UPDATE"
+                " SET seen = excluded.seen, expires_at = excluded.expires_at",
+            ),
+            [name, seen, lease],
+        )
+
+    def leave(self, raw: Any, *, name: str) -> None:
+        raw.execute(self._sql(self.connection, "DELETE FROM {watcher} WHERE name = %s"), [name])
+
+    def forget_lapsed(self, raw: Any) -> None:
+        """Drop the leases of watchers long gone (a killed worker leaves its row behind)."""
+        raw.execute(
+            self._sql(
+                self.connection,
+                "DELETE FROM {watcher} WHERE expires_at < now() - interval '1 hour'",
+            )
+        )
+
+    def lagging(self, seq: int) -> float | None:
+        """None when every watcher whose lease holds has seen change `seq`; else how many
+        seconds the longest such lease still holds (a writer waits no longer than that)."""
+        connection = self.connection
         connection.ensure_connection()
+        sql = self._sql(
+            connection,
+            "SELECT EXTRACT(EPOCH FROM max(expires_at) - now()) FROM {watcher}"
+            " WHERE expires_at > now() AND seen < %s",
+        )
         with connection.wrap_database_errors:
-            row = connection.connection.execute(
-                sql, [self.make_key(key, version=version)]
-            ).fetchone()
-        return row[0] if row else None
+            (left,) = connection.connection.execute(sql, [seq]).fetchone()
+        return None if left is None else float(left)
 
-    def add_text(self, key: str, value: str, timeout: int | None = None) -> None:
-        self.add(key, value, timeout)
 
-    def set_text(self, key: str, value: str, timeout: int | None = None) -> None:
-        self.set(key, value, timeout)
-
+class SharedDatabaseCache(DatabaseCache):
     def incr(self, key: str, delta: int = 1, version: int | None = None) -> int:
         """Django's DatabaseCache adds by read-then-write, which loses counts when
         workers race; here the row is locked (PostgreSQL) or the whole write
@@ -69,47 +182,18 @@ class SharedDatabaseCache(DatabaseCache):
             return super().incr(key, delta, version)
 
 
+class _Outages:
+    """django-redis's logger for the exceptions IGNORE_EXCEPTIONS serves around: said as
+    what they are, a warning with the error."""
+
+    def exception(self, message: str, *args: object, **kwargs: object) -> None:
+        logger.warning("Redis unreachable: served from the database", exc_info=True)
+
+
 class RedisCache(DjangoRedisCache):
-    """django-redis, with the generation read and written as plain text."""
+    """django-redis, with every ignored exception logged (whatever the settings say)."""
 
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
-        # One connection per thread for read_text: made from the pool's settings (the
-        # address, the short timeouts), never shared, so no lock is taken per read.
-        self._readers = threading.local()
-
-    def _reader(self) -> Any:  # redis.Connection, untyped in redis-py
-        reader = getattr(self._readers, "connection", None)
-        if reader is None:
-            pool = self.client.get_client(write=False).connection_pool
-            reader = self._readers.connection = pool.make_connection()
-        return reader
-
-    def read_text(self, key: str, version: int | None = None) -> str | None:
-        """GET on the thread's own connection. Redis unreachable: logged, and None,
-        as django-redis's IGNORE_EXCEPTIONS does (the states then come from the database)."""
-        reader = self._reader()
-        try:
-            reader.send_command("GET", self.make_and_validate_key(key, version=version))
-            value = reader.read_response()
-        except (RedisError, OSError) as error:
-            reader.disconnect()
-            logger.warning("Redis unreachable reading %s: %s", key, error)
-            return None
-        # Any bytes decode as Latin-1 (one before this release was a pickle): equal
-        # bytes, equal texts, which is all a generation asks.
-        return value.decode("latin-1") if isinstance(value, bytes) else value
-
-    def add_text(self, key: str, value: str, timeout: int | None = None) -> None:
-        self._write_text(key, value, timeout, only_new=True)
-
-    def set_text(self, key: str, value: str, timeout: int | None = None) -> None:
-        self._write_text(key, value, timeout, only_new=False)
-
-    def _write_text(self, key: str, value: str, timeout: int | None, *, only_new: bool) -> None:
-        try:
-            self.client.get_client(write=True).set(
-                self.make_and_validate_key(key), value, ex=timeout, nx=only_new
-            )
-        except (RedisError, OSError) as error:
-            logger.warning("Redis unreachable writing %s: %s", key, error)
+        self._log_ignored_exceptions = True
+        self.logger = _Outages()

@@ -1,11 +1,23 @@
 """The boards' generation: read-your-writes for every worker and app server.
 
-Every write that changes a board changes a generation token at commit, in a store all
-workers and app servers share (settings.CACHES["shared"]: Redis, or without Redis a table
-in the database). Each request reads that token once (boards.middleware marks where
-requests begin and end); the board states, renderings, ETags and the fast path's learned
-answers this process keeps are all keyed by it, so a request that starts after a write
-was answered can only see data read after that write.
+Every write that changes a board changes the generation in its own transaction
+(`boards_changed`: the Generation row, a new token and the next sequence number). Each
+request uses one generation (boards.middleware marks where requests begin and end); the
+board states, renderings, ETags and the fast path's learned answers this process keeps
+are all keyed by its token, so a request that starts after a write was answered can only
+see data read after that write.
+
+Where a request finds the generation:
+
+- On SQLite, in the row: one read of a file on this machine per request.
+- On PostgreSQL, from what this process's watcher was told (boards.caching.watch), while
+  its lease holds: no round trip per request. A writer answers only once every watcher
+  has seen its change. Without a lease (starting, the database away, watching turned
+  off), or inside a transaction (its own change is not visible to the watcher yet), the
+  request reads the row.
+
+The generation lives in the database, never only in a cache: a cache that is down or
+flushed costs speed, never freshness.
 """
 
 import dataclasses
@@ -13,11 +25,10 @@ import logging
 import secrets
 import threading
 
-from django.core.cache import cache, caches
-from django.core.cache.backends.base import BaseCache
-from django.core.cache.backends.db import DatabaseCache
-from django.db import DatabaseError, transaction
+from django.core.cache import cache
+from django.db import DatabaseError, connections, transaction
 
+from boards.caching import watch
 from boards.models import SLOT_LENGTH, Day, Slot, Wall
 from boards.timeline import BoardState
 
@@ -25,33 +36,18 @@ from boards.timeline import BoardState
 logger = logging.getLogger("boards.caching")
 
 STATE_KEY = "boards:state"
-GENERATION_KEY = "boards:generation"
-# A safety net: every write changes the generation at commit. It also bounds how long
-# a board can stay stale if a write happened while Redis was unreachable.
+# A safety net for the cached states and renderings: every write changes the generation,
+# so they are never read stale; this only bounds what an idle cache keeps.
 STATE_TIMEOUT = 5 * 60
 
-# The last states this process read, with their generation: a poll then costs one
-# small shared read (the generation), not the states' unpickling. Replaced whole (one
-# tuple), never mutated, so threads cannot mix one generation's states with another's.
+# The last states this process read, with their generation: a poll then costs no
+# unpickling of states. Replaced whole (one tuple), never mutated, so threads cannot mix
+# one generation's states with another's.
 _copy: tuple[str, list[BoardState]] | None = None
 
 
-def _shared() -> BaseCache:
-    return caches["shared"]
-
-
-def _in_database(shared: BaseCache) -> bool:
-    return isinstance(shared, DatabaseCache)
-
-
-def _generation_timeout(shared: BaseCache) -> int | None:
-    # In the database the generation changes in the same transaction as the data, so it
-    # can never miss a write; Redis can (a write while it is unreachable): a safety net.
-    return None if _in_database(shared) else STATE_TIMEOUT
-
-
-# The generation this request has read: a page that misses the fast path reads the
-# shared store once, not twice.
+# The generation this request has read: a page that misses the fast path reads it once,
+# not twice.
 _request = threading.local()
 
 
@@ -69,51 +65,47 @@ def read_this_request() -> str | None:
 
 
 def generation() -> str:
-    """The current generation: one read of the shared store. Without a store (Redis
-    down) a new token each time, so that the states are read from the database."""
+    """The current generation's token: what this process was told, or one read of the row.
+    Should the database not answer, a new token each time (logged), so that everything is
+    read afresh."""
     if current := getattr(_request, "generation", None):
         return current
-    shared = _shared()
-    # The shared backends read the token as plain text (boards.caching.backends); any
-    # other Django cache the settings may name, through its get/add.
-    read = getattr(shared, "read_text", None) or shared.get
-    try:
-        current = read(GENERATION_KEY)
-        if current is None:  # new, evicted or expired: the first reader starts one
-            add = getattr(shared, "add_text", None) or shared.add
-            add(GENERATION_KEY, secrets.token_hex(8), _generation_timeout(shared))
-            current = read(GENERATION_KEY)
-    except DatabaseError:
-        # Served on (every board read afresh) but said: an outage must not pass for a
-        # slowdown.
-        logger.warning("The boards' generation could not be read", exc_info=True)
-        current = None
-    current = current or secrets.token_hex(8)
-    if getattr(_request, "active", False):
+    current = None
+    in_request = getattr(_request, "active", False)
+    # Outside a request (a command, the task worker) nothing is kept: the row is read.
+    if in_request and not connections[watch.table.alias].in_atomic_block:
+        current = watch.told_token()
+    if current is None:
+        current = _read()
+    if in_request:
         _request.generation = current
     return current
 
 
-def forget_boards() -> None:
-    """A new generation, so that every reader, in every worker, reloads the state."""
-    _request.generation = None
-    shared = _shared()
-    write = getattr(shared, "set_text", shared.set)
-    write(GENERATION_KEY, secrets.token_hex(8), _generation_timeout(shared))
+def _read() -> str:
+    try:
+        stamp = watch.table.read()
+        if stamp is None:  # a new database: the first reader starts the generation
+            watch.table.start()
+            stamp = watch.table.read()
+    except DatabaseError:
+        # Served on (every board read afresh) but said: an outage must not pass for a
+        # slowdown.
+        logger.warning("The boards' generation could not be read", exc_info=True)
+        stamp = None
+    return stamp.token if stamp is not None else secrets.token_hex(8)
 
 
 def boards_changed() -> None:
     """Called by every write that changes a board, inside its transaction.
 
-    A database store changes the generation in the same transaction: readers see the
-    new data and the new generation together, at commit. Redis is told once the write
-    has committed (before it is answered), so that no reader can load the old data
-    under the new generation.
+    The generation changes in the same transaction as the data: readers see the new data
+    and the new generation together, at commit. Then, before the write is answered, every
+    worker that keeps the generation it was told has seen the change (watch).
     """
-    if _in_database(_shared()):
-        forget_boards()
-    else:
-        transaction.on_commit(forget_boards)
+    seq = watch.table.bump()
+    _request.generation = None
+    transaction.on_commit(lambda: watch.wait_until_seen(seq), using=watch.table.alias)
 
 
 def board_states() -> list[BoardState]:
