@@ -132,7 +132,7 @@ def test_claim_of_a_slot_taken_a_moment_ago_is_409_with_text_kept_and_alternativ
     assert response.status_code == 409
     assert "Someone else has just taken this slot." in html
     assert_typed_values_kept(html)
-    alternatives = re.findall(r'<form method="post" action="/slot/(\d+)/claim/"', html)
+    alternatives = re.findall(r'form="claim-form" formaction="/slot/(\d+)/claim/"', html)
     alternatives = [int(pk) for pk in alternatives if int(pk) != slots[0].pk]
     assert alternatives[0] == slots[1].pk  # the same hour, the other room, first
     assert 1 <= len(alternatives) <= 5
@@ -142,11 +142,13 @@ def test_claim_of_a_slot_taken_a_moment_ago_is_409_with_text_kept_and_alternativ
 def test_claim_alternative_button_claims_that_slot_with_the_same_text(client, slots):
     make_card(slot=slots[0], title="Got there first")
     html = claim(client, slots[0]).content.decode()
-    form = re.search(
-        rf'<form method="post" action="/slot/{slots[1].pk}/claim/".*?</form>', html, re.S
-    )
-    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form[0]))
-    response = client.post(f"/slot/{slots[1].pk}/claim/", fields)
+    # The button sends the claim form, as it stands, to its own slot.
+    button = re.search(r'<button type="submit" form="(.*?)" formaction="(.*?)">', html)
+    form = re.search(rf'<form [^>]*id="{button[1]}".*?</form>', html, re.S)
+    fields = dict(re.findall(r'<input type="\w+" name="(\w+)" value="([^"]*)"', form[0]))
+    fields.update(re.findall(r'<textarea name="(\w+)"[^>]*>\n?(.*?)</textarea>', form[0], re.S))
+    assert button[2] == f"/slot/{slots[1].pk}/claim/"
+    response = client.post(button[2], fields)
     assert response.status_code == 303
     assert Card.objects.get(slot=slots[1]).title == TYPED["title"]
 
@@ -370,7 +372,10 @@ def test_claim_422_links_to_the_card_this_browser_already_holds_for_that_text(cl
 
 
 def offered(html: str) -> list[int]:
-    return [int(pk) for pk in re.findall(r'<form method="post" action="/slot/(\d+)/claim/"', html)]
+    """The slots the page offers instead, in order: each a button that sends the claim form."""
+    return [
+        int(pk) for pk in re.findall(r'form="claim-form" formaction="/slot/(\d+)/claim/"', html)
+    ]
 
 
 def test_claim_of_a_started_slot_offers_the_free_slots_from_now_on(client, frozen):

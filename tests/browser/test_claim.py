@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from boards.models import Card
+from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -146,3 +147,33 @@ def test_claim_link_works_with_the_keyboard(page: Page, conference):
     page.keyboard.press("Enter")
     expect(page.locator("#claim-panel")).to_be_empty()
     expect(claim).to_be_focused()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "plain"])
+def test_a_slot_taken_meanwhile_offers_others_and_sends_the_text_as_edited(
+    page: Page, plain_page: Page, conference, console, javascript
+):
+    """Someone pins the slot while the form is open: the answer keeps the text, offers the
+    nearest free slots, and the one picked gets the text as it was edited since."""
+    page = page if javascript else plain_page
+    console.expect(r"status of 409")  # the answer to the lost claim, as it should be
+    page.goto("/")
+    page.get_by_role("link", name=FREE_AT_11, exact=True).click()
+    _fill_claim(page, title="Accessibility in web apps", name="Noor A.")
+    factories.make_card(slot=conference.free, title="Got there first", host_name="Ada")
+    page.get_by_role("button", name="Pin my card").click()
+
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Someone else has just taken this slot.")
+    expect(page.get_by_label("Title")).to_have_value("Accessibility in web apps")
+    page.get_by_label("Title").fill("Accessibility in web apps, round two")
+    alert.get_by_role("button", name="Claim Room B, Fri 11:00").click()
+
+    expect(page.get_by_role("heading", name="Your card is on the board")).to_be_visible()
+    card = Card.objects.active().get(host_name="Noor A.")
+    assert card.title == "Accessibility in web apps, round two"
+    assert (card.slot.room, card.slot.starts_at) == (
+        conference.rooms[1],
+        conference.free.starts_at,
+    )
+    expect(page).to_have_url(f"{conference.url}/card/{card.pk}/")
