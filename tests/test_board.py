@@ -53,9 +53,10 @@ def test_board_past_and_current_hours_are_marked(client):
     full_day(rooms=1, hours=(10, 13))
     with time_machine.travel(local(2027, 5, 14, 11, 15), tick=False):
         html = client.get("/day/2027-05-14/").content.decode()
-    assert '<tr class="hour past" id="hour-1000">' in html
-    assert '<tr class="hour now" id="hour-1100">' in html
-    assert '<tr class="hour" id="hour-1200">' in html
+    # 10:00 had no open space: one line on a phone, nothing to unfold.
+    assert '<div class="hour past" id="hour-1000">' in html
+    assert '<section class="hour now" id="hour-1100" aria-labelledby="at-1100">' in html
+    assert '<section class="hour next" id="hour-1200" aria-labelledby="at-1200">' in html
 
 
 def test_board_lists_rooms_in_the_chairs_order_with_capacity_and_location(client):
@@ -78,7 +79,7 @@ def test_board_query_count_is_constant(client, django_assert_max_num_queries, ca
         django_assert_max_num_queries(6),  # 1: the generation (boards.caching)
     ):
         response = client.get("/day/2027-05-14/")
-    assert response.content.decode().count('class="p-card"') == cards  # the phone list
+    assert response.content.decode().count('class="cell card ') == cards
 
 
 def test_board_is_the_same_for_everyone_and_cacheable(client):
@@ -123,7 +124,7 @@ def test_phone_board_has_an_index_of_the_hours_to_come(client):
     full_day(rooms=2, hours=(10, 18))
     with time_machine.travel(local(2027, 5, 14, 13, 20), tick=False):
         html = client.get("/day/2027-05-14/").content.decode()
-    index = html.split('<nav class="p-index"', 1)[1].split("</nav>", 1)[0]
+    index = html.split('<nav class="hour-index"', 1)[1].split("</nav>", 1)[0]
     assert 'aria-label="Go to an hour"' in index
     # The hour under way and the ones after it, each to its section; not the past ones.
     assert '<a href="#at-1300" aria-current="time">13:00</a>' in index
@@ -136,4 +137,4 @@ def test_phone_board_with_two_hours_left_needs_no_index(client):
     full_day(rooms=2, hours=(10, 18))
     with time_machine.travel(local(2027, 5, 14, 16, 20), tick=False):
         html = client.get("/day/2027-05-14/").content.decode()
-    assert 'class="p-index"' not in html
+    assert 'class="hour-index"' not in html

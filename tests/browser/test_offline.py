@@ -191,7 +191,7 @@ def test_a_free_slot_tapped_offline_says_it_needs_a_connection(phone: BrowserCon
     page.goto(conference.url + "/")
     _wait_until_stored(page, "/")
     phone.set_offline(True)
-    chip = page.locator(".phone-board .p-free a.claim-link").first
+    chip = page.locator(".hours .free a.claim-link").first
     chip.click()
     note = page.locator(".claim-needs-network")
     expect(note).to_have_text(
