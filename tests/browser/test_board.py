@@ -4,6 +4,8 @@ import pytest
 import time_machine
 from playwright.sync_api import Page, expect
 
+from boards.models import Card
+from boards.services.grid import bump_board_versions
 from tests import factories
 from tests.browser import VIEWPORTS
 
@@ -163,6 +165,67 @@ def test_the_grid_opens_at_the_hour_under_way_with_the_rooms_in_view(page: Page,
         expect(now).to_be_in_viewport()
         page.goto("/#hour-0900")  # a link to an hour is kept
         expect(page.locator("#hour-0900")).to_be_in_viewport()
+
+
+def test_the_grid_puts_each_cell_under_its_room(new_context, console, conference):
+    """One structure for phones and laptops (issue 20): on a laptop each cell, past, under
+    way or to come, stands in its room's column, under the room's name, in its hour's row."""
+    # A card hidden while the chair reviews it holds its slot: "Taken".
+    Card.objects.filter(pk=conference.card.pk).update(status=Card.Status.HIDDEN)
+    bump_board_versions(conference.days[0].pk)
+    context = new_context(viewport=VIEWPORTS["desktop"])
+    console.watch(context)
+    page = context.new_page()
+    with time_machine.travel(factories.local(2027, 5, 14, 11, 30), tick=True):
+        page.goto("/")
+        misplaced = page.evaluate(
+            """() => {
+              const heads = [...document.querySelectorAll(".hours .rooms > li")]
+                .map(head => head.getBoundingClientRect());
+              const cells = [...document.querySelectorAll(".hours .cell")];
+              return [cells.length, cells.filter(cell => {
+                const box = cell.getBoundingClientRect();
+                const head = heads[Number(cell.className.match(/\\bc(\\d+)$/)[1])];
+                const row = cell.closest(".slots").getBoundingClientRect();
+                return !cell.checkVisibility() || Math.abs(box.left - head.left) > 1
+                  || Math.abs(box.width - head.width) > 1 || Math.abs(box.top - row.top) > 1;
+              }).map(cell => cell.textContent)];
+            }"""
+        )
+    assert misplaced == [3 * 4, []]  # 09:00 and 10:00 are over, shown greyed on top
+    expect(page.locator(".hour.past").first).to_contain_text("Packaging pains")
+    expect(page.locator("#hour-1000 .cell.held")).to_contain_text("Taken")
+    assert page.locator(".hour").evaluate_all("hours => hours.map(h => h.id)") == [
+        "hour-1100",
+        "hour-1200",
+        "hour-0900",
+        "hour-1000",
+    ]  # in the page: the hour under way first, as a phone or a screen reader takes it
+    tops = [
+        page.locator(f"#hour-{hour}00").bounding_box()["y"] for hour in ("09", "10", "11", "12")
+    ]
+    assert tops == sorted(tops)  # on the screen: by the clock
+
+
+def test_phone_board_keyboard_order_follows_what_is_seen(new_context, console, conference):
+    """On a phone an hour's cards come first, then its free rooms: the order in which a
+    keyboard or a screen reader meets them too."""
+    context = new_context(viewport=VIEWPORTS["phone"])
+    console.watch(context)
+    page = context.new_page()
+    page.goto("/")
+    hours = page.evaluate(
+        """() => [...document.querySelectorAll(".hours .hour")].map(hour => {
+          const links = [...hour.querySelectorAll("a")].filter(link => link.checkVisibility());
+          const boxes = links.map(link => link.getBoundingClientRect());
+          const backwards = boxes.slice(1).filter((box, i) => box.top < boxes[i].top - 1
+            || (Math.abs(box.top - boxes[i].top) <= 1 && box.left < boxes[i].left));
+          const words = link => (link.querySelector(".chip") || link).textContent;
+          return [links.map(words), backwards.length];
+        })"""
+    )
+    assert hours[1] == [["Django async in production", "B", "C"], 0]  # 10:00
+    assert all(backwards == 0 for _, backwards in hours), hours
 
 
 def test_free_cells_are_quiet_and_sessions_loud_on_the_grid(page: Page, conference):
