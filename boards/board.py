@@ -20,10 +20,16 @@ class Cell:
     # The room's name without the word every room's name starts with ("Room 140A" ->
     # "140A"), so that an hour's free rooms fit in one line on a phone.
     short_room: str = ""
+    # The room's place in the board's order, from 1: the grid's column for this cell
+    # (templates/boards/board.html lists an hour's cards first, then the rest).
+    column: int = 0
 
     @property
     def claimable(self) -> bool:
         return self.state == "open"
+
+
+QUIET = frozenset({"started", "none", "filtered"})
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,8 @@ class Hour:
         time = self.starts_at.strftime("%H%M")
         return f"{time}-{self.starts_at.tzname()}".lower() if self.repeated else time
 
-    # What the phone list shows of an hour: its cards in full, everything else in one line.
+    # An hour's cells by what they show (each cell once in the page: a phone lists the
+    # cards in full and the rest in lines, the grid puts each in its room's column).
     @property
     def card_cells(self) -> list[Cell]:
         return [cell for cell in self.cells if cell.card is not None]
@@ -71,6 +78,17 @@ class Hour:
     @property
     def held_cells(self) -> list[Cell]:
         return [cell for cell in self.cells if cell.state == "held"]
+
+    @property
+    def quiet_cells(self) -> list[Cell]:
+        """Nothing to do there (started, no slot, no match): the grid's quiet cells, not
+        on a phone."""
+        return [cell for cell in self.cells if cell.state in QUIET]
+
+    @property
+    def nothing_on(self) -> bool:
+        """No card, nothing free, taken or blocked: a phone says so in words."""
+        return all(cell.state in QUIET for cell in self.cells)
 
 
 @dataclass(frozen=True)
@@ -155,7 +173,7 @@ def build_board(day: Day, slots: list[Slot], now: dt.datetime, query: str = "") 
     for starts_at in sorted(by_hour):
         row = by_hour[starts_at]
         cells = []
-        for room in rooms:
+        for column, room in enumerate(rooms, start=1):
             slot = row.get(room.pk)
             card, state = None, "none"
             if (
@@ -167,7 +185,14 @@ def build_board(day: Day, slots: list[Slot], now: dt.datetime, query: str = "") 
             elif slot is not None:
                 card, state = slot.active_card, _cell_state(slot, now)
             cells.append(
-                Cell(room=room, slot=slot, card=card, state=state, short_room=short[room.pk])
+                Cell(
+                    room=room,
+                    slot=slot,
+                    card=card,
+                    state=state,
+                    short_room=short[room.pk],
+                    column=column,
+                )
             )
         if words and all(cell.card is None for cell in cells):
             continue

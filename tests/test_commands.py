@@ -110,8 +110,8 @@ def test_load_demo_builds_a_live_conference_around_today(client):
     assert Slot.objects.exclude(blocked_reason="").count() == 3  # one room over lunch, each day
     html = response.content.decode()
     assert "Today" in html
-    assert html.count('class="p-card"') == 20  # the phone list holds each card once
-    assert 'class="claim-link"' in html
+    assert html.count('class="cell card ') == 20  # the board holds each card once
+    assert 'class="claim-link' in html
 
 
 def test_load_demo_late_in_the_day_starts_tomorrow_so_slots_are_still_free():

@@ -37,7 +37,7 @@ def test_home_at_the_reception_shows_the_first_days_board_open_for_claims(client
         response = client.get("/")
     assert "Friday 14 May" in board_heading(response)
     assert "Tomorrow" in board_heading(response)
-    assert response.content.decode().count('<td class="cell open">') == 2 * 2
+    assert response.content.decode().count('<a class="claim-link cell open ') == 2 * 2
 
 
 def test_home_just_after_local_midnight_shows_the_new_day_while_utc_is_still_yesterday(client):
@@ -76,7 +76,7 @@ def test_home_after_the_conference_shows_the_last_days_board(client):
     with time_machine.travel(local(2027, 5, 20, 9), tick=False):
         response = client.get("/")
     assert "Sunday 16 May" in board_heading(response)
-    assert 'class="claim-link"' not in response.content.decode()
+    assert 'class="claim-link' not in response.content.decode()
 
 
 def test_tomorrows_board_opens_when_today_begins(client):
@@ -85,9 +85,9 @@ def test_tomorrows_board_opens_when_today_begins(client):
         before = client.get("/day/2027-05-15/")
     with time_machine.travel(local(2027, 5, 14, 0, 0), tick=False):
         after = client.get("/day/2027-05-15/")
-    assert 'class="claim-link"' not in before.content.decode()
+    assert 'class="claim-link' not in before.content.decode()
     assert "This board opens for sign-up at midnight, as Friday begins." in before.content.decode()
-    assert after.content.decode().count('<td class="cell open">') == 4
+    assert after.content.decode().count('<a class="claim-link cell open ') == 4
 
 
 def test_home_with_no_days_explains_that_no_boards_are_set_up(client):

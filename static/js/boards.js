@@ -66,14 +66,16 @@
   });
 
   // The grid opens at the hour under way, not at the morning's past hours: a page opened
-  // without an #hour (a link to one is kept) scrolls that row to the top. Phones show the
-  // hour under way first anyway (the list), so only the grid (a table from 48rem) moves.
+  // without an #hour (a link to one is kept) scrolls that row to the top, just under the
+  // room names. Phones show the hour under way first anyway (the list), so only the grid
+  // (from 48rem, where the room names show) moves.
   document.addEventListener("DOMContentLoaded", function () {
     if (location.hash) return;
-    var board = document.querySelector("table.board");
-    var now = board && board.querySelector("tr.hour.now");
-    if (!now || !now.previousElementSibling || getComputedStyle(board).display !== "table") return;
-    now.scrollIntoView({ block: "start" });
+    var hours = document.querySelector(".hours");
+    var now = hours && hours.querySelector(".hour.now");
+    var rooms = hours && hours.querySelector(".rooms");
+    if (!now || !hours.querySelector(".hour.past") || getComputedStyle(rooms).display === "none") return;
+    window.scrollTo(0, now.getBoundingClientRect().top + window.scrollY - rooms.offsetHeight);
   });
 
   // Copy buttons only make sense where the clipboard API exists (every secure page):

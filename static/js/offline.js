@@ -236,7 +236,10 @@
   // A free slot's chip opens the claim form from the network: offline it says so beside
   // the chip instead of doing nothing (capture phase: before htmx sends anything).
   function claimNeedsNetwork(link) {
-    var line = link.closest("p, td") || link.parentNode;
+    var line = link.closest("p") || link.parentNode;
+    // On the board's grid (from 48rem) the chips' line has no box of its own (display:
+    // contents): the note goes under the hour's row instead, as wide as the grid.
+    if (getComputedStyle(line).display === "contents") line = link.closest(".hour") || line;
     var note = line.querySelector(".needs-network");
     if (!note) {
       note = document.createElement("span");

@@ -4,6 +4,8 @@ import pytest
 import time_machine
 from playwright.sync_api import Page, expect
 
+from boards.models import Card
+from boards.services.grid import bump_board_versions
 from tests import factories
 from tests.browser import VIEWPORTS
 
@@ -27,14 +29,14 @@ def test_board_shows_cards_and_free_slots(page: Page, conference, viewport):
     if viewport == VIEWPORTS["phone"]:
         # The hour under way first, marked Now; the next one marked Next; the handle is
         # on the card's page; the blocked room is one line of its hour.
-        hours = page.locator(".phone-board .p-time")
+        hours = page.locator(".hours .time")
         expect(hours.first).to_have_text("09:00 Now")
         expect(hours.nth(1)).to_have_text("10:00 Next")
         expect(page.get_by_text("Blocked: Room C (Sponsor lunch until 13:00)")).to_be_visible()
     else:
         expect(page.get_by_role("link", name="@carlton@fosstodon.org")).to_be_visible()
         expect(page.get_by_text("Blocked: Sponsor lunch until 13:00")).to_be_visible()
-        expect(page.locator("tr.now .now-badge")).to_have_text("Now")
+        expect(page.locator(".hour.now .now-badge")).to_have_text("Now")
 
 
 def test_board_links_to_tomorrow_and_back(page: Page, conference):
@@ -49,19 +51,19 @@ def test_board_links_to_tomorrow_and_back(page: Page, conference):
     expect(page.get_by_role("heading", level=1)).to_have_text("Today Friday 14 May")
 
 
-def test_board_not_open_yet_says_when_it_opens(page: Page, conference):
+def test_board_not_open_yet_says_when_it_opens(page: Page, conference, viewport):
     page.goto("/day/2027-05-16/")
 
     expect(page.locator(".board-summary")).to_contain_text(
         "This board opens for sign-up at midnight, as Saturday begins."
     )
     expect(page.locator("a.claim-link")).to_have_count(0)
-    expect(
-        page.get_by_text("Free (opens Sat 00:00)")
-        .or_(page.get_by_text("Free from Sat 00:00, when this board opens: A, B, C"))
-        .filter(visible=True)
-        .first
-    ).to_be_visible()
+    if viewport == VIEWPORTS["phone"]:  # one line an hour
+        expect(page.locator(".later").first).to_have_text(
+            "Free from Sat 00:00, when this board opens: A, B, C", use_inner_text=True
+        )
+    else:  # a cell a room
+        expect(page.get_by_text("Free (opens Sat 00:00)").first).to_be_visible()
 
 
 def test_longest_texts_do_not_widen_pages(new_context, console, conference):
@@ -103,7 +105,7 @@ def test_longest_texts_do_not_widen_pages(new_context, console, conference):
 def test_free_slot_chips_on_the_phone_board_are_full_touch_targets(page: Page, conference):
     page.set_viewport_size(VIEWPORTS["phone"])
     page.goto("/")
-    chips = page.locator(".phone-board .p-free a.claim-link")
+    chips = page.locator(".hours .free a.claim-link")
     expect(chips.first).to_be_visible()
     for index in range(chips.count()):
         box = chips.nth(index).bounding_box()
@@ -145,15 +147,16 @@ def test_the_grid_opens_at_the_hour_under_way_with_the_rooms_in_view(page: Page,
     page.set_viewport_size({"width": 1280, "height": 500})
     with time_machine.travel(factories.local(2027, 5, 14, 11, 30), tick=True):
         page.goto("/")
-        now = page.locator("table.board tr.hour.now")
+        now = page.locator(".hours .hour.now")
         expect(now).to_have_id("hour-1100")
         page.wait_for_function("window.scrollY > 0")
         # Scrolled as far as the page allows towards putting the hour under way at the top,
-        # the morning's past hours above it, out of the way.
+        # just under the room names, the morning's past hours above it, out of the way.
         wanted, scrolled = page.evaluate(
             """() => {
-              const row = document.querySelector("table.board tr.hour.now");
-              const target = row.getBoundingClientRect().top + scrollY;
+              const row = document.querySelector(".hours .hour.now");
+              const rooms = document.querySelector(".hours .rooms");
+              const target = row.getBoundingClientRect().top + scrollY - rooms.offsetHeight;
               const most = document.scrollingElement.scrollHeight - innerHeight;
               return [Math.min(target, most), scrollY];
             }"""
@@ -164,11 +167,72 @@ def test_the_grid_opens_at_the_hour_under_way_with_the_rooms_in_view(page: Page,
         expect(page.locator("#hour-0900")).to_be_in_viewport()
 
 
+def test_the_grid_puts_each_cell_under_its_room(new_context, console, conference):
+    """One structure for phones and laptops (issue 20): on a laptop each cell, past, under
+    way or to come, stands in its room's column, under the room's name, in its hour's row."""
+    # A card hidden while the chair reviews it holds its slot: "Taken".
+    Card.objects.filter(pk=conference.card.pk).update(status=Card.Status.HIDDEN)
+    bump_board_versions(conference.days[0].pk)
+    context = new_context(viewport=VIEWPORTS["desktop"])
+    console.watch(context)
+    page = context.new_page()
+    with time_machine.travel(factories.local(2027, 5, 14, 11, 30), tick=True):
+        page.goto("/")
+        misplaced = page.evaluate(
+            """() => {
+              const heads = [...document.querySelectorAll(".hours .rooms > li")]
+                .map(head => head.getBoundingClientRect());
+              const cells = [...document.querySelectorAll(".hours .cell")];
+              return [cells.length, cells.filter(cell => {
+                const box = cell.getBoundingClientRect();
+                const head = heads[Number(cell.className.match(/\\bc(\\d+)$/)[1])];
+                const row = cell.closest(".slots").getBoundingClientRect();
+                return !cell.checkVisibility() || Math.abs(box.left - head.left) > 1
+                  || Math.abs(box.width - head.width) > 1 || Math.abs(box.top - row.top) > 1;
+              }).map(cell => cell.textContent)];
+            }"""
+        )
+    assert misplaced == [3 * 4, []]  # 09:00 and 10:00 are over, shown greyed on top
+    expect(page.locator(".hour.past").first).to_contain_text("Packaging pains")
+    expect(page.locator("#hour-1000 .cell.held")).to_contain_text("Taken")
+    assert page.locator(".hour").evaluate_all("hours => hours.map(h => h.id)") == [
+        "hour-1100",
+        "hour-1200",
+        "hour-0900",
+        "hour-1000",
+    ]  # in the page: the hour under way first, as a phone or a screen reader takes it
+    tops = [
+        page.locator(f"#hour-{hour}00").bounding_box()["y"] for hour in ("09", "10", "11", "12")
+    ]
+    assert tops == sorted(tops)  # on the screen: by the clock
+
+
+def test_phone_board_keyboard_order_follows_what_is_seen(new_context, console, conference):
+    """On a phone an hour's cards come first, then its free rooms: the order in which a
+    keyboard or a screen reader meets them too."""
+    context = new_context(viewport=VIEWPORTS["phone"])
+    console.watch(context)
+    page = context.new_page()
+    page.goto("/")
+    hours = page.evaluate(
+        """() => [...document.querySelectorAll(".hours .hour")].map(hour => {
+          const links = [...hour.querySelectorAll("a")].filter(link => link.checkVisibility());
+          const boxes = links.map(link => link.getBoundingClientRect());
+          const backwards = boxes.slice(1).filter((box, i) => box.top < boxes[i].top - 1
+            || (Math.abs(box.top - boxes[i].top) <= 1 && box.left < boxes[i].left));
+          const words = link => (link.querySelector(".chip") || link).textContent;
+          return [links.map(words), backwards.length];
+        })"""
+    )
+    assert hours[1] == [["Django async in production", "B", "C"], 0]  # 10:00
+    assert all(backwards == 0 for _, backwards in hours), hours
+
+
 def test_free_cells_are_quiet_and_sessions_loud_on_the_grid(page: Page, conference):
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto("/")
-    free = page.locator("td.cell.open a.claim-link").first
-    title = page.locator("td.cell.card a.card-title").first
+    free = page.locator("a.claim-link.cell.open").first
+    title = page.locator(".cell.card a.card-title").first
     style = "e => [getComputedStyle(e).fontWeight, getComputedStyle(e).color]"
     free_weight, free_colour = free.evaluate(style)
     title_weight, title_colour = title.evaluate(style)

@@ -61,16 +61,16 @@ def test_phone_board_of_a_full_demo_day_fits_in_three_screens(
         assert width == PHONE["width"]
         # Every card of the day is on it, and the hour to come is on the first screen.
         cards = Card.objects.active().filter(slot__day__date=FIRST_DAY).count()
-        assert phone.locator(".phone-board .p-card").count() == cards == 20
-        lead = phone.locator(".phone-board .p-time").first
+        assert phone.locator(".hours .card").count() == cards == 20
+        lead = phone.locator(".hours .time").first
         expect(lead).to_contain_text("Now" if hour == 13 else "Next")
         assert lead.bounding_box()["y"] < PHONE["height"]
         if hour == 13:  # 10:00 to 12:00 are over: one line each, openable
-            past = phone.locator("details.p-hour.past")
+            past = phone.locator("details.hour.past")
             expect(past).to_have_count(3)
-            expect(past.first.locator(".p-card").first).to_be_hidden()
+            expect(past.first.locator(".card").first).to_be_hidden()
             past.first.locator("summary").click()
-            expect(past.first.locator(".p-card").first).to_be_visible()
+            expect(past.first.locator(".card").first).to_be_visible()
     finally:
         travel.stop()
 

@@ -191,7 +191,7 @@ def test_a_free_slot_tapped_offline_says_it_needs_a_connection(phone: BrowserCon
     page.goto(conference.url + "/")
     _wait_until_stored(page, "/")
     phone.set_offline(True)
-    chip = page.locator(".phone-board .p-free a.claim-link").first
+    chip = page.locator(".hours .free a.claim-link").first
     chip.click()
     note = page.locator(".claim-needs-network")
     expect(note).to_have_text(
@@ -202,6 +202,27 @@ def test_a_free_slot_tapped_offline_says_it_needs_a_connection(phone: BrowserCon
     phone.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     expect(note).to_have_count(0)
+
+
+def test_a_free_cell_tapped_offline_on_the_grid_says_so_under_its_hour(
+    new_context, console, conference
+):
+    """On a laptop's grid the chips' line has no box of its own: the note takes the width
+    of the hour's row, under it, instead of a narrow column of its own."""
+    context = new_context(viewport=VIEWPORTS["desktop"])
+    console.watch(context)
+    console.expect(r"ERR_INTERNET_DISCONNECTED|htmx:sendError|Failed to fetch")
+    page = context.new_page()
+    page.goto(conference.url + "/")
+    _wait_until_stored(page, "/")
+    context.set_offline(True)
+    page.locator("#hour-1000 a.claim-link").first.click()
+    note = page.locator("#hour-1000 > .claim-needs-network")
+    expect(note).to_have_attribute("role", "alert")
+    row = page.locator("#hour-1000 .slots").bounding_box()
+    box = note.bounding_box()
+    assert box["y"] >= row["y"] + row["height"] - 1 and box["width"] >= row["width"] - 1
+    expect(page.locator("#claim-panel")).to_be_empty()
 
 
 def test_the_offline_note_tells_the_conferences_time_not_the_phones(
