@@ -21,7 +21,9 @@ worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 
 # Load Django once in the master, fork the workers: faster (re)starts, shared memory.
-# Django opens no database or Redis connection at import, so nothing is shared by fork.
+# openspaces/wsgi.py warms it up first (the views, the URL lookups, the templates), so a
+# worker replaced after max_requests answers at once; it opens no database or Redis
+# connection, so nothing is shared by fork.
 preload_app = True
 
 # A request that takes 30 s is stuck (the slowest page takes milliseconds); kill and

@@ -1,6 +1,9 @@
 """Production behaviour: health check, error pages, cache outage, static files."""
 
+import os
 import re
+import subprocess
+import sys
 import tomllib
 
 import pytest
@@ -202,3 +205,33 @@ def test_static_files_are_collected_hashed_compressed_and_cached_for_ever(tmp_pa
         assert "immutable" not in plain["Cache-Control"]
         hashed.close()  # whitenoise streams open files
         plain.close()
+
+
+# The application gunicorn forks ---------------------------------------------------------
+
+
+def test_the_wsgi_application_is_warm_before_the_fork_and_holds_no_connection():
+    """Loading openspaces.wsgi (once, before gunicorn forks its workers) compiles the pages'
+    templates and builds the URL lookups, so a new worker does not pay for them on its
+    first requests; and it opens no database connection, which a fork would share."""
+    probe = (
+        "import openspaces.wsgi\n"
+        "from django.db import connections\n"
+        "from django.template import engines\n"
+        "from django.urls import get_resolver\n"
+        "loader = engines['django'].engine.template_loaders[0]\n"
+        "print(sorted(name for name in loader.get_template_cache if name.startswith('boards/')"
+        " and name.endswith(('board.html', 'claim.html'))))\n"
+        "print(sorted(get_resolver()._reverse_dict))\n"
+        "print([alias for alias in connections if connections[alias].connection is not None])\n"
+    )
+    environment = {**os.environ, "SECRET_KEY": "warm-up-probe", "DEBUG": "0"}
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=settings.BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    assert out == ["['boards/board.html', 'boards/claim.html']", "['en', 'es']", "[]"]
