@@ -5,6 +5,7 @@ import logging
 import random
 import sys
 import threading
+import time
 import zlib
 
 import pytest
@@ -17,6 +18,7 @@ from boards import caching
 from boards.caching.memo import Memo
 from boards.models import Slot
 from boards.services.grid import slots_block
+from boards.views import public
 from tests.factories import conference, local, make_card
 
 pytestmark = pytest.mark.django_db
@@ -400,6 +402,42 @@ def test_the_fast_path_never_answers_for_another_host_or_scheme(client):
     assert "http://testserver/" in first.text
     assert "http://127.0.0.1/" in other.text
     assert "https://testserver/" in secure.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_threads_that_miss_the_same_board_together_render_it_once(monkeypatch):
+    """A new worker's threads all miss the board at once: one renders it, the others wait
+    for that rendering instead of each making its own (a PyCon-sized day takes 0.1 s)."""
+    conference(days=1)
+    real_render = public._render_board
+    renders = []
+
+    def slow_render(*args, **kwargs):
+        renders.append(threading.current_thread().name)
+        time.sleep(0.2)  # long enough for every thread to miss it
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr(public, "_render_board", slow_render)
+    barrier = threading.Barrier(6)
+    pages: list[tuple[int, str, bytes]] = []
+
+    def first_visit() -> None:
+        try:
+            barrier.wait(10)
+            response = Client().get("/day/2027-05-14/")
+            pages.append((response.status_code, response["ETag"], response.content))
+        finally:
+            connection.close()
+
+    with time_machine.travel(local(2027, 5, 14, 9), tick=True):
+        threads = [threading.Thread(target=first_visit) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    assert len(renders) == 1
+    assert len(pages) == 6
+    assert len(set(pages)) == 1 and pages[0][0] == 200
 
 
 def test_the_memo_stays_bounded_and_whole_under_threads():

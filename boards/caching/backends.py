@@ -15,6 +15,7 @@ local memory lives in one worker, so it cannot hold what all workers must count 
 """
 
 import dataclasses
+import functools
 import logging
 import secrets
 from typing import Any
@@ -44,7 +45,7 @@ class GenerationTable:
     # What every change says at commit (PostgreSQL's NOTIFY), to the watchers that listen.
     CHANNEL = "boards_generation"
 
-    @property
+    @functools.cached_property
     def alias(self) -> str:
         return router.db_for_write(Generation)
 
@@ -52,11 +53,12 @@ class GenerationTable:
     def connection(self) -> BaseDatabaseWrapper:
         return connections[self.alias]
 
-    @property
+    @functools.cached_property
     def watchable(self) -> bool:
         """Whether processes can be told of changes (LISTEN/NOTIFY) instead of reading the
         row per request: on PostgreSQL, where that read is a network round trip. SQLite's
-        is a read of a file on this machine, cheaper than any telling."""
+        is a read of a file on this machine, cheaper than any telling. (Both are fixed by
+        the settings: asked once, off the path of every request.)"""
         return self.connection.vendor == "postgresql"
 
     def _sql(self, connection: BaseDatabaseWrapper, sql: str, *, driver: bool = True) -> str:

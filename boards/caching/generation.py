@@ -73,7 +73,8 @@ def generation() -> str:
     current = None
     in_request = getattr(_request, "active", False)
     # Outside a request (a command, the task worker) nothing is kept: the row is read.
-    if in_request and not connections[watch.table.alias].in_atomic_block:
+    table = watch.table
+    if in_request and table.watchable and not connections[table.alias].in_atomic_block:
         current = watch.told_token()
     if current is None:
         current = _read()

@@ -5,11 +5,15 @@ a `Memo`: at most `size` entries, the least recently used dropped first, every r
 write under one lock. gunicorn's gthread workers run requests on several threads at
 once, and an OrderedDict's "read, then mark as recently used" is two steps another
 thread can come between (dropping the entry just read); the lock makes them one.
+
+`OneAtATime` lets one thread make what a key names while the others asking for it wait,
+then find it made: a new worker's threads that all miss the same board render it once.
 """
 
+import contextlib
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
 
 
 class Memo[K: Hashable, V]:
@@ -38,3 +42,29 @@ class Memo[K: Hashable, V]:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+class OneAtATime[K: Hashable]:
+    """A lock per key, held by one thread at a time; kept only while a thread holds or
+    waits for it, so it never grows past the threads there are."""
+
+    def __init__(self) -> None:
+        self._locks: dict[K, tuple[threading.Lock, list[int]]] = {}
+        self._guard = threading.Lock()
+
+    @contextlib.contextmanager
+    def hold(self, key: K) -> Iterator[None]:
+        with self._guard:
+            lock, users = self._locks.setdefault(key, (threading.Lock(), [0]))
+            users[0] += 1
+        try:
+            with lock:
+                yield
+        finally:
+            with self._guard:
+                users[0] -= 1
+                if not users[0]:
+                    del self._locks[key]
+
+    def __len__(self) -> int:
+        return len(self._locks)

@@ -26,7 +26,7 @@ from django.utils.http import parse_etags
 
 from boards.caching import compression, generation
 from boards.caching.keys import PageTag
-from boards.caching.memo import Memo
+from boards.caching.memo import Memo, OneAtATime
 
 RENDERINGS = 32
 ANSWERS = 256
@@ -34,6 +34,7 @@ ANSWERS = 256
 # a copy never goes stale; it saves fetching 25 kB from Redis per request. Kept as the
 # bytes sent, so no request encodes it again.
 _renderings: Memo[str, bytes] = Memo(RENDERINGS)
+_rendering: OneAtATime[str] = OneAtATime()
 
 
 def fragment_requested(request: HttpRequest) -> bool:
@@ -77,8 +78,13 @@ def cached_page(
     if response is None:
         body = rendered(tag.etag)
         if body is None:
-            body = render().encode()
-            remember_rendered(tag.etag, body)
+            # One thread renders; the others that missed the same ETag meanwhile (a new
+            # worker's first polls) wait and take its rendering instead of making theirs.
+            with _rendering.hold(tag.etag):
+                body = rendered(tag.etag)
+                if body is None:
+                    body = render().encode()
+                    remember_rendered(tag.etag, body)
         response = HttpResponse(body, content_type=content_type)
     response["ETag"] = tag.etag
     # Browsers and proxies may keep the page but must ask (cheaply: 304) before each
