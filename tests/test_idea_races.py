@@ -104,3 +104,36 @@ def test_race_two_hosts_take_the_same_idea_into_two_slots_and_both_are_linked(fr
         # The slots are free again for the next trial.
         for card in hosted.select_related("slot"):
             card_release(card=card)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_race_hosting_an_idea_meets_new_ideas_and_plain_claims_without_a_deadlock(
+    frozen, settings, caplog
+):
+    """A claim from the wall ("Host this") changes the slot, the day, the wall and the
+    generation; a new idea changes the wall and the generation; a plain claim the slot, the
+    day and the generation. Each takes its locks in the one order (the generation last), so
+    none waits for another in a circle: no deadlock for PostgreSQL to break (a second's
+    wait, then a retry)."""
+    settings.OPENSPACES_IDEA_RATE = 0
+    settings.OPENSPACES_CLAIM_RATE = 0
+    conference(days=1, rooms=8, hours=(10, 13))
+    slots = list(Slot.objects.order_by("starts_at", "pk"))
+    for trial in range(TRIALS):
+        idea = ideas.idea_suggest(title=f"Type hints {trial}")
+        chosen = slots[trial * 8 : trial * 8 + 8]
+
+        def act(index: int, idea: Idea = idea, chosen: list[Slot] = chosen, trial: int = trial):
+            client = Client(REMOTE_ADDR=f"10.1.{trial}.{index}")
+            text = {"title": f"Topic {trial}.{index}", "host_name": f"Host {index}"}
+            if index % 3 == 0:
+                return client.post("/ideas/", {"title": text["title"]}).status_code
+            if index % 3 == 1:
+                text["idea"] = str(idea.pk)
+            return client.post(f"/slot/{chosen[index % 8].pk}/claim/", text).status_code
+
+        with caplog.at_level("INFO", logger="boards.services._write"):
+            statuses = all_at_once(SUPPORTERS + 8, act)
+        assert len(statuses) == SUPPORTERS + 8
+        assert set(statuses) <= {303, 409}
+    assert "deadlock" not in caplog.text

@@ -227,13 +227,15 @@ def card_claim(
     card = Card(**text, language=language, manage_token_hash=Card.hash_token(token))
     _pin(card=card, slot=slot)
     _record(card=card, actor=actor, action=CardEvent.Action.CLAIMED)
-    bump_board_versions(slot.day_id)
     if idea_id is not None:
         # Imported here: services.ideas builds on this module's Actor.
         from boards.services.ideas import idea_hosted
 
         if idea_hosted(idea_id=idea_id, card_id=card.pk, actor=actor):
             card.idea_id = idea_id
+    # The day and the generation last, as every write locks them: the wall (idea_hosted)
+    # before them, or this claim and a new idea would wait for each other in a circle.
+    bump_board_versions(slot.day_id)
     return ClaimResult(card=card, token=token)
 
 

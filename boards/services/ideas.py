@@ -48,11 +48,17 @@ def _locked_wall() -> Wall:
     return wall
 
 
-def wall_changed() -> None:
-    """Bump the wall's version in this transaction: /ideas/ and /guide/ change their ETags."""
+def wall_changed(*, generation: bool = True) -> None:
+    """Bump the wall's version in this transaction: /ideas/ and /guide/ change their ETags.
+
+    `generation=False` inside a write that changes the generation itself, last (a claim
+    from the wall: grid.bump_board_versions): the generation is the last row every write
+    locks, so that no two writes wait for each other in a circle.
+    """
     _locked_wall()
     Wall.objects.filter(pk=Wall.ONLY).update(version=F("version") + 1)
-    caching.boards_changed()
+    if generation:
+        caching.boards_changed()
 
 
 def _lock_ideas(*ideas: Idea) -> None:
@@ -217,9 +223,10 @@ def idea_merge(*, duplicate: Idea, into: Idea, actor: Actor) -> Idea:
 
 
 def idea_hosted(*, idea_id: int, card_id: int, actor: Actor) -> bool:
-    """Inside a claim's transaction: link the new card to the idea it hosts, if the idea is
-    still on the wall (a hidden or merged one is not linked: the claim stands anyway).
-    Several cards may host one idea; nothing here refuses a second."""
+    """Inside a claim's transaction, before its day and generation change: link the new card
+    to the idea it hosts, if the idea is still on the wall (a hidden or merged one is not
+    linked: the claim stands anyway). Several cards may host one idea; nothing here
+    refuses a second."""
     idea = Idea.objects.filter(pk=idea_id, status=Idea.Status.ACTIVE).first()
     if idea is None:
         return False
@@ -230,7 +237,7 @@ def idea_hosted(*, idea_id: int, card_id: int, actor: Actor) -> bool:
         action=IdeaEvent.Action.HOSTED,
         after={**idea_snapshot(idea), "card_id": card_id},
     )
-    wall_changed()
+    wall_changed(generation=False)  # the claim changes the generation, after the day
     return True
 
 
