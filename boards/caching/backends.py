@@ -70,19 +70,21 @@ class GenerationTable:
         )
         return sql.replace("%s", "?") if driver and connection.vendor == "sqlite" else sql
 
-    def read(self, raw: Any = None) -> Stamp | None:
-        """The row as it is, or None before the first change: one primary-key read on the
-        request's own connection, or on `raw` (a driver connection: the watcher's)."""
-        if raw is None:
-            connection = self.connection
-            connection.ensure_connection()
-            with connection.wrap_database_errors:
-                return self._read(connection, connection.connection)
-        return self._read(self.connection, raw)
+    def _execute(self, sql: str, params: list[Any], raw: Any = None) -> Any:
+        """Run `sql` through the driver's own cursor: on `raw` (the watcher's connection,
+        whose errors it handles itself), or on this thread's connection (its errors as
+        Django's, DatabaseError)."""
+        if raw is not None:
+            return raw.execute(self._sql(self.connection, sql), params)
+        connection = self.connection
+        connection.ensure_connection()
+        with connection.wrap_database_errors:
+            return connection.connection.execute(self._sql(connection, sql), params)
 
-    def _read(self, connection: BaseDatabaseWrapper, raw: Any) -> Stamp | None:
-        sql = self._sql(connection, "SELECT token, seq FROM {generation} WHERE id = %s")
-        row = raw.execute(sql, [Generation.ONLY]).fetchone()
+    def read(self, raw: Any = None) -> Stamp | None:
+        """The row as it is, or None before the first change: one primary-key read."""
+        sql = "SELECT token, seq FROM {generation} WHERE id = %s"
+        row = self._execute(sql, [Generation.ONLY], raw).fetchone()
         return Stamp(row[0], row[1]) if row else None
 
     def start(self, raw: Any = None) -> None:
@@ -91,14 +93,7 @@ class GenerationTable:
             "INSERT INTO {generation} (id, token, seq) VALUES (%s, %s, 1)"
             " ON CONFLICT (id) DO NOTHING"
         )
-        params = [Generation.ONLY, secrets.token_hex(8)]
-        if raw is None:
-            connection = self.connection
-            connection.ensure_connection()
-            with connection.wrap_database_errors:
-                connection.connection.execute(self._sql(connection, sql), params)
-        else:
-            raw.execute(self._sql(self.connection, sql), params)
+        self._execute(sql, [Generation.ONLY, secrets.token_hex(8)], raw)
 
     def bump(self) -> int:
         """A new token and the next sequence number, in the caller's transaction; on
@@ -128,41 +123,31 @@ class GenerationTable:
     def acknowledge(self, raw: Any, *, name: str, seen: int, lease: float) -> None:
         """Watcher `name` has seen change `seen`; its lease holds `lease` seconds from now,
         by the database's clock."""
-        raw.execute(
-            self._sql(
-                self.connection,
-                "INSERT INTO {watcher} (name, seen, expires_at)"
-                " VALUES (%s, %s, now() + make_interval(secs => %s))"
-                " ON CONFLICT (name) DO UPDATE"
-                " SET seen = excluded.seen, expires_at = excluded.expires_at",
-            ),
-            [name, seen, lease],
+        sql = (
+            "INSERT INTO {watcher} (name, seen, expires_at)"
+            " VALUES (%s, %s, now() + make_interval(secs => %s))"
+            " ON CONFLICT (name) DO UPDATE"
+            " SET seen = excluded.seen, expires_at = excluded.expires_at"
         )
+        self._execute(sql, [name, seen, lease], raw)
 
     def leave(self, raw: Any, *, name: str) -> None:
-        raw.execute(self._sql(self.connection, "DELETE FROM {watcher} WHERE name = %s"), [name])
+        self._execute("DELETE FROM {watcher} WHERE name = %s", [name], raw)
 
     def forget_lapsed(self, raw: Any) -> None:
         """Drop the leases of watchers long gone (a killed worker leaves its row behind)."""
-        raw.execute(
-            self._sql(
-                self.connection,
-                "DELETE FROM {watcher} WHERE expires_at < now() - interval '1 hour'",
-            )
+        self._execute(
+            "DELETE FROM {watcher} WHERE expires_at < now() - interval '1 hour'", [], raw
         )
 
     def lagging(self, seq: int) -> float | None:
         """None when every watcher whose lease holds has seen change `seq`; else how many
         seconds the longest such lease still holds (a writer waits no longer than that)."""
-        connection = self.connection
-        connection.ensure_connection()
-        sql = self._sql(
-            connection,
+        sql = (
             "SELECT EXTRACT(EPOCH FROM max(expires_at) - now()) FROM {watcher}"
-            " WHERE expires_at > now() AND seen < %s",
+            " WHERE expires_at > now() AND seen < %s"
         )
-        with connection.wrap_database_errors:
-            (left,) = connection.connection.execute(sql, [seq]).fetchone()
+        (left,) = self._execute(sql, [seq]).fetchone()
         return None if left is None else float(left)
 
 

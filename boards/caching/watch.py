@@ -61,7 +61,6 @@ class Told:
     believed. Replaced whole, never changed, so a request reads one consistent value."""
 
     token: str
-    seq: int
     holds_until: float
 
 
@@ -181,9 +180,9 @@ class Watcher(threading.Thread):
         # it stood; the lease renewed only once the database has the acknowledgement.
         previous = _told
         holds_until = previous.holds_until if previous is not None else 0.0
-        _told = Told(stamp.token, stamp.seq, holds_until)
+        _told = Told(stamp.token, holds_until)
         table.acknowledge(raw, name=self.watcher_name, seen=stamp.seq, lease=self.lease)
-        _told = Told(stamp.token, stamp.seq, started + self.lease * TRUSTED_SHARE)
+        _told = Told(stamp.token, started + self.lease * TRUSTED_SHARE)
 
 
 def wait_until_seen(seq: int) -> None:
